@@ -1,0 +1,41 @@
+//! `ae`: the autoencoder toolkit's command line.
+
+mod data;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Autoencoders on MNIST and Fashion-MNIST.
+#[derive(Debug, Parser)]
+#[command(name = "ae", version, about, propagate_version = true)]
+struct Cli {
+    /// Folder holding `mnist/` and `fashion/` (default: $AE_DATA_DIR, else ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect the datasets: verify digests, render image grids.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let data_dir = ae_data::resolve_data_dir(cli.data_dir.as_deref());
+    let result = match cli.command {
+        Command::Data(cmd) => data::run(cmd, &data_dir),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Batching images into burn tensors, scaled to `[0, 1]`, reusing one host buffer.
+
+use burn::tensor::backend::Backend;
+use burn::tensor::{Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use crate::images::{ImageSet, scale_into};
+
+/// A host-side staging buffer for batches, grown once and reused, so a training
+/// epoch does not allocate per batch on the host side (the tensor itself still owns
+/// its storage, as burn requires).
+#[derive(Debug, Default, Clone)]
+pub struct BatchBuffer {
+    values: Vec<f32>,
+}
+
+impl BatchBuffer {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Scales the images at `indices` into the buffer and returns them, flat
+    /// (`indices.len() * pixels_per_image` values).
+    pub fn gather(&mut self, set: &ImageSet, indices: &[usize]) -> &mut [f32] {
+        let per = set.pixels_per_image();
+        self.values.resize(indices.len() * per, 0.0);
+        for (chunk, &i) in self.values.chunks_exact_mut(per).zip(indices) {
+            scale_into(set.image(i), chunk);
+        }
+        &mut self.values
+    }
+
+    /// Scales a contiguous range of images (no index list needed).
+    pub fn gather_range(&mut self, set: &ImageSet, start: usize, end: usize) -> &mut [f32] {
+        let per = set.pixels_per_image();
+        let bytes = &set.pixels()[start * per..end * per];
+        self.values.resize(bytes.len(), 0.0);
+        scale_into(bytes, &mut self.values);
+        &mut self.values
+    }
+}
+
+/// `[batch, features]` tensor from flat values.
+///
+/// # Shapes
+/// - `values`: `batch * features`
+/// - output: `[batch, features]`
+pub fn flat_tensor<B: Backend>(values: &[f32], batch: usize, features: usize, device: &B::Device) -> Tensor<B, 2> {
+    Tensor::from_data(TensorData::new(values.to_vec(), [batch, features]), device)
+}
+
+/// `[batch, 1, rows, cols]` tensor from flat values (one channel).
+///
+/// # Shapes
+/// - `values`: `batch * rows * cols`
+/// - output: `[batch, 1, rows, cols]`
+pub fn image_tensor<B: Backend>(values: &[f32], batch: usize, rows: usize, cols: usize, device: &B::Device) -> Tensor<B, 4> {
+    Tensor::from_data(TensorData::new(values.to_vec(), [batch, 1, rows, cols]), device)
+}
+
+/// The whole set as one `[len, pixels]` tensor in `[0, 1]`.
+pub fn set_to_flat_tensor<B: Backend>(set: &ImageSet, device: &B::Device) -> Tensor<B, 2> {
+    Tensor::from_data(TensorData::new(set.to_f32(), [set.len(), set.pixels_per_image()]), device)
+}
+
+/// A permutation of `0..n` drawn from `seed` (the epoch's shuffling order).
+pub fn shuffled_indices(n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut StdRng::seed_from_u64(seed));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::Flex;
+
+    #[test]
+    fn gather_scales_and_keeps_order() {
+        let set = ImageSet::new(vec![0, 255, 51, 102, 255, 0], vec![0, 1, 2], 1, 2).unwrap();
+        let mut buf = BatchBuffer::new();
+        assert_eq!(buf.gather(&set, &[2, 0]), &[1.0, 0.0, 0.0, 1.0]);
+        assert_eq!(buf.gather_range(&set, 1, 2), &[0.2, 0.4]);
+    }
+
+    #[test]
+    fn tensors_have_the_documented_shapes() {
+        let device = Default::default();
+        let values = vec![0.5f32; 2 * 6];
+        assert_eq!(flat_tensor::<Flex>(&values, 2, 6, &device).dims(), [2, 6]);
+        assert_eq!(image_tensor::<Flex>(&values, 2, 2, 3, &device).dims(), [2, 1, 2, 3]);
+    }
+
+    #[test]
+    fn shuffling_is_a_seeded_permutation() {
+        let a = shuffled_indices(100, 1);
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+        assert_eq!(a, shuffled_indices(100, 1));
+        assert_ne!(a, shuffled_indices(100, 2));
+    }
+}

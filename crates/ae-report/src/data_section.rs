@@ -1,0 +1,39 @@
+//! The report's "Datasets" section: which files were read, whether they verify, and
+//! the first test images of each dataset.
+
+use std::path::Path;
+
+use ae_data::grid::{GridLayout, render_grid, save_png};
+use ae_data::Dataset;
+
+use crate::error::Result;
+use crate::report::Section;
+use crate::table::Table;
+
+/// Builds the datasets section, writing one grid figure per dataset into `report_dir`.
+pub fn data_section(datasets: &[Dataset], report_dir: &Path) -> Result<Section> {
+    let mut section = Section::new("datasets", "Datasets");
+    let mut table = Table::new(["dataset", "file", "items", "verified", "sha256"]);
+    for ds in datasets {
+        for f in &ds.files {
+            table.push([
+                ds.kind.name().to_string(),
+                f.role.file_name(),
+                f.count.to_string(),
+                f.verification.verified.to_string(),
+                f.verification.sha256.clone(),
+            ]);
+        }
+    }
+    section.text("SHA-256 of each file's uncompressed bytes against the canonical digests. An unverified file is used, and every result built on it is marked `verified: false`.");
+    section.table("files", table);
+    for ds in datasets {
+        let first = ds.test.first(20.min(ds.test.len()))?;
+        let captions: Vec<String> = first.labels().iter().map(u8::to_string).collect();
+        let img = render_grid(&first.to_f32(), first.rows(), first.cols(), Some(&captions), GridLayout::default());
+        let file = format!("datasets-{}-first-test.png", ds.kind.name());
+        save_png(&img, &report_dir.join(&file))?;
+        section.figure(file, format!("{}: the first {} test images with their labels", ds.kind, first.len()));
+    }
+    Ok(section)
+}

@@ -1,0 +1,95 @@
+//! Plain tables rendered as Markdown, HTML and CSV. Numbers are formatted by the
+//! caller through [`Table::num`], which rounds, so snapshots are stable across machines.
+
+/// A table of strings with a header row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows, each as long as the header.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// An empty table with these columns.
+    pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Self {
+        Table { header: header.into_iter().map(Into::into).collect(), rows: Vec::new() }
+    }
+
+    /// Appends a row (padded or cut to the header's width).
+    pub fn push<S: Into<String>>(&mut self, row: impl IntoIterator<Item = S>) {
+        let mut row: Vec<String> = row.into_iter().map(Into::into).collect();
+        row.resize(self.header.len(), String::new());
+        self.rows.push(row);
+    }
+
+    /// Formats `value` with `sig` significant digits (rounded here, in the renderer).
+    pub fn num(value: f64, sig: usize) -> String {
+        if !value.is_finite() {
+            return value.to_string();
+        }
+        if value == 0.0 {
+            return "0".into();
+        }
+        let magnitude = value.abs().log10().floor() as i32;
+        let decimals = (sig as i32 - 1 - magnitude).max(0) as usize;
+        format!("{value:.decimals$}")
+    }
+
+    /// GitHub-flavoured Markdown.
+    pub fn to_markdown(&self) -> String {
+        let esc = |s: &String| s.replace('|', "\\|");
+        let mut out = format!("| {} |\n", self.header.iter().map(esc).collect::<Vec<_>>().join(" | "));
+        out.push_str(&format!("|{}|\n", vec!["---"; self.header.len()].join("|")));
+        for row in &self.rows {
+            out.push_str(&format!("| {} |\n", row.iter().map(esc).collect::<Vec<_>>().join(" | ")));
+        }
+        out
+    }
+
+    /// An HTML `<table>`.
+    pub fn to_html(&self) -> String {
+        let cells = |tag: &str, row: &[String]| row.iter().map(|c| format!("<{tag}>{}</{tag}>", html_escape(c))).collect::<String>();
+        let mut out = format!("<table>\n<thead><tr>{}</tr></thead>\n<tbody>\n", cells("th", &self.header));
+        for row in &self.rows {
+            out.push_str(&format!("<tr>{}</tr>\n", cells("td", row)));
+        }
+        out.push_str("</tbody>\n</table>\n");
+        out
+    }
+
+    /// RFC 4180 CSV.
+    pub fn to_csv(&self) -> String {
+        let field = |s: &String| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.clone() };
+        std::iter::once(&self.header)
+            .chain(&self.rows)
+            .map(|r| r.iter().map(field).collect::<Vec<_>>().join(",") + "\n")
+            .collect()
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_by_significant_digits() {
+        assert_eq!(Table::num(0.0557123, 3), "0.0557");
+        assert_eq!(Table::num(123.456, 3), "123");
+        assert_eq!(Table::num(0.000421, 2), "0.00042");
+    }
+
+    #[test]
+    fn renders_markdown_html_csv() {
+        let mut t = Table::new(["a", "b"]);
+        t.push(["1", "x,y"]);
+        assert_eq!(t.to_markdown(), "| a | b |\n|---|---|\n| 1 | x,y |\n");
+        assert_eq!(t.to_csv(), "a,b\n1,\"x,y\"\n");
+        assert!(t.to_html().contains("<td>x,y</td>"));
+    }
+}

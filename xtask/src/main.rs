@@ -1,0 +1,59 @@
+//! `cargo xtask`: project automation written in Rust (fetching data, reproducing the report).
+
+mod fetch;
+mod reproduce;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "xtask", about = "autoencoders-rs automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Which {
+    Mnist,
+    Fashion,
+    All,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Download the canonical dataset files into ./data (or --data-dir), checking digests.
+    FetchData {
+        /// Which dataset.
+        #[arg(long, value_enum, default_value = "all")]
+        dataset: Which,
+        /// Destination folder (default ./data).
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
+    /// Regenerate the report under reports/.
+    Reproduce(reproduce::ReproduceArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::FetchData { dataset, data_dir } => {
+            let kinds = match dataset {
+                Which::Mnist => vec![ae_data::DatasetKind::Mnist],
+                Which::Fashion => vec![ae_data::DatasetKind::Fashion],
+                Which::All => ae_data::DatasetKind::ALL.to_vec(),
+            };
+            fetch::fetch(&data_dir, &kinds)
+        }
+        Command::Reproduce(args) => reproduce::run(&args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
