@@ -1,0 +1,46 @@
+//! Element-wise activations selectable per layer.
+
+use burn::tensor::Tensor;
+use burn::tensor::activation;
+use burn::tensor::backend::Backend;
+use serde::{Deserialize, Serialize};
+
+/// An activation function, chosen per layer in configs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// `max(0, x)`.
+    #[default]
+    Relu,
+    /// Logistic `1 / (1 + e^-x)` (alias "logistic").
+    #[serde(alias = "logistic")]
+    Sigmoid,
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Identity.
+    #[serde(alias = "identity")]
+    Linear,
+}
+
+impl Activation {
+    /// Applies the activation.
+    pub fn apply<B: Backend, const D: usize>(self, x: Tensor<B, D>) -> Tensor<B, D> {
+        match self {
+            Activation::Relu => activation::relu(x),
+            Activation::Sigmoid => activation::sigmoid(x),
+            Activation::Tanh => activation::tanh(x),
+            Activation::Linear => x,
+        }
+    }
+
+    /// Parses `relu`, `sigmoid`/`logistic`, `tanh`, `linear`/`identity`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "relu" => Some(Activation::Relu),
+            "sigmoid" | "logistic" => Some(Activation::Sigmoid),
+            "tanh" => Some(Activation::Tanh),
+            "linear" | "identity" => Some(Activation::Linear),
+            _ => None,
+        }
+    }
+}

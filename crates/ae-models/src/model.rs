@@ -1,0 +1,129 @@
+//! [`ModelConfig`] (any architecture, serialisable) and [`AnyAutoencoder`] (one module
+//! type for the training loop), plus the named models of the seeds.
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+use burn::tensor::backend::Backend;
+use serde::{Deserialize, Serialize};
+
+use crate::activation::Activation;
+use crate::autoencoder::Autoencoder;
+use crate::conv::{ConvAutoencoder, ConvAutoencoderConfig};
+use crate::dense::{DenseAutoencoder, DenseAutoencoderConfig};
+use crate::error::{ModelError, Result};
+use crate::vae::{Vae, VaeConfig};
+
+/// Any architecture's configuration, tagged by `kind` in JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ModelConfig {
+    /// Dense autoencoder.
+    Dense(DenseAutoencoderConfig),
+    /// Convolutional autoencoder.
+    Conv(ConvAutoencoderConfig),
+    /// Variational autoencoder.
+    Vae(VaeConfig),
+}
+
+/// The named models of the seeds, selectable with `ae train --model`.
+pub const MODEL_NAMES: [&str; 8] = ["fc", "shallow", "deep", "conv", "latent2", "logistic", "deep3", "vae"];
+
+impl ModelConfig {
+    /// A named model for `input`-pixel images of `height x width`; `code_size` overrides
+    /// the model's default code size (not allowed for `conv`, whose code is 8x7x7).
+    pub fn named(name: &str, code_size: Option<usize>, height: usize, width: usize) -> Result<Self> {
+        use Activation::{Linear, Relu, Sigmoid, Tanh};
+        let input = height * width;
+        let code = |default: usize| code_size.unwrap_or(default);
+        let dense = |hidden: &[usize], c, h, ca, o| ModelConfig::Dense(DenseAutoencoderConfig::symmetric(input, hidden, c, h, ca, o));
+        let config = match name {
+            "fc" => dense(&[400, 200], code(100), Relu, Relu, Sigmoid),
+            "shallow" => dense(&[], code(32), Relu, Relu, Sigmoid),
+            "deep" => dense(&[128], code(32), Relu, Relu, Sigmoid),
+            "latent2" => dense(&[500, 300], code(2), Tanh, Linear, Linear),
+            "logistic" => dense(&[], code(32), Sigmoid, Sigmoid, Sigmoid),
+            "deep3" => dense(&[400], code(32), Sigmoid, Sigmoid, Sigmoid),
+            "conv" => {
+                if code_size.is_some() {
+                    return Err(ModelError::invalid("code_size", "the conv model's code is fixed at 8x7x7; do not pass --code-size"));
+                }
+                ModelConfig::Conv(ConvAutoencoderConfig::new().with_height(height).with_width(width))
+            }
+            "vae" => ModelConfig::Vae(VaeConfig::new().with_input(input).with_latent(code(2))),
+            other => {
+                return Err(ModelError::invalid("model", format!("unknown model `{other}` (expected one of {})", MODEL_NAMES.join(", "))));
+            }
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Validates the architecture.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            ModelConfig::Dense(c) => c.validate(),
+            ModelConfig::Conv(c) => c.validate(),
+            ModelConfig::Vae(c) => c.validate(),
+        }
+    }
+
+    /// Input width the model expects.
+    pub fn input_len(&self) -> usize {
+        match self {
+            ModelConfig::Dense(c) => c.input,
+            ModelConfig::Conv(c) => c.height * c.width,
+            ModelConfig::Vae(c) => c.input,
+        }
+    }
+
+    /// Whether the model needs 2-D images (a 1-D input cannot feed it).
+    pub fn needs_images(&self) -> bool {
+        matches!(self, ModelConfig::Conv(_))
+    }
+
+    /// Builds the model.
+    pub fn init<B: Backend>(&self, device: &B::Device) -> Result<AnyAutoencoder<B>> {
+        Ok(match self {
+            ModelConfig::Dense(c) => AnyAutoencoder::Dense(c.init(device)?),
+            ModelConfig::Conv(c) => AnyAutoencoder::Conv(c.init(device)?),
+            ModelConfig::Vae(c) => AnyAutoencoder::Vae(c.init(device)?),
+        })
+    }
+}
+
+/// Any autoencoder as one burn module.
+#[derive(Module, Debug)]
+pub enum AnyAutoencoder<B: Backend> {
+    /// Dense.
+    Dense(DenseAutoencoder<B>),
+    /// Convolutional.
+    Conv(ConvAutoencoder<B>),
+    /// Variational.
+    Vae(Vae<B>),
+}
+
+impl<B: Backend> Autoencoder<B> for AnyAutoencoder<B> {
+    fn encode(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        match self {
+            AnyAutoencoder::Dense(m) => m.encode(x),
+            AnyAutoencoder::Conv(m) => m.encode(x),
+            AnyAutoencoder::Vae(m) => m.encode(x),
+        }
+    }
+
+    fn decode(&self, code: Tensor<B, 2>) -> Tensor<B, 2> {
+        match self {
+            AnyAutoencoder::Dense(m) => m.decode(code),
+            AnyAutoencoder::Conv(m) => m.decode(code),
+            AnyAutoencoder::Vae(m) => m.decode(code),
+        }
+    }
+
+    fn code_shape(&self) -> Vec<usize> {
+        match self {
+            AnyAutoencoder::Dense(m) => m.code_shape(),
+            AnyAutoencoder::Conv(m) => m.code_shape(),
+            AnyAutoencoder::Vae(m) => m.code_shape(),
+        }
+    }
+}
