@@ -1,6 +1,7 @@
 //! `ae`: the autoencoder toolkit's command line.
 
 mod data;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ enum Command {
     /// Inspect the datasets: verify digests, render image grids.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Train an autoencoder (or resume a run).
+    Train(Box<train::TrainArgs>),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let data_dir = ae_data::resolve_data_dir(cli.data_dir.as_deref());
     let result = match cli.command {
         Command::Data(cmd) => data::run(cmd, &data_dir),
+        Command::Train(args) => train::run(&args, &data_dir),
     };
     match result {
         Ok(code) => code,

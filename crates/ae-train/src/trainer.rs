@@ -1,0 +1,247 @@
+//! The training loop: seeded shuffling and noise, Keras-style loss reporting, a
+//! validation pass per epoch, an atomic checkpoint per epoch, exact resume.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ae_data::atomic::write_atomic;
+use ae_data::{BatchBuffer, Dataset, ImageSet, flat_tensor, shuffled_indices};
+use ae_models::{AnyAutoencoder, Objective};
+use burn::module::{AutodiffModule, Module};
+use burn::optim::{GradientsParams, Optimizer};
+use burn::tensor::ElementConversion;
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{self, CHECKPOINT_FILE};
+use crate::config::TrainingConfig;
+use crate::error::{Result, TrainError};
+use crate::history::{EpochRecord, history_csv};
+use crate::progress::{Progress, ProgressMode};
+
+/// File names inside a run folder.
+pub const CONFIG_FILE: &str = "config.json";
+/// History of a run.
+pub const HISTORY_FILE: &str = "history.csv";
+/// Timing summary of a run.
+pub const SUMMARY_FILE: &str = "summary.json";
+
+/// Training and validation images of a run.
+#[derive(Debug, Clone)]
+pub struct TrainData {
+    /// Training images.
+    pub train: ImageSet,
+    /// Validation images (the test split unless a protocol says otherwise).
+    pub val: ImageSet,
+}
+
+impl TrainData {
+    /// Applies the config's data selection (classes, limits) to a loaded dataset.
+    pub fn select(config: &TrainingConfig, dataset: &Dataset) -> Result<Self> {
+        let pick = |set: &ImageSet, limit: Option<usize>| -> Result<ImageSet> {
+            let set = match &config.data.classes {
+                Some(classes) => set.filter_classes(classes)?,
+                None => set.clone(),
+            };
+            Ok(match limit {
+                Some(n) if n < set.len() => set.first(n)?,
+                _ => set,
+            })
+        };
+        Ok(TrainData { train: pick(&dataset.train, config.data.train_limit)?, val: pick(&dataset.test, config.data.val_limit)? })
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Run folder (config, history, checkpoint, summary).
+    pub run_dir: PathBuf,
+    /// Continue from the folder's checkpoint instead of starting a new run.
+    pub resume: bool,
+    /// Progress display.
+    pub progress: ProgressMode,
+}
+
+/// Timing figures of the epochs trained by one invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Median wall time per epoch (training + validation), seconds.
+    pub seconds_per_epoch: f64,
+    /// Median training-only throughput, images per second.
+    pub samples_per_second: f64,
+    /// Epochs trained by this invocation (after any resume).
+    pub epochs_run: usize,
+}
+
+/// What a finished run returns.
+#[derive(Debug)]
+pub struct TrainOutcome<B: Backend> {
+    /// Full history (including epochs before a resume).
+    pub history: Vec<EpochRecord>,
+    /// The trained model, without autodiff.
+    pub model: AnyAutoencoder<B>,
+    /// Timing of this invocation.
+    pub timing: Timing,
+    /// Epoch the run resumed after (0 for a fresh run).
+    pub resumed_from: usize,
+}
+
+/// SplitMix64 of `(seed, a, b)`: independent streams per epoch and purpose.
+pub fn derive_seed(seed: u64, a: u64, b: u64) -> u64 {
+    let mut z = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Creates a new run folder holding `config.json`, after the config was accepted.
+/// Refuses a folder that already holds a run.
+pub fn create_run_dir(config: &TrainingConfig, run_dir: &Path) -> Result<()> {
+    config.validate()?;
+    let config_path = run_dir.join(CONFIG_FILE);
+    if config_path.exists() {
+        return Err(TrainError::RunDir {
+            path: run_dir.to_path_buf(),
+            reason: "already holds a run: pass --resume to continue it, or choose another --out".into(),
+        });
+    }
+    std::fs::create_dir_all(run_dir).map_err(|e| TrainError::io(run_dir, e))?;
+    write_atomic(&config_path, config.to_json().as_bytes()).map_err(|e| TrainError::io(&config_path, e))
+}
+
+type OptimOf<B> = burn::optim::adaptor::OptimizerAdaptor<ae_models::optim::AnyOptimizer<<B as AutodiffBackend>::InnerBackend>, AnyAutoencoder<B>, B>;
+type ModelRecord<B> = <AnyAutoencoder<B> as Module<B>>::Record;
+type OptimRecord<B> = <OptimOf<B> as Optimizer<AnyAutoencoder<B>, B>>::Record;
+
+/// Trains `config` on `data` in `opts.run_dir` (created with [`create_run_dir`] for a
+/// new run). Same config, seed and machine give the same `history.csv`.
+pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts: &RunOptions, device: &B::Device) -> Result<TrainOutcome<B::InnerBackend>> {
+    config.validate()?;
+    config.validate_against(&data.train)?;
+    if data.val.pixels_per_image() != data.train.pixels_per_image() || data.val.is_empty() {
+        return Err(TrainError::invalid("data", "the validation split is empty or has another image size"));
+    }
+    let run_dir = &opts.run_dir;
+    if !run_dir.join(CONFIG_FILE).is_file() {
+        return Err(TrainError::RunDir { path: run_dir.to_path_buf(), reason: format!("has no {CONFIG_FILE} (not a run folder)") });
+    }
+    B::seed(device, config.seed);
+    let mut model = config.model.init::<B>(device)?;
+    let mut optim: OptimOf<B> = config.optimizer.init::<B, AnyAutoencoder<B>>();
+    let checkpoint_path = run_dir.join(CHECKPOINT_FILE);
+    let mut history = Vec::new();
+    if opts.resume && checkpoint_path.is_file() {
+        let ck = checkpoint::load::<B, ModelRecord<B>, OptimRecord<B>>(&checkpoint_path, device)?;
+        model = model.load_record(ck.model);
+        optim = optim.load_record(ck.optimizer);
+        history = ck.history;
+    }
+    let resumed_from = history.len();
+    write_history(run_dir, &history)?;
+
+    let pixels = data.train.pixels_per_image();
+    let batches = data.train.len().div_ceil(config.batch_size);
+    let progress = Progress::new(opts.progress, config.epochs, batches);
+    progress.skip_to((resumed_from * batches) as u64);
+    let val_input = noisy_copy(config, &data.val);
+    let val_target = data.val.to_f32();
+    let mut buffer = BatchBuffer::new();
+    let mut epoch_seconds = Vec::new();
+    let mut throughput = Vec::new();
+
+    for epoch in resumed_from + 1..=config.epochs {
+        let started = Instant::now();
+        let e = epoch as u64;
+        // Reseeding per epoch makes a resumed run draw what an uninterrupted one would.
+        B::seed(device, derive_seed(config.seed, e, 0));
+        let order = shuffled_indices(data.train.len(), derive_seed(config.seed, e, 1));
+        let mut noise_rng = StdRng::seed_from_u64(derive_seed(config.seed, e, 2));
+        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+        for (b, indices) in order.chunks(config.batch_size).enumerate() {
+            let n = indices.len();
+            let clean = buffer.gather(&data.train, indices);
+            let target = flat_tensor::<B>(clean, n, pixels, device);
+            let input = if config.noise.is_none() {
+                target.clone()
+            } else {
+                config.noise.apply(clean, &mut noise_rng);
+                flat_tensor::<B>(clean, n, pixels, device)
+            };
+            let loss = config.objective.batch_loss(&model, input, target).total;
+            let value: f64 = loss.clone().into_scalar().elem();
+            if !value.is_finite() {
+                progress.finish();
+                return Err(TrainError::NonFiniteLoss { epoch, batch: b + 1, value: value as f32, last_good_epoch: epoch - 1 });
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(config.learning_rate, model, grads);
+            loss_sum += value * n as f64;
+            seen += n;
+            progress.batch(epoch, b + 1, batches, loss_sum / seen as f64);
+        }
+        let train_seconds = started.elapsed().as_secs_f64();
+        let (val_loss, val_reconstruction) = evaluate(&model.valid(), &config.objective, &val_input, &val_target, pixels, config.batch_size, device);
+        let record = EpochRecord { epoch, train_loss: loss_sum / seen as f64, val_loss, val_reconstruction, seconds: started.elapsed().as_secs_f64() };
+        history.push(record);
+        checkpoint::save::<B, _, _>(&checkpoint_path, epoch, &history, model.clone().into_record(), optim.to_record())?;
+        write_history(run_dir, &history)?;
+        progress.epoch(&record);
+        epoch_seconds.push(record.seconds);
+        throughput.push(data.train.len() as f64 / train_seconds);
+    }
+    progress.finish();
+    let timing = Timing { seconds_per_epoch: median(&epoch_seconds), samples_per_second: median(&throughput), epochs_run: epoch_seconds.len() };
+    let summary_path = run_dir.join(SUMMARY_FILE);
+    let summary = serde_json::to_string_pretty(&timing).unwrap_or_default();
+    write_atomic(&summary_path, summary.as_bytes()).map_err(|e| TrainError::io(&summary_path, e))?;
+    Ok(TrainOutcome { history, model: model.valid(), timing, resumed_from })
+}
+
+/// Loads a finished (or interrupted) run: its config, model and history.
+pub fn load_run<B: AutodiffBackend>(run_dir: &Path, device: &B::Device) -> Result<(TrainingConfig, AnyAutoencoder<B::InnerBackend>, Vec<EpochRecord>)> {
+    let config = TrainingConfig::load(&run_dir.join(CONFIG_FILE))?;
+    let path = run_dir.join(CHECKPOINT_FILE);
+    let ck = checkpoint::load::<B, ModelRecord<B>, OptimRecord<B>>(&path, device)?;
+    let model = config.model.init::<B>(device)?.load_record(ck.model);
+    Ok((config, model.valid(), ck.history))
+}
+
+/// Validation inputs: the clean images, or a noisy copy drawn once from the seed so
+/// every epoch is scored on the same corrupted images.
+fn noisy_copy(config: &TrainingConfig, set: &ImageSet) -> Vec<f32> {
+    let mut values = set.to_f32();
+    config.noise.apply(&mut values, &mut StdRng::seed_from_u64(derive_seed(config.seed, 0, 3)));
+    values
+}
+
+/// Mean total loss and mean reconstruction loss over `inputs` (no gradients).
+pub fn evaluate<B: Backend>(model: &AnyAutoencoder<B>, objective: &Objective, inputs: &[f32], targets: &[f32], pixels: usize, batch_size: usize, device: &B::Device) -> (f64, f64) {
+    let (mut total, mut recon, mut seen) = (0.0f64, 0.0f64, 0usize);
+    for (x, t) in inputs.chunks(batch_size * pixels).zip(targets.chunks(batch_size * pixels)) {
+        let n = x.len() / pixels;
+        let loss = objective.batch_loss(model, flat_tensor::<B>(x, n, pixels, device), flat_tensor::<B>(t, n, pixels, device));
+        let (a, r): (f64, f64) = (loss.total.into_scalar().elem(), loss.reconstruction.into_scalar().elem());
+        total += a * n as f64;
+        recon += r * n as f64;
+        seen += n;
+    }
+    (total / seen.max(1) as f64, recon / seen.max(1) as f64)
+}
+
+fn write_history(run_dir: &Path, history: &[EpochRecord]) -> Result<()> {
+    let path = run_dir.join(HISTORY_FILE);
+    write_atomic(&path, history_csv(history).as_bytes()).map_err(|e| TrainError::io(&path, e))
+}
+
+fn median(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 0 { (v[m - 1] + v[m]) / 2.0 } else { v[m] }
+}
