@@ -3,6 +3,7 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
+use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::Autoencoder;
@@ -97,10 +98,11 @@ impl Objective {
         Ok(())
     }
 
-    /// Loss of `model` reconstructing `target` from `input` (equal unless denoising).
-    pub fn batch_loss<B: Backend>(&self, model: &AnyAutoencoder<B>, input: Tensor<B, 2>, target: Tensor<B, 2>) -> BatchLoss<B> {
+    /// Loss of `model` reconstructing `target` from `input` (equal unless denoising);
+    /// `rng` draws the VAE's reparameterisation noise (unused by other models).
+    pub fn batch_loss<B: Backend>(&self, model: &AnyAutoencoder<B>, input: Tensor<B, 2>, target: Tensor<B, 2>, rng: &mut StdRng) -> BatchLoss<B> {
         if let AnyAutoencoder::Vae(vae) = model {
-            let terms = vae_elbo(vae.forward_sampled(input), target, vae.likelihood(), vae.beta());
+            let terms = vae_elbo(vae.forward_sampled(input, rng), target, vae.likelihood(), vae.beta());
             return BatchLoss { total: terms.loss, reconstruction: terms.reconstruction };
         }
         let code = model.encode(input.clone());

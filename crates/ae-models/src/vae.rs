@@ -5,7 +5,9 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Distribution, Tensor};
+use burn::tensor::{Distribution, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand_distr::{Distribution as _, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::activation::Activation;
@@ -133,10 +135,13 @@ impl<B: Backend> Vae<B> {
     }
 
     /// Training pass: encode, sample `z = mu + exp(logvar / 2) * eps` with `eps ~ N(0, I)`
-    /// from the backend's seeded generator, decode.
-    pub fn forward_sampled(&self, x: Tensor<B, 2>) -> VaeOutput<B> {
+    /// drawn from `rng` (a host generator, so runs do not depend on the backend's
+    /// process-wide random state), decode.
+    pub fn forward_sampled(&self, x: Tensor<B, 2>, rng: &mut StdRng) -> VaeOutput<B> {
         let (mean, logvar) = self.encode_distribution(x);
-        let eps = Tensor::random(mean.shape(), Distribution::Normal(0.0, 1.0), &mean.device());
+        let [batch, latent] = mean.dims();
+        let eps: Vec<f32> = (0..batch * latent).map(|_| StandardNormal.sample(rng)).collect();
+        let eps = Tensor::from_data(TensorData::new(eps, [batch, latent]), &mean.device());
         let z = mean.clone() + (logvar.clone() * 0.5).exp() * eps;
         VaeOutput { reconstruction: self.decode(z), mean, logvar }
     }

@@ -24,7 +24,7 @@ fn every_named_model_has_the_documented_shapes() {
         assert_eq!(model.code_shape(), expected_code(name), "{name}");
         assert_eq!(model.encode(x.clone()).dims(), [3, model.code_len()], "{name}");
         assert_eq!(model.reconstruct(x.clone()).dims(), [3, 784], "{name}");
-        let loss = Objective::default().batch_loss(&model, x.clone(), x).total.into_scalar();
+        let loss = Objective::default().batch_loss(&model, x.clone(), x, &mut rand::SeedableRng::seed_from_u64(0)).total.into_scalar();
         assert!(loss.is_finite(), "{name}: {loss}");
     }
 }

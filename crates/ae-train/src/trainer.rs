@@ -128,8 +128,7 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
     if !run_dir.join(CONFIG_FILE).is_file() {
         return Err(TrainError::RunDir { path: run_dir.to_path_buf(), reason: format!("has no {CONFIG_FILE} (not a run folder)") });
     }
-    B::seed(device, config.seed);
-    let mut model = config.model.init::<B>(device)?;
+    let mut model = init_model::<B>(config, device)?;
     let mut optim: OptimOf<B> = config.optimizer.init::<B, AnyAutoencoder<B>>();
     let checkpoint_path = run_dir.join(CHECKPOINT_FILE);
     let mut history = Vec::new();
@@ -155,8 +154,9 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
     for epoch in resumed_from + 1..=config.epochs {
         let started = Instant::now();
         let e = epoch as u64;
-        // Reseeding per epoch makes a resumed run draw what an uninterrupted one would.
-        B::seed(device, derive_seed(config.seed, e, 0));
+        // Every stream is derived from (seed, epoch): a resumed run draws what an
+        // uninterrupted one would.
+        let mut sample_rng = StdRng::seed_from_u64(derive_seed(config.seed, e, 0));
         let order = shuffled_indices(data.train.len(), derive_seed(config.seed, e, 1));
         let mut noise_rng = StdRng::seed_from_u64(derive_seed(config.seed, e, 2));
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
@@ -170,7 +170,7 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
                 config.noise.apply(clean, &mut noise_rng);
                 flat_tensor::<B>(clean, n, pixels, device)
             };
-            let loss = config.objective.batch_loss(&model, input, target).total;
+            let loss = config.objective.batch_loss(&model, input, target, &mut sample_rng).total;
             let value: f64 = loss.clone().into_scalar().elem();
             if !value.is_finite() {
                 progress.finish();
@@ -205,8 +205,19 @@ pub fn load_run<B: AutodiffBackend>(run_dir: &Path, device: &B::Device) -> Resul
     let config = TrainingConfig::load(&run_dir.join(CONFIG_FILE))?;
     let path = run_dir.join(CHECKPOINT_FILE);
     let ck = checkpoint::load::<B, ModelRecord<B>, OptimRecord<B>>(&path, device)?;
-    let model = config.model.init::<B>(device)?.load_record(ck.model);
+    let model = init_model::<B>(&config, device)?.load_record(ck.model);
     Ok((config, model.valid(), ck.history))
+}
+
+/// Serialises seeding and initialisation: burn's backend generator is process-wide, so
+/// two models initialised at once on different threads would interleave their draws.
+static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The model of `config`, initialised from its seed.
+pub fn init_model<B: Backend>(config: &TrainingConfig, device: &B::Device) -> Result<AnyAutoencoder<B>> {
+    let _guard = INIT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    B::seed(device, config.seed);
+    Ok(config.model.init::<B>(device)?)
 }
 
 /// Validation inputs: the clean images, or a noisy copy drawn once from the seed so
@@ -220,9 +231,11 @@ fn noisy_copy(config: &TrainingConfig, set: &ImageSet) -> Vec<f32> {
 /// Mean total loss and mean reconstruction loss over `inputs` (no gradients).
 pub fn evaluate<B: Backend>(model: &AnyAutoencoder<B>, objective: &Objective, inputs: &[f32], targets: &[f32], pixels: usize, batch_size: usize, device: &B::Device) -> (f64, f64) {
     let (mut total, mut recon, mut seen) = (0.0f64, 0.0f64, 0usize);
+    // Fixed stream: every epoch's validation draws the same VAE samples.
+    let mut rng = StdRng::seed_from_u64(0x5eed);
     for (x, t) in inputs.chunks(batch_size * pixels).zip(targets.chunks(batch_size * pixels)) {
         let n = x.len() / pixels;
-        let loss = objective.batch_loss(model, flat_tensor::<B>(x, n, pixels, device), flat_tensor::<B>(t, n, pixels, device));
+        let loss = objective.batch_loss(model, flat_tensor::<B>(x, n, pixels, device), flat_tensor::<B>(t, n, pixels, device), &mut rng);
         let (a, r): (f64, f64) = (loss.total.into_scalar().elem(), loss.reconstruction.into_scalar().elem());
         total += a * n as f64;
         recon += r * n as f64;
