@@ -1,0 +1,88 @@
+//! `ae train` end to end on synthetic data: JSON output, resume, refusals.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use ae_data::DatasetKind;
+use ae_data::synthetic::write_synthetic_dataset;
+
+fn ae(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ae")).arg("--data-dir").arg(data).args(args).env_remove("AE_DATA_DIR").output().unwrap()
+}
+
+fn data() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 64, 16, 2).unwrap();
+    dir
+}
+
+fn last_json(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+#[test]
+fn json_output_resume_and_refusals() {
+    let d = data();
+    let run = d.path().join("run");
+    let run_s = run.to_str().unwrap();
+    let out = ae(d.path(), &["train", "--model", "deep", "--epochs", "2", "--batch", "16", "--code-size", "8", "--noise", "gaussian:0.25", "--out", run_s, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json = last_json(&out);
+    for key in ["train_loss", "val_loss", "epochs", "seconds_per_epoch", "samples_per_second", "backend"] {
+        assert!(json.get(key).is_some(), "missing {key}: {json}");
+    }
+    assert_eq!(json["epochs"], 2);
+    assert_eq!(json["backend"], "flex");
+    for f in ["config.json", "history.csv", "checkpoint.bin", "summary.json"] {
+        assert!(run.join(f).is_file(), "{f}");
+    }
+
+    // The same folder again is refused; --resume of a finished run trains nothing more.
+    let again = ae(d.path(), &["train", "--model", "deep", "--batch", "16", "--out", run_s]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
+    let resumed = ae(d.path(), &["train", "--resume", run_s, "--json"]);
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert_eq!(last_json(&resumed)["epochs"], 2);
+}
+
+#[test]
+fn invalid_settings_name_the_field_and_write_nothing() {
+    let d = data();
+    for (args, needle) in [
+        (&["--model", "shallow", "--batch", "0"][..], "batch_size"),
+        (&["--model", "shallow", "--epochs", "0"], "epochs"),
+        (&["--model", "shallow", "--code-size", "0"], "code size"),
+        (&["--model", "shallow", "--lr=-1"], "learning_rate"),
+        (&["--model", "shallow", "--batch", "1000"], "batch_size"),
+        (&["--model", "transformer"], "unknown model"),
+        (&["--model", "conv", "--code-size", "16"], "code_size"),
+        (&["--model", "shallow", "--noise", "gaussian:-1"], "noise"),
+    ] {
+        let run = d.path().join("refused");
+        let mut full = vec!["train"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--out", run.to_str().unwrap()]);
+        let out = ae(d.path(), &full);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: expected `{needle}` in: {stderr}");
+        assert!(!run.exists(), "{args:?}: run folder written before the config was accepted");
+    }
+}
+
+#[test]
+fn missing_arguments_are_usage_errors() {
+    let d = data();
+    for args in [&["train"][..], &["train", "--model", "fc"], &["train", "--resume"], &["train", "--model", "fc", "--out", "x", "--resume", "y"]] {
+        let out = ae(d.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // clap's usage errors exit with 2 and say what is wrong.
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+}

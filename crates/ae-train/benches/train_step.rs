@@ -1,0 +1,48 @@
+//! One training step (forward, backward, optimizer) of `fc` at batch 256 and `conv` at
+//! batch 128 on random inputs; prints samples per second from criterion's median.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use ae_models::{AnyAutoencoder, ModelConfig, Objective, OptimizerKind};
+use burn::optim::{GradientsParams, Optimizer};
+use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::{Distribution, Tensor};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rand::SeedableRng;
+
+fn bench_step<B: AutodiffBackend>(c: &mut Criterion, backend: &str, model_name: &str, batch: usize) {
+    let device = B::Device::default();
+    let mut model: AnyAutoencoder<B> = ModelConfig::named(model_name, None, 28, 28).unwrap().init(&device).unwrap();
+    let mut optim = OptimizerKind::Adam.init::<B, AnyAutoencoder<B>>();
+    let x = Tensor::<B, 2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device);
+    let objective = Objective::default();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let mut group = c.benchmark_group(format!("train_step/{backend}"));
+    group.throughput(Throughput::Elements(batch as u64));
+    group.sample_size(20).measurement_time(Duration::from_secs(8));
+    group.bench_function(format!("{model_name}_b{batch}"), |b| {
+        b.iter(|| {
+            let loss = objective.batch_loss(&model, x.clone(), x.clone(), &mut rng).total;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(1e-3, model.clone(), grads);
+            // Wait for the step to finish (backends may be lazy).
+            let _ = loss.into_scalar();
+        })
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    bench_step::<ae_train::DefaultBackend>(c, "flex", "fc", 256);
+    bench_step::<ae_train::DefaultBackend>(c, "flex", "conv", 128);
+    #[cfg(feature = "ndarray")]
+    {
+        type Nd = burn::backend::Autodiff<burn::backend::NdArray>;
+        bench_step::<Nd>(c, "ndarray", "fc", 256);
+        bench_step::<Nd>(c, "ndarray", "conv", 128);
+    }
+}
+
+criterion_group!(train, benches);
+criterion_main!(train);
