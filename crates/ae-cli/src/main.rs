@@ -1,6 +1,7 @@
 //! `ae`: the autoencoder toolkit's command line.
 
 mod data;
+mod pca;
 mod train;
 
 use std::path::PathBuf;
@@ -26,6 +27,8 @@ enum Command {
     Data(data::DataCommand),
     /// Train an autoencoder (or resume a run).
     Train(Box<train::TrainArgs>),
+    /// PCA baseline: test reconstruction MSE, explained variance, fit time.
+    Pca(pca::PcaArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Data(cmd) => data::run(cmd, &data_dir),
         Command::Train(args) => train::run(&args, &data_dir),
+        Command::Pca(args) => pca::run(&args, &data_dir),
     };
     match result {
         Ok(code) => code,
