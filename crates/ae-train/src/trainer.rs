@@ -217,7 +217,19 @@ static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 pub fn init_model<B: Backend>(config: &TrainingConfig, device: &B::Device) -> Result<AnyAutoencoder<B>> {
     let _guard = INIT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     B::seed(device, config.seed);
-    Ok(config.model.init::<B>(device)?)
+    let model = config.model.init::<B>(device)?;
+    // burn initialises parameters lazily, on first access: draw them all now, under the lock.
+    model.visit(&mut Materialize);
+    Ok(model)
+}
+
+/// Touches every parameter so lazily initialised weights are drawn.
+struct Materialize;
+
+impl<B: Backend> burn::module::ModuleVisitor<B> for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<burn::tensor::Tensor<B, D>>) {
+        let _ = param.val();
+    }
 }
 
 /// Validation inputs: the clean images, or a noisy copy drawn once from the seed so
