@@ -22,6 +22,18 @@ pub trait Autoencoder<B: Backend> {
     /// - output: `[batch, pixels]`
     fn decode(&self, code: Tensor<B, 2>) -> Tensor<B, 2>;
 
+    /// The output layer's pre-activation when the model ends in a sigmoid, else `None`.
+    /// Lets BCE be computed from logits, as Keras does for sigmoid outputs (exact and
+    /// with non-vanishing gradients where the sigmoid saturates).
+    ///
+    /// # Shapes
+    /// - `code`: `[batch, code_len]`
+    /// - output: `[batch, pixels]`
+    fn decode_logits(&self, code: Tensor<B, 2>) -> Option<Tensor<B, 2>> {
+        let _ = code;
+        None
+    }
+
     /// Reconstruction of `x` (deterministic; a VAE decodes its mean).
     ///
     /// # Shapes

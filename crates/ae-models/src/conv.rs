@@ -121,9 +121,18 @@ impl<B: Backend> ConvAutoencoder<B> {
     /// - `code`: `[batch, code_channels, height/4, width/4]`
     /// - output: `[batch, 1, height, width]`
     pub fn decode_images(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
+        self.output.apply(self.decode_pre_activation(code))
+    }
+
+    fn decode_pre_activation(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
         let h = self.up.forward(self.hidden.apply(self.dec1.forward(code)));
         let h = self.up.forward(self.hidden.apply(self.dec2.forward(h)));
-        self.output.apply(self.out.forward(h))
+        self.out.forward(h)
+    }
+
+    fn unflatten_code(&self, code: Tensor<B, 2>) -> Tensor<B, 4> {
+        let batch = code.dims()[0];
+        code.reshape([batch, self.code_channels, self.height / 4, self.width / 4])
     }
 }
 
@@ -136,8 +145,15 @@ impl<B: Backend> Autoencoder<B> for ConvAutoencoder<B> {
 
     fn decode(&self, code: Tensor<B, 2>) -> Tensor<B, 2> {
         let batch = code.dims()[0];
-        let [c, h, w] = [self.code_channels, self.height / 4, self.width / 4];
-        self.decode_images(code.reshape([batch, c, h, w])).reshape([batch, self.height * self.width])
+        self.decode_images(self.unflatten_code(code)).reshape([batch, self.height * self.width])
+    }
+
+    fn decode_logits(&self, code: Tensor<B, 2>) -> Option<Tensor<B, 2>> {
+        if self.output != Activation::Sigmoid {
+            return None;
+        }
+        let batch = code.dims()[0];
+        Some(self.decode_pre_activation(self.unflatten_code(code)).reshape([batch, self.height * self.width]))
     }
 
     fn code_shape(&self) -> Vec<usize> {

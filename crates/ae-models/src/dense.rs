@@ -147,6 +147,15 @@ impl<B: Backend> Autoencoder<B> for DenseAutoencoder<B> {
         run_stack(&self.decoder, &self.decoder_activations, code)
     }
 
+    fn decode_logits(&self, code: Tensor<B, 2>) -> Option<Tensor<B, 2>> {
+        let (last, hidden) = self.decoder.split_last()?;
+        if self.decoder_activations.last() != Some(&Activation::Sigmoid) {
+            return None;
+        }
+        let h = run_stack(hidden, &self.decoder_activations, code);
+        Some(last.forward(h))
+    }
+
     fn code_shape(&self) -> Vec<usize> {
         vec![self.encoder.last().map_or(0, |l| l.weight.dims()[1])]
     }

@@ -66,6 +66,14 @@ pub fn bce<B: Backend, const D: usize>(prediction: Tensor<B, D>, target: Tensor<
     bce_elementwise(prediction, target).mean()
 }
 
+/// Binary cross-entropy from logits `z` (the sigmoid's input), mean over all elements:
+/// `max(z, 0) - z t + ln(1 + e^-|z|)`, exact and stable for any `z`. This is what Keras
+/// computes when `binary_crossentropy` follows a sigmoid layer.
+pub fn bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
+    let softplus_neg_abs = logits.clone().abs().neg().exp().log1p();
+    (logits.clone().clamp_min(0.0) - logits * target + softplus_neg_abs).mean()
+}
+
 /// L1 activity penalty `lambda * sum |h| / batch`.
 pub fn l1_activity<B: Backend>(code: Tensor<B, 2>, lambda: f64) -> Tensor<B, 1> {
     let batch = code.dims()[0] as f64;
@@ -147,6 +155,18 @@ mod tests {
         // f32 (as in Keras), -ln(2^-23) ~ 15.94.
         let expected = (-(1e-7f32).ln() - (f32::EPSILON).ln()) / 2.0;
         assert!((saturated - expected).abs() < 0.01, "{saturated} vs {expected}");
+    }
+
+    #[test]
+    fn bce_with_logits_equals_bce_of_the_sigmoid_where_unsaturated() {
+        let z = t(&[-3.0, -0.5, 0.0, 2.0], [2, 2]);
+        let target = t(&[0.0, 1.0, 0.3, 0.9], [2, 2]);
+        let from_logits = scalar(bce_with_logits(z.clone(), target.clone()));
+        let from_probs = scalar(bce(burn::tensor::activation::sigmoid(z), target));
+        assert!((from_logits - from_probs).abs() < 1e-6, "{from_logits} {from_probs}");
+        // Saturated: exact (~40 + ln 2 / 2), not clipped at -ln(1e-7).
+        let far = scalar(bce_with_logits(t(&[-80.0, 0.0], [1, 2]), t(&[1.0, 0.5], [1, 2])));
+        assert!((far - (80.0 + 2f32.ln()) / 2.0).abs() < 1e-3, "{far}");
     }
 
     #[test]

@@ -119,6 +119,14 @@ impl<B: Backend> Autoencoder<B> for AnyAutoencoder<B> {
         }
     }
 
+    fn decode_logits(&self, code: Tensor<B, 2>) -> Option<Tensor<B, 2>> {
+        match self {
+            AnyAutoencoder::Dense(m) => m.decode_logits(code),
+            AnyAutoencoder::Conv(m) => m.decode_logits(code),
+            AnyAutoencoder::Vae(m) => m.decode_logits(code),
+        }
+    }
+
     fn code_shape(&self) -> Vec<usize> {
         match self {
             AnyAutoencoder::Dense(m) => m.code_shape(),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
-use crate::losses::{ReconstructionLoss, contractive, kl_sparsity, l1_activity, vae_elbo};
+use crate::losses::{ReconstructionLoss, bce_with_logits, contractive, kl_sparsity, l1_activity, vae_elbo};
 use crate::model::AnyAutoencoder;
 
 /// Sparsity penalty on the code.
@@ -106,7 +106,10 @@ impl Objective {
             return BatchLoss { total: terms.loss, reconstruction: terms.reconstruction };
         }
         let code = model.encode(input.clone());
-        let reconstruction = self.loss.compute(model.decode(code.clone()), target);
+        let reconstruction = match (self.loss, model.decode_logits(code.clone())) {
+            (ReconstructionLoss::Bce, Some(logits)) => bce_with_logits(logits, target),
+            _ => self.loss.compute(model.decode(code.clone()), target),
+        };
         let mut total = reconstruction.clone();
         match self.sparse {
             Some(Sparsity::L1 { lambda }) => total = total + l1_activity(code.clone(), lambda),
