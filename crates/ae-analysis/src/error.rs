@@ -14,6 +14,9 @@ pub enum AnalysisError {
     /// The linear-algebra backend failed (e.g. the eigensolver did not converge).
     #[error("linear algebra failed: {0}")]
     LinearAlgebra(String),
+    /// A training run failed.
+    #[error("training failed: {0}")]
+    Training(String),
     /// Data loading or selection failed.
     #[error(transparent)]
     Data(#[from] ae_data::DataError),

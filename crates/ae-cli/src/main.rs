@@ -1,6 +1,8 @@
 //! `ae`: the autoencoder toolkit's command line.
 
+mod analysis;
 mod data;
+mod output;
 mod pca;
 mod train;
 
@@ -29,6 +31,12 @@ enum Command {
     Train(Box<train::TrainArgs>),
     /// PCA baseline: test reconstruction MSE, explained variance, fit time.
     Pca(pca::PcaArgs),
+    /// Bottleneck sweep: the shallow autoencoder at several code sizes.
+    Sweep(analysis::SweepArgs),
+    /// 2-D latent protocol: test points, decoded points, the manifold grid.
+    Latent(analysis::LatentArgs),
+    /// First-layer encoder weights of a dense model as 28x28 images.
+    Weights(analysis::WeightsArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +46,9 @@ fn main() -> ExitCode {
         Command::Data(cmd) => data::run(cmd, &data_dir),
         Command::Train(args) => train::run(&args, &data_dir),
         Command::Pca(args) => pca::run(&args, &data_dir),
+        Command::Sweep(args) => analysis::sweep(&args, &data_dir),
+        Command::Latent(args) => analysis::latent(&args, &data_dir),
+        Command::Weights(args) => analysis::weights(&args),
     };
     match result {
         Ok(code) => code,

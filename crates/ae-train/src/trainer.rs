@@ -194,9 +194,12 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
     }
     progress.finish();
     let timing = Timing { seconds_per_epoch: median(&epoch_seconds), samples_per_second: median(&throughput), epochs_run: epoch_seconds.len() };
-    let summary_path = run_dir.join(SUMMARY_FILE);
-    let summary = serde_json::to_string_pretty(&timing).unwrap_or_default();
-    write_atomic(&summary_path, summary.as_bytes()).map_err(|e| TrainError::io(&summary_path, e))?;
+    // A resume of a finished run trains nothing: keep the timings of the run that did.
+    if timing.epochs_run > 0 {
+        let summary_path = run_dir.join(SUMMARY_FILE);
+        let summary = serde_json::to_string_pretty(&timing).unwrap_or_default();
+        write_atomic(&summary_path, summary.as_bytes()).map_err(|e| TrainError::io(&summary_path, e))?;
+    }
     Ok(TrainOutcome { history, model: model.valid(), timing, resumed_from })
 }
 

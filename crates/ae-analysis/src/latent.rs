@@ -1,0 +1,71 @@
+//! The 2-D latent protocol: test points in latent space, decoding chosen points, and a
+//! regular grid of decoded images (the "manifold").
+
+use ae_data::ImageSet;
+use ae_models::{AnyAutoencoder, Autoencoder};
+use burn::tensor::backend::Backend;
+
+use crate::encode::{decode_codes, encode_set};
+use crate::error::{AnalysisError, Result};
+
+/// A labelled point in a 2-D latent space.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatentPoint {
+    /// First coordinate.
+    pub x: f32,
+    /// Second coordinate.
+    pub y: f32,
+    /// Class label of the image.
+    pub label: u8,
+}
+
+/// A rectangle of latent space.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatentBox {
+    /// Smallest first coordinate.
+    pub x_min: f32,
+    /// Largest first coordinate.
+    pub x_max: f32,
+    /// Smallest second coordinate.
+    pub y_min: f32,
+    /// Largest second coordinate.
+    pub y_max: f32,
+}
+
+fn require_2d<B: Backend>(model: &AnyAutoencoder<B>) -> Result<()> {
+    match model.code_len() {
+        2 => Ok(()),
+        n => Err(AnalysisError::InvalidParameter { field: "model", reason: format!("the 2-D latent protocol needs a 2-D code, this model's has {n} values") }),
+    }
+}
+
+/// Latent coordinates of the first `n` images of `set` with their labels.
+pub fn latent_points<B: Backend>(model: &AnyAutoencoder<B>, set: &ImageSet, n: usize, device: &B::Device) -> Result<Vec<LatentPoint>> {
+    require_2d(model)?;
+    let subset = set.first(n.min(set.len()))?;
+    let codes = encode_set(model, &subset, device);
+    Ok(codes.chunks_exact(2).zip(subset.labels()).map(|(c, &label)| LatentPoint { x: c[0], y: c[1], label }).collect())
+}
+
+/// The decoded image of one latent point.
+pub fn decode_point<B: Backend>(model: &AnyAutoencoder<B>, x: f32, y: f32, device: &B::Device) -> Result<Vec<f32>> {
+    require_2d(model)?;
+    Ok(decode_codes(model, &[x, y], 1, device))
+}
+
+/// `steps x steps` decoded images over `area`, row by row from the top (largest `y`)
+/// and left to right (smallest `x`), as the manifold figures are laid out.
+pub fn manifold<B: Backend>(model: &AnyAutoencoder<B>, area: LatentBox, steps: usize, device: &B::Device) -> Result<Vec<f32>> {
+    require_2d(model)?;
+    if steps < 2 || !(area.x_min < area.x_max && area.y_min < area.y_max) {
+        return Err(AnalysisError::InvalidParameter { field: "grid", reason: format!("need >= 2 steps and a non-empty box, got {steps} steps over {area:?}") });
+    }
+    let lerp = |a: f32, b: f32, i: usize| a + (b - a) * i as f32 / (steps - 1) as f32;
+    let mut codes = Vec::with_capacity(steps * steps * 2);
+    for row in 0..steps {
+        for col in 0..steps {
+            codes.extend([lerp(area.x_min, area.x_max, col), lerp(area.y_max, area.y_min, row)]);
+        }
+    }
+    Ok(decode_codes(model, &codes, steps * steps, device))
+}

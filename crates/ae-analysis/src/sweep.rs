@@ -1,0 +1,52 @@
+//! Bottleneck sweep: the same autoencoder trained at several code sizes.
+
+use std::path::Path;
+
+use ae_models::model::ModelConfig;
+use ae_train::{ProgressMode, RunOptions, TrainData, TrainingConfig, create_run_dir, train};
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::error::{AnalysisError, Result};
+
+/// The seeds' code sizes: 5 to 95 in steps of 15.
+pub const SEED_CODE_SIZES: [usize; 7] = [5, 20, 35, 50, 65, 80, 95];
+
+/// Final losses at one code size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SweepPoint {
+    /// Code size.
+    pub code_size: usize,
+    /// Train loss of the last epoch (Keras' `loss`).
+    pub train_loss: f64,
+    /// Validation (test) loss after the last epoch.
+    pub test_loss: f64,
+}
+
+/// Trains `base` (a dense model; its code layer is resized) once per code size, each run
+/// in `root/code-<size>`; finished runs on disk are resumed, not redone.
+pub fn bottleneck_sweep<B: AutodiffBackend>(base: &TrainingConfig, sizes: &[usize], data: &TrainData, root: &Path, device: &B::Device) -> Result<Vec<SweepPoint>> {
+    let mut points = Vec::with_capacity(sizes.len());
+    for &size in sizes {
+        let mut config = base.clone();
+        let ModelConfig::Dense(dense) = &mut config.model else {
+            return Err(AnalysisError::InvalidParameter { field: "model", reason: "the bottleneck sweep resizes a dense code layer".into() });
+        };
+        if let Some(code) = dense.encoder.last_mut() {
+            code.units = size;
+        }
+        let dir = root.join(format!("code-{size}"));
+        let resume = dir.join(ae_train::trainer::CONFIG_FILE).is_file();
+        if !resume {
+            create_run_dir(&config, &dir).map_err(train_error)?;
+        }
+        let opts = RunOptions { run_dir: dir, resume, progress: ProgressMode::Plain };
+        let outcome = train::<B>(&config, data, &opts, device).map_err(train_error)?;
+        let last = outcome.history.last().ok_or_else(|| AnalysisError::InvalidParameter { field: "epochs", reason: "no epoch trained".into() })?;
+        points.push(SweepPoint { code_size: size, train_loss: last.train_loss, test_loss: last.val_loss });
+    }
+    Ok(points)
+}
+
+fn train_error(e: ae_train::TrainError) -> AnalysisError {
+    AnalysisError::Training(e.to_string())
+}

@@ -1,0 +1,78 @@
+//! Latent protocol, weight images and the bottleneck sweep on synthetic data.
+#![allow(clippy::unwrap_used)]
+
+use ae_analysis::latent::{LatentBox, decode_point, latent_points, manifold};
+use ae_analysis::sweep::bottleneck_sweep;
+use ae_analysis::weights::{first_layer_weights, normalise_for_display};
+use ae_data::synthetic::write_synthetic_dataset;
+use ae_data::{Dataset, DatasetKind, Noise};
+use ae_models::{ModelConfig, Objective, OptimizerKind};
+use ae_train::{BackendKind, DataSelection, DefaultBackend, TrainData, TrainingConfig};
+use burn::backend::Flex;
+
+fn dataset() -> (tempfile::TempDir, Dataset) {
+    let dir = tempfile::tempdir().unwrap();
+    write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 80, 30, 4).unwrap();
+    let ds = Dataset::load(dir.path(), DatasetKind::Mnist).unwrap();
+    (dir, ds)
+}
+
+#[test]
+fn latent_protocol_shapes_and_refusal_of_wider_codes() {
+    let (_g, ds) = dataset();
+    let device = Default::default();
+    let model = ModelConfig::named("latent2", None, 28, 28).unwrap().init::<Flex>(&device).unwrap();
+    let subset = ds.test.filter_classes(&[1, 5, 6]).unwrap();
+    let points = latent_points(&model, &subset, 500, &device).unwrap();
+    assert_eq!(points.len(), subset.len());
+    assert!(points.iter().all(|p| [1, 5, 6].contains(&p.label) && p.x.is_finite() && p.y.is_finite()));
+    assert_eq!(decode_point(&model, 0.5, -0.5, &device).unwrap().len(), 784);
+    let area = LatentBox { x_min: -1.0, x_max: 1.0, y_min: -1.0, y_max: 1.0 };
+    let grid = manifold(&model, area, 20, &device).unwrap();
+    assert_eq!(grid.len(), 20 * 20 * 784);
+    // Corner images differ: the grid really spans the box.
+    assert_ne!(&grid[..784], &grid[grid.len() - 784..]);
+    let wide = ModelConfig::named("shallow", None, 28, 28).unwrap().init::<Flex>(&device).unwrap();
+    assert!(latent_points(&wide, &subset, 10, &device).unwrap_err().to_string().contains("2-D code"));
+}
+
+#[test]
+fn first_layer_weights_are_unit_vectors_of_784() {
+    let device = Default::default();
+    let model = ModelConfig::named("deep", None, 28, 28).unwrap().init::<Flex>(&device).unwrap();
+    let w = first_layer_weights(&model, 12).unwrap();
+    assert_eq!((w.len(), w[0].len()), (12, 784));
+    assert_ne!(w[0], w[1]);
+    let shown = normalise_for_display(&w[0]);
+    let (lo, hi) = shown.iter().fold((1.0f32, 0.0f32), |(l, h), &v| (l.min(v), h.max(v)));
+    assert!(lo.abs() < 1e-6 && (hi - 1.0).abs() < 1e-6);
+    let conv = ModelConfig::named("conv", None, 28, 28).unwrap().init::<Flex>(&device).unwrap();
+    assert!(first_layer_weights(&conv, 12).is_err());
+}
+
+#[test]
+fn bottleneck_sweep_trains_each_size_and_reuses_finished_runs() {
+    let (_g, ds) = dataset();
+    let config = TrainingConfig {
+        model: ModelConfig::named("shallow", Some(5), 28, 28).unwrap(),
+        objective: Objective::default(),
+        optimizer: OptimizerKind::Adam,
+        learning_rate: 1e-2,
+        epochs: 3,
+        batch_size: 16,
+        seed: 1,
+        noise: Noise::None,
+        data: DataSelection { dataset: DatasetKind::Mnist, classes: None, train_limit: None, val_limit: None },
+        backend: BackendKind::Flex,
+    };
+    let data = TrainData::select(&config, &ds).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let device = Default::default();
+    let points = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), &device).unwrap();
+    assert_eq!(points.iter().map(|p| p.code_size).collect::<Vec<_>>(), vec![2, 32]);
+    assert!(points.iter().all(|p| p.train_loss.is_finite() && p.test_loss.is_finite()));
+    // A wider code reconstructs better.
+    assert!(points[1].train_loss < points[0].train_loss, "{points:?}");
+    let again = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), &device).unwrap();
+    assert_eq!(points, again);
+}
