@@ -3,6 +3,7 @@
 //! first-layer weight images and the bottleneck sweep.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod classify;
 pub mod encode;
 pub mod error;
 pub mod latent;

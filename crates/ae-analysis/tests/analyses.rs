@@ -76,3 +76,31 @@ fn bottleneck_sweep_trains_each_size_and_reuses_finished_runs() {
     let again = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), &device).unwrap();
     assert_eq!(points, again);
 }
+
+#[test]
+fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
+    use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
+    let dir = tempfile::tempdir().unwrap();
+    write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 400, 100, 9).unwrap();
+    let ds = Dataset::load(dir.path(), DatasetKind::Mnist).unwrap();
+    let feats = |set: &ae_data::ImageSet| Features::new(set.to_f32(), 784, set.labels().to_vec()).unwrap();
+    let (all, test) = (feats(&ds.train), feats(&ds.test));
+    let (train, val) = (all.select(&(0..320).collect::<Vec<_>>()), all.select(&(320..400).collect::<Vec<_>>()));
+    for kind in [ClassifierKind::Logistic, ClassifierKind::parse("mlp-64-32").unwrap()] {
+        let mut config = ClassifierConfig::new(kind.clone(), 3);
+        config.batch_size = 32;
+        config.patience = 10;
+        let report = train_classifier::<DefaultBackend>(&config, &train, &val, &test, 10, &Default::default()).unwrap();
+        // Neighbouring synthetic classes overlap (jittered bars two rows apart): chance is 0.1.
+        assert!(report.test_accuracy > 0.6, "{kind:?}: {report:?}");
+        let total: usize = report.confusion.iter().flatten().sum();
+        let correct: usize = (0..10).map(|c| report.confusion[c][c]).sum();
+        assert_eq!(total, test.rows);
+        assert!((correct as f64 / total as f64 - report.test_accuracy).abs() < 1e-12);
+        assert_eq!(report.classifier, kind.name());
+        let again = train_classifier::<DefaultBackend>(&config, &train, &val, &test, 10, &Default::default()).unwrap();
+        assert_eq!(report, again, "seeded training must be reproducible");
+    }
+    assert_eq!(ClassifierKind::parse("mlp-512-256-128-64"), Some(ClassifierKind::Mlp(vec![512, 256, 128, 64])));
+    assert!(ClassifierKind::parse("mlp-0").is_none() && ClassifierKind::parse("svm").is_none());
+}

@@ -1,6 +1,7 @@
 //! `ae`: the autoencoder toolkit's command line.
 
 mod analysis;
+mod classify;
 mod data;
 mod output;
 mod pca;
@@ -31,6 +32,8 @@ enum Command {
     Train(Box<train::TrainArgs>),
     /// PCA baseline: test reconstruction MSE, explained variance, fit time.
     Pca(pca::PcaArgs),
+    /// Classifier (logistic regression or MLP) on pixels, PCA components or codes.
+    Classify(classify::ClassifyArgs),
     /// Bottleneck sweep: the shallow autoencoder at several code sizes.
     Sweep(analysis::SweepArgs),
     /// 2-D latent protocol: test points, decoded points, the manifold grid.
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Data(cmd) => data::run(cmd, &data_dir),
         Command::Train(args) => train::run(&args, &data_dir),
         Command::Pca(args) => pca::run(&args, &data_dir),
+        Command::Classify(args) => classify::run(&args, &data_dir),
         Command::Sweep(args) => analysis::sweep(&args, &data_dir),
         Command::Latent(args) => analysis::latent(&args, &data_dir),
         Command::Weights(args) => analysis::weights(&args),

@@ -218,9 +218,15 @@ static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The model of `config`, initialised from its seed.
 pub fn init_model<B: Backend>(config: &TrainingConfig, device: &B::Device) -> Result<AnyAutoencoder<B>> {
+    init_seeded(device, config.seed, || config.model.init::<B>(device)).map_err(Into::into)
+}
+
+/// Runs `init` with the backend seeded by `seed` and draws every parameter at once, all
+/// under one process-wide lock, so concurrent initialisations cannot interleave draws.
+pub fn init_seeded<B: Backend, M: Module<B>, E>(device: &B::Device, seed: u64, init: impl FnOnce() -> Result<M, E>) -> Result<M, E> {
     let _guard = INIT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    B::seed(device, config.seed);
-    let model = config.model.init::<B>(device)?;
+    B::seed(device, seed);
+    let model = init()?;
     // burn initialises parameters lazily, on first access: draw them all now, under the lock.
     model.visit(&mut Materialize);
     Ok(model)

@@ -1,0 +1,227 @@
+//! Classifiers on features (autoencoder codes, PCA components, raw pixels): multinomial
+//! logistic regression and MLPs, trained with Adam on cross-entropy, early-stopped on a
+//! validation split, seeded. Reports accuracy, per-class precision/recall and the confusion matrix.
+
+use ae_data::flat_tensor;
+use ae_models::dense::glorot_linear;
+use burn::module::{AutodiffModule, Module};
+use burn::nn::Linear;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::tensor::activation::{log_softmax, relu};
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::{ElementConversion, Tensor, TensorData};
+
+use crate::error::{AnalysisError, Result};
+
+/// Features with labels: `rows x cols`, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    /// Values.
+    pub values: Vec<f32>,
+    /// Samples.
+    pub rows: usize,
+    /// Features per sample.
+    pub cols: usize,
+    /// Class index per sample (dense, `0..classes`).
+    pub labels: Vec<u8>,
+}
+
+impl Features {
+    /// Checks that the sizes agree.
+    pub fn new(values: Vec<f32>, cols: usize, labels: Vec<u8>) -> Result<Self> {
+        let rows = labels.len();
+        if cols == 0 || values.len() != rows * cols {
+            return Err(AnalysisError::InvalidParameter { field: "features", reason: format!("{} values are not {rows} x {cols}", values.len()) });
+        }
+        Ok(Features { values, rows, cols, labels })
+    }
+
+    /// The rows at `indices`.
+    pub fn select(&self, indices: &[usize]) -> Features {
+        let values = indices.iter().flat_map(|&i| self.values[i * self.cols..(i + 1) * self.cols].iter().copied()).collect();
+        Features { values, rows: indices.len(), cols: self.cols, labels: indices.iter().map(|&i| self.labels[i]).collect() }
+    }
+}
+
+/// Which classifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassifierKind {
+    /// Multinomial logistic regression (softmax on a linear map).
+    Logistic,
+    /// MLP with these relu hidden widths.
+    Mlp(Vec<usize>),
+}
+
+impl ClassifierKind {
+    /// The seeds' three MLPs: 512-256-256, 512-512-512, 512-256-128-64.
+    pub fn seed_mlps() -> [ClassifierKind; 3] {
+        [ClassifierKind::Mlp(vec![512, 256, 256]), ClassifierKind::Mlp(vec![512, 512, 512]), ClassifierKind::Mlp(vec![512, 256, 128, 64])]
+    }
+
+    /// `logistic` or `mlp-512-256-256`.
+    pub fn parse(name: &str) -> Option<Self> {
+        if name == "logistic" {
+            return Some(ClassifierKind::Logistic);
+        }
+        let widths: Option<Vec<usize>> = name.strip_prefix("mlp-")?.split('-').map(|w| w.parse().ok().filter(|&w| w > 0)).collect();
+        widths.filter(|w| !w.is_empty()).map(ClassifierKind::Mlp)
+    }
+
+    /// Name as parsed.
+    pub fn name(&self) -> String {
+        match self {
+            ClassifierKind::Logistic => "logistic".into(),
+            ClassifierKind::Mlp(w) => format!("mlp-{}", w.iter().map(usize::to_string).collect::<Vec<_>>().join("-")),
+        }
+    }
+}
+
+/// Training settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierConfig {
+    /// Architecture.
+    pub kind: ClassifierKind,
+    /// Most epochs.
+    pub max_epochs: usize,
+    /// Stop after this many epochs without a better validation loss.
+    pub patience: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+    /// Seed of initialisation and shuffling.
+    pub seed: u64,
+}
+
+impl ClassifierConfig {
+    /// Defaults: 50 epochs at most, patience 5, batch 128, Adam 1e-3.
+    pub fn new(kind: ClassifierKind, seed: u64) -> Self {
+        ClassifierConfig { kind, max_epochs: 50, patience: 5, batch_size: 128, learning_rate: 1e-3, seed }
+    }
+}
+
+/// Results on validation and test data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierReport {
+    /// Classifier name.
+    pub classifier: String,
+    /// Accuracy on the validation split (of the restored best epoch).
+    pub val_accuracy: f64,
+    /// Accuracy on the test data.
+    pub test_accuracy: f64,
+    /// Test precision per class (NaN where nothing was predicted as the class).
+    pub precision: Vec<f64>,
+    /// Test recall per class.
+    pub recall: Vec<f64>,
+    /// Test confusion matrix: `confusion[true][predicted]`.
+    pub confusion: Vec<Vec<usize>>,
+    /// Epoch whose weights were kept.
+    pub best_epoch: usize,
+}
+
+#[derive(Module, Debug)]
+struct Classifier<B: Backend> {
+    hidden: Vec<Linear<B>>,
+    output: Linear<B>,
+}
+
+impl<B: Backend> Classifier<B> {
+    fn new(kind: &ClassifierKind, inputs: usize, classes: usize, device: &B::Device) -> Self {
+        let widths = match kind {
+            ClassifierKind::Logistic => Vec::new(),
+            ClassifierKind::Mlp(w) => w.clone(),
+        };
+        let mut d = inputs;
+        let hidden = widths
+            .iter()
+            .map(|&w| {
+                let l = glorot_linear(d, w, true, device);
+                d = w;
+                l
+            })
+            .collect();
+        Classifier { hidden, output: glorot_linear(d, classes, true, device) }
+    }
+
+    fn logits(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let h = self.hidden.iter().fold(x, |h, l| relu(l.forward(h)));
+        self.output.forward(h)
+    }
+}
+
+fn cross_entropy<B: Backend>(logits: Tensor<B, 2>, one_hot: Tensor<B, 2>) -> Tensor<B, 1> {
+    (log_softmax(logits, 1) * one_hot).sum_dim(1).mean().neg()
+}
+
+fn one_hot<B: Backend>(labels: &[u8], classes: usize, device: &B::Device) -> Tensor<B, 2> {
+    let mut v = vec![0.0f32; labels.len() * classes];
+    for (i, &l) in labels.iter().enumerate() {
+        v[i * classes + usize::from(l)] = 1.0;
+    }
+    Tensor::from_data(TensorData::new(v, [labels.len(), classes]), device)
+}
+
+fn predict<B: Backend>(model: &Classifier<B>, f: &Features, device: &B::Device) -> Vec<usize> {
+    let mut out = Vec::with_capacity(f.rows);
+    for chunk in f.values.chunks(1000 * f.cols) {
+        let n = chunk.len() / f.cols;
+        let arg = model.logits(flat_tensor::<B>(chunk, n, f.cols, device)).argmax(1);
+        out.extend(arg.into_data().iter::<i64>().map(|v| v as usize));
+    }
+    out
+}
+
+fn mean_loss<B: Backend>(model: &Classifier<B>, f: &Features, classes: usize, device: &B::Device) -> f64 {
+    let x = flat_tensor::<B>(&f.values, f.rows, f.cols, device);
+    cross_entropy(model.logits(x), one_hot(&f.labels, classes, device)).into_scalar().elem()
+}
+
+/// Trains on `train`, early-stops on `val` (best validation loss, patience), evaluates on `test`.
+pub fn train_classifier<B: AutodiffBackend>(config: &ClassifierConfig, train: &Features, val: &Features, test: &Features, classes: usize, device: &B::Device) -> Result<ClassifierReport> {
+    if train.rows == 0 || val.rows == 0 || test.rows == 0 || val.cols != train.cols || test.cols != train.cols {
+        return Err(AnalysisError::InvalidParameter { field: "features", reason: "train, val and test must be non-empty with the same width".into() });
+    }
+    if config.batch_size == 0 || config.max_epochs == 0 {
+        return Err(AnalysisError::InvalidParameter { field: "classifier", reason: "batch size and epochs must be at least 1".into() });
+    }
+    if let Some(&bad) = train.labels.iter().chain(&val.labels).chain(&test.labels).find(|&&l| usize::from(l) >= classes) {
+        return Err(AnalysisError::InvalidParameter { field: "labels", reason: format!("label {bad} is not below {classes} classes") });
+    }
+    let mut model = ae_train::trainer::init_seeded(device, config.seed, || Ok::<_, AnalysisError>(Classifier::<B>::new(&config.kind, train.cols, classes, device)))?;
+    let mut optim = AdamConfig::new().with_epsilon(1e-7).init::<B, Classifier<B>>();
+    let (mut best, mut best_loss, mut best_epoch) = (model.valid(), f64::INFINITY, 0);
+    for epoch in 1..=config.max_epochs {
+        let order = ae_data::shuffled_indices(train.rows, config.seed.wrapping_add(epoch as u64));
+        for batch in order.chunks(config.batch_size) {
+            let b = train.select(batch);
+            let x = flat_tensor::<B>(&b.values, b.rows, b.cols, device);
+            let loss = cross_entropy(model.logits(x), one_hot(&b.labels, classes, device));
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(config.learning_rate, model, grads);
+        }
+        let val_loss = mean_loss(&model.valid(), val, classes, device);
+        if val_loss < best_loss {
+            (best, best_loss, best_epoch) = (model.valid(), val_loss, epoch);
+        } else if epoch - best_epoch >= config.patience {
+            break;
+        }
+    }
+    let accuracy = |f: &Features, pred: &[usize]| pred.iter().zip(&f.labels).filter(|(p, l)| **p == usize::from(**l)).count() as f64 / f.rows as f64;
+    let val_pred = predict(&best, val, device);
+    let test_pred = predict(&best, test, device);
+    let mut confusion = vec![vec![0usize; classes]; classes];
+    for (&p, &l) in test_pred.iter().zip(&test.labels) {
+        confusion[usize::from(l)][p] += 1;
+    }
+    let precision = (0..classes).map(|c| confusion[c][c] as f64 / (0..classes).map(|t| confusion[t][c]).sum::<usize>() as f64).collect();
+    let recall = (0..classes).map(|c| confusion[c][c] as f64 / confusion[c].iter().sum::<usize>() as f64).collect();
+    Ok(ClassifierReport {
+        classifier: config.kind.name(),
+        val_accuracy: accuracy(val, &val_pred),
+        test_accuracy: accuracy(test, &test_pred),
+        precision,
+        recall,
+        confusion,
+        best_epoch,
+    })
+}
