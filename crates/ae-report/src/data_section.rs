@@ -6,12 +6,13 @@ use std::path::Path;
 use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::Dataset;
 
-use crate::error::Result;
+use crate::error::{ReportError, Result};
 use crate::report::Section;
 use crate::table::Table;
 
 /// Builds the datasets section, writing one grid figure per dataset into `report_dir`.
 pub fn data_section(datasets: &[Dataset], report_dir: &Path) -> Result<Section> {
+    std::fs::create_dir_all(report_dir).map_err(|source| ReportError::Write { path: report_dir.to_path_buf(), source })?;
     let mut section = Section::new("datasets", "Datasets");
     let mut table = Table::new(["dataset", "file", "items", "verified", "sha256"]);
     for ds in datasets {
@@ -36,4 +37,31 @@ pub fn data_section(datasets: &[Dataset], report_dir: &Path) -> Result<Section> 
         section.figure(file, format!("{}: the first {} test images with their labels", ds.kind, first.len()));
     }
     Ok(section)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ae_data::DatasetKind;
+    use ae_data::synthetic::write_synthetic_dataset;
+
+    #[test]
+    fn writes_figures_into_a_new_folder_and_the_report_links_them() {
+        let data = tempfile::tempdir().unwrap();
+        write_synthetic_dataset(data.path(), DatasetKind::Mnist, 30, 25, 1).unwrap();
+        let ds = Dataset::load(data.path(), DatasetKind::Mnist).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("reports");
+        let section = data_section(std::slice::from_ref(&ds), &dir).unwrap();
+        let mut report = crate::Report::new(&dir, "test");
+        report.sections.push(section);
+        report.write().unwrap();
+        for file in report.sections[0].figures() {
+            let img = image::open(dir.join(file)).unwrap();
+            assert_eq!(img.width(), 10 * 58 + 2);
+        }
+        let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(html.contains("datasets-mnist-first-test.png") && html.contains("false"));
+        assert!(dir.join("datasets-files.csv").is_file() && dir.join("datasets.md").is_file());
+    }
 }
