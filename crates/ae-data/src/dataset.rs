@@ -203,8 +203,8 @@ pub fn load_split(dir: &Path, kind: DatasetKind, split: Split) -> Result<LoadedS
     let label_path = file_path(dir, kind, label_role);
     // Images and labels decompress independently; doing both at once hides the label file's cost.
     let (images, labels) = std::thread::scope(|s| {
-        let labels = s.spawn(|| read_checked(&label_path, kind, label_role, |b, p| idx::parse_labels(b, p)));
-        let images = read_checked(&image_path, kind, image_role, |b, p| idx::parse_images(b, p));
+        let labels = s.spawn(|| read_checked(&label_path, kind, label_role, idx::parse_labels));
+        let images = read_checked(&image_path, kind, image_role, idx::parse_images);
         let labels = labels.join().unwrap_or_else(|_| {
             Err(DataError::io(&label_path, std::io::Error::other("label reader thread panicked")))
         });

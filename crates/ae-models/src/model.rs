@@ -92,6 +92,8 @@ impl ModelConfig {
 }
 
 /// Any autoencoder as one burn module.
+// The variants differ in size, but a model exists once per run: boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum AnyAutoencoder<B: Backend> {
     /// Dense.

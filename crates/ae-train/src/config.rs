@@ -69,19 +69,17 @@ impl TrainingConfig {
         if let Err(e) = self.noise.validate() {
             return Err(TrainError::invalid("noise", e.to_string()));
         }
-        if let Some(classes) = &self.data.classes {
-            if classes.is_empty() || classes.iter().any(|&c| usize::from(c) >= self.data.dataset.num_classes()) {
+        if let Some(classes) = &self.data.classes
+            && (classes.is_empty() || classes.iter().any(|&c| usize::from(c) >= self.data.dataset.num_classes())) {
                 return Err(TrainError::invalid("data.classes", format!("{classes:?} is not a non-empty list of classes 0..9")));
             }
-        }
         if self.data.train_limit == Some(0) || self.data.val_limit == Some(0) {
             return Err(TrainError::invalid("data.train_limit/val_limit", "must be at least 1 when given"));
         }
-        if let OptimizerKind::Sgd { momentum } = self.optimizer {
-            if !(0.0..1.0).contains(&momentum) {
+        if let OptimizerKind::Sgd { momentum } = self.optimizer
+            && !(0.0..1.0).contains(&momentum) {
                 return Err(TrainError::invalid("optimizer.momentum", "must be in [0, 1)"));
             }
-        }
         self.model.validate()?;
         self.objective.validate_for(&self.model)?;
         Ok(())
@@ -93,14 +91,13 @@ impl TrainingConfig {
         if self.model.input_len() != pixels {
             return Err(TrainError::invalid("model", format!("expects {} inputs, the images have {pixels}", self.model.input_len())));
         }
-        if let ModelConfig::Conv(c) = &self.model {
-            if (c.height, c.width) != (train.rows(), train.cols()) {
+        if let ModelConfig::Conv(c) = &self.model
+            && (c.height, c.width) != (train.rows(), train.cols()) {
                 return Err(TrainError::invalid(
                     "model",
                     format!("the conv model needs {}x{} images, the data is {}x{} (a 1-D input cannot feed it)", c.height, c.width, train.rows(), train.cols()),
                 ));
             }
-        }
         if self.batch_size > train.len() {
             return Err(TrainError::invalid("batch_size", format!("{} is larger than the {} training images", self.batch_size, train.len())));
         }

@@ -155,7 +155,8 @@ fn diverging_loss_stops_with_epoch_and_batch_and_keeps_the_last_checkpoint() {
 fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
     let (_g, ds) = dataset();
     let out = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut TrainingConfig)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut TrainingConfig)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         ("epochs", Box::new(|c| c.epochs = 0)),
         ("batch_size", Box::new(|c| c.batch_size = 0)),
         ("learning_rate", Box::new(|c| c.learning_rate = -1.0)),
