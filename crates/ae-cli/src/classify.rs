@@ -74,13 +74,14 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let dataset_kind = run.as_ref().map_or(args.dataset, |(c, _, _)| c.data.dataset);
     let ds: Dataset = crate::data::load_dataset(data_dir, dataset_kind)?;
     let to_features = |set: &ImageSet, values: Vec<f32>, cols: usize| Features::new(values, cols, set.labels().to_vec());
+    let pixels = ds.train.pixels_per_image();
     let (train, test) = match (&source, &run) {
-        (Source::Pixels, _) => (to_features(&ds.train, ds.train.to_f32(), 784)?, to_features(&ds.test, ds.test.to_f32(), 784)?),
+        (Source::Pixels, _) => (to_features(&ds.train, ds.train.to_f32(), pixels)?, to_features(&ds.test, ds.test.to_f32(), pixels)?),
         (Source::Pca(k), _) => {
             let (tr, te) = (ds.train.to_f32(), ds.test.to_f32());
-            let pca = PcaParams::new(*k).fit(&Samples::new(&tr, ds.train.len(), 784)?)?;
-            let (a, b) = (pca.transform(&Samples::new(&tr, ds.train.len(), 784)?)?, pca.transform(&Samples::new(&te, ds.test.len(), 784)?)?);
-            (to_features(&ds.train, a, *k)?, to_features(&ds.test, b, *k)?)
+            let (tr_samples, te_samples) = (Samples::new(&tr, ds.train.len(), pixels)?, Samples::new(&te, ds.test.len(), pixels)?);
+            let pca = PcaParams::new(*k).fit(&tr_samples)?;
+            (to_features(&ds.train, pca.transform(&tr_samples)?, *k)?, to_features(&ds.test, pca.transform(&te_samples)?, *k)?)
         }
         (Source::Run(_), Some((_, model, _))) => {
             use ae_models::Autoencoder;
