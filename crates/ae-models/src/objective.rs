@@ -106,9 +106,14 @@ impl Objective {
             return BatchLoss { total: terms.loss, reconstruction: terms.reconstruction };
         }
         let code = model.encode(input.clone());
-        let reconstruction = match (self.loss, model.decode_logits(code.clone())) {
-            (ReconstructionLoss::Bce, Some(logits)) => bce_with_logits(logits, target),
-            _ => self.loss.compute(model.decode(code.clone()), target),
+        // Only BCE uses logits; asking for them otherwise would run the decoder twice.
+        let logits = match self.loss {
+            ReconstructionLoss::Bce => model.decode_logits(code.clone()),
+            ReconstructionLoss::Mse => None,
+        };
+        let reconstruction = match logits {
+            Some(logits) => bce_with_logits(logits, target),
+            None => self.loss.compute(model.decode(code.clone()), target),
         };
         let mut total = reconstruction.clone();
         match self.sparse {
