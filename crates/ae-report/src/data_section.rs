@@ -6,13 +6,13 @@ use std::path::Path;
 use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::Dataset;
 
-use crate::error::{ReportError, Result};
+use crate::error::Result;
 use crate::report::Section;
 use crate::table::Table;
 
 /// Builds the datasets section, writing one grid figure per dataset into `report_dir`.
 pub fn data_section(datasets: &[Dataset], report_dir: &Path) -> Result<Section> {
-    std::fs::create_dir_all(report_dir).map_err(|source| ReportError::Write { path: report_dir.to_path_buf(), source })?;
+    crate::report::create_dir(report_dir)?;
     let mut section = Section::new("datasets", "Datasets");
     let mut table = Table::new(["dataset", "file", "items", "verified", "sha256"]);
     for ds in datasets {

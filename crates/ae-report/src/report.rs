@@ -157,7 +157,8 @@ impl Report {
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}img{max-width:100%;image-rendering:pixelated}figure{margin:1em 0}";
 
-fn create_dir(dir: &Path) -> Result<()> {
+/// Creates the report folder (and parents), naming it on failure.
+pub(crate) fn create_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })
 }
 
