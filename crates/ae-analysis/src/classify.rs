@@ -1,11 +1,16 @@
 //! Classifiers on features (autoencoder codes, PCA components, raw pixels): multinomial
 //! logistic regression and MLPs, trained with Adam on cross-entropy, early-stopped on a
 //! validation split, seeded. Reports accuracy, per-class precision/recall and the confusion matrix.
+//! A small CNN ([`ClassifierKind::Cnn`]) reads each feature row as a square image, for
+//! classifying original images against autoencoder outputs.
 
 use ae_data::flat_tensor;
 use ae_models::dense::glorot_linear;
 use burn::module::{AutodiffModule, Module};
+use ae_models::conv::same_conv;
 use burn::nn::Linear;
+use burn::nn::conv::Conv2d;
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::backend::{AutodiffBackend, Backend};
@@ -50,6 +55,9 @@ pub enum ClassifierKind {
     Logistic,
     /// MLP with these relu hidden widths.
     Mlp(Vec<usize>),
+    /// Conv 8@3x3 same, MaxPool 2, Conv 16@3x3 same, MaxPool 2, Dense 64, softmax: rows
+    /// are read as square images whose side is a multiple of 4.
+    Cnn,
 }
 
 impl ClassifierKind {
@@ -60,8 +68,10 @@ impl ClassifierKind {
 
     /// `logistic` or `mlp-512-256-256`.
     pub fn parse(name: &str) -> Option<Self> {
-        if name == "logistic" {
-            return Some(ClassifierKind::Logistic);
+        match name {
+            "logistic" => return Some(ClassifierKind::Logistic),
+            "cnn" => return Some(ClassifierKind::Cnn),
+            _ => {}
         }
         let widths: Option<Vec<usize>> = name.strip_prefix("mlp-")?.split('-').map(|w| w.parse().ok().filter(|&w| w > 0)).collect();
         widths.filter(|w| !w.is_empty()).map(ClassifierKind::Mlp)
@@ -71,6 +81,7 @@ impl ClassifierKind {
     pub fn name(&self) -> String {
         match self {
             ClassifierKind::Logistic => "logistic".into(),
+            ClassifierKind::Cnn => "cnn".into(),
             ClassifierKind::Mlp(w) => format!("mlp-{}", w.iter().map(usize::to_string).collect::<Vec<_>>().join("-")),
         }
     }
@@ -119,17 +130,69 @@ pub struct ClassifierReport {
     pub best_epoch: usize,
 }
 
+/// The CNN's convolutional front: two same-padded 3x3 convolutions, each followed by
+/// relu and 2x2 max pooling.
+#[derive(Module, Debug)]
+struct ConvFront<B: Backend> {
+    conv1: Conv2d<B>,
+    conv2: Conv2d<B>,
+    pool: MaxPool2d,
+    side: usize,
+}
+
+const CNN_CHANNELS: [usize; 2] = [8, 16];
+const CNN_DENSE: usize = 64;
+
+impl<B: Backend> ConvFront<B> {
+    fn new(side: usize, device: &B::Device) -> Self {
+        ConvFront {
+            conv1: same_conv(1, CNN_CHANNELS[0], device),
+            conv2: same_conv(CNN_CHANNELS[0], CNN_CHANNELS[1], device),
+            pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+            side,
+        }
+    }
+
+    fn outputs(side: usize) -> usize {
+        CNN_CHANNELS[1] * (side / 4) * (side / 4)
+    }
+
+    /// # Shapes
+    /// `[n, side * side]` -> `[n, 16 * (side / 4)^2]`
+    fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let n = x.dims()[0];
+        let x = x.reshape([n, 1, self.side, self.side]);
+        let h = self.pool.forward(relu(self.conv1.forward(x)));
+        let h = self.pool.forward(relu(self.conv2.forward(h)));
+        h.reshape([n, Self::outputs(self.side)])
+    }
+}
+
 #[derive(Module, Debug)]
 struct Classifier<B: Backend> {
+    front: Option<ConvFront<B>>,
     hidden: Vec<Linear<B>>,
     output: Linear<B>,
 }
 
+/// The side of the square image a CNN reads from `cols` features.
+fn cnn_side(cols: usize) -> Result<usize> {
+    let side = (cols as f64).sqrt().round() as usize;
+    if side * side != cols || side == 0 || !side.is_multiple_of(4) {
+        return Err(AnalysisError::InvalidParameter { field: "features", reason: format!("the CNN needs square images with a side divisible by 4; {cols} features are not") });
+    }
+    Ok(side)
+}
+
 impl<B: Backend> Classifier<B> {
-    fn new(kind: &ClassifierKind, inputs: usize, classes: usize, device: &B::Device) -> Self {
-        let widths = match kind {
-            ClassifierKind::Logistic => Vec::new(),
-            ClassifierKind::Mlp(w) => w.clone(),
+    fn new(kind: &ClassifierKind, inputs: usize, classes: usize, device: &B::Device) -> Result<Self> {
+        let (front, widths, inputs) = match kind {
+            ClassifierKind::Logistic => (None, Vec::new(), inputs),
+            ClassifierKind::Mlp(w) => (None, w.clone(), inputs),
+            ClassifierKind::Cnn => {
+                let side = cnn_side(inputs)?;
+                (Some(ConvFront::new(side, device)), vec![CNN_DENSE], ConvFront::<B>::outputs(side))
+            }
         };
         let mut d = inputs;
         let hidden = widths
@@ -140,10 +203,14 @@ impl<B: Backend> Classifier<B> {
                 l
             })
             .collect();
-        Classifier { hidden, output: glorot_linear(d, classes, true, device) }
+        Ok(Classifier { front, hidden, output: glorot_linear(d, classes, true, device) })
     }
 
     fn logits(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let x = match &self.front {
+            Some(front) => front.forward(x),
+            None => x,
+        };
         let h = self.hidden.iter().fold(x, |h, l| relu(l.forward(h)));
         self.output.forward(h)
     }
@@ -187,7 +254,7 @@ pub fn train_classifier<B: AutodiffBackend>(config: &ClassifierConfig, train: &F
     if let Some(&bad) = train.labels.iter().chain(&val.labels).chain(&test.labels).find(|&&l| usize::from(l) >= classes) {
         return Err(AnalysisError::InvalidParameter { field: "labels", reason: format!("label {bad} is not below {classes} classes") });
     }
-    let mut model = ae_train::trainer::init_seeded(device, config.seed, || Ok::<_, AnalysisError>(Classifier::<B>::new(&config.kind, train.cols, classes, device)))?;
+    let mut model = ae_train::trainer::init_seeded(device, config.seed, || Classifier::<B>::new(&config.kind, train.cols, classes, device))?;
     let mut optim = AdamConfig::new().with_epsilon(1e-7).init::<B, Classifier<B>>();
     let (mut best, mut best_loss, mut best_epoch) = (model.valid(), f64::INFINITY, 0);
     for epoch in 1..=config.max_epochs {

@@ -41,3 +41,14 @@ pub fn decode_codes<B: Backend>(model: &AnyAutoencoder<B>, codes: &[f32], rows: 
     let z = flat_tensor::<B>(codes, rows, codes.len() / rows, device);
     model.decode(z).into_data().iter::<f32>().collect()
 }
+
+/// Reconstructions of images given as floats (`n x pixels`, e.g. noisy copies), streamed
+/// `STREAM_BATCH` at a time.
+pub fn reconstruct_values<B: Backend>(model: &AnyAutoencoder<B>, values: &[f32], pixels: usize, device: &B::Device) -> Vec<f32> {
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks(STREAM_BATCH * pixels.max(1)) {
+        let n = chunk.len() / pixels.max(1);
+        out.extend(model.reconstruct(flat_tensor::<B>(chunk, n, pixels, device)).into_data().iter::<f32>());
+    }
+    out
+}

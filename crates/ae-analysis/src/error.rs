@@ -17,6 +17,9 @@ pub enum AnalysisError {
     /// A training run failed.
     #[error("training failed: {0}")]
     Training(String),
+    /// A model config was refused.
+    #[error(transparent)]
+    Model(#[from] ae_models::ModelError),
     /// Data loading or selection failed.
     #[error(transparent)]
     Data(#[from] ae_data::DataError),

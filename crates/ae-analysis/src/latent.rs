@@ -4,6 +4,8 @@
 use ae_data::ImageSet;
 use ae_models::{AnyAutoencoder, Autoencoder};
 use burn::tensor::backend::Backend;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 use crate::encode::{decode_codes, encode_set};
 use crate::error::{AnalysisError, Result};
@@ -68,4 +70,12 @@ pub fn manifold<B: Backend>(model: &AnyAutoencoder<B>, area: LatentBox, steps: u
         }
     }
     Ok(decode_codes(model, &codes, steps * steps, device))
+}
+
+/// `n` images decoded from codes drawn from a VAE's prior `N(0, I)`, seeded.
+pub fn prior_samples<B: Backend>(model: &AnyAutoencoder<B>, n: usize, seed: u64, device: &B::Device) -> Result<Vec<f32>> {
+    let AnyAutoencoder::Vae(vae) = model else {
+        return Err(AnalysisError::InvalidParameter { field: "model", reason: "only a variational autoencoder has a prior to sample".into() });
+    };
+    Ok(vae.sample_prior(n, &mut StdRng::seed_from_u64(seed), device).into_data().iter::<f32>().collect())
 }

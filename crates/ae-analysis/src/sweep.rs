@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use ae_models::model::ModelConfig;
-use ae_train::{ProgressMode, RunOptions, TrainData, TrainingConfig, create_run_dir, train};
+use ae_train::trainer::train_or_resume;
+use ae_train::{ProgressMode, TrainData, TrainingConfig};
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::error::{AnalysisError, Result};
@@ -24,7 +25,7 @@ pub struct SweepPoint {
 
 /// Trains `base` (a dense model; its code layer is resized) once per code size, each run
 /// in `root/code-<size>`; finished runs on disk are resumed, not redone.
-pub fn bottleneck_sweep<B: AutodiffBackend>(base: &TrainingConfig, sizes: &[usize], data: &TrainData, root: &Path, device: &B::Device) -> Result<Vec<SweepPoint>> {
+pub fn bottleneck_sweep<B: AutodiffBackend>(base: &TrainingConfig, sizes: &[usize], data: &TrainData, root: &Path, progress: ProgressMode, device: &B::Device) -> Result<Vec<SweepPoint>> {
     let mut points = Vec::with_capacity(sizes.len());
     for &size in sizes {
         let mut config = base.clone();
@@ -35,18 +36,13 @@ pub fn bottleneck_sweep<B: AutodiffBackend>(base: &TrainingConfig, sizes: &[usiz
             code.units = size;
         }
         let dir = root.join(format!("code-{size}"));
-        let resume = dir.join(ae_train::trainer::CONFIG_FILE).is_file();
-        if !resume {
-            create_run_dir(&config, &dir).map_err(train_error)?;
-        }
-        let opts = RunOptions { run_dir: dir, resume, progress: ProgressMode::Plain };
-        let outcome = train::<B>(&config, data, &opts, device).map_err(train_error)?;
+        let outcome = train_or_resume::<B>(&config, data, &dir, progress, device).map_err(train_error)?;
         let last = outcome.history.last().ok_or_else(|| AnalysisError::InvalidParameter { field: "epochs", reason: "no epoch trained".into() })?;
         points.push(SweepPoint { code_size: size, train_loss: last.train_loss, test_loss: last.val_loss });
     }
     Ok(points)
 }
 
-fn train_error(e: ae_train::TrainError) -> AnalysisError {
+pub(crate) fn train_error(e: ae_train::TrainError) -> AnalysisError {
     AnalysisError::Training(e.to_string())
 }

@@ -68,12 +68,12 @@ fn bottleneck_sweep_trains_each_size_and_reuses_finished_runs() {
     let data = TrainData::select(&config, &ds).unwrap();
     let root = tempfile::tempdir().unwrap();
     let device = Default::default();
-    let points = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), &device).unwrap();
+    let points = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), ae_train::ProgressMode::Quiet, &device).unwrap();
     assert_eq!(points.iter().map(|p| p.code_size).collect::<Vec<_>>(), vec![2, 32]);
     assert!(points.iter().all(|p| p.train_loss.is_finite() && p.test_loss.is_finite()));
     // A wider code reconstructs better.
     assert!(points[1].train_loss < points[0].train_loss, "{points:?}");
-    let again = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), &device).unwrap();
+    let again = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), ae_train::ProgressMode::Quiet, &device).unwrap();
     assert_eq!(points, again);
 }
 
@@ -86,7 +86,7 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
     let feats = |set: &ae_data::ImageSet| Features::new(set.to_f32(), 784, set.labels().to_vec()).unwrap();
     let (all, test) = (feats(&ds.train), feats(&ds.test));
     let (train, val) = (all.select(&(0..320).collect::<Vec<_>>()), all.select(&(320..400).collect::<Vec<_>>()));
-    for kind in [ClassifierKind::Logistic, ClassifierKind::parse("mlp-64-32").unwrap()] {
+    for kind in [ClassifierKind::Logistic, ClassifierKind::parse("mlp-64-32").unwrap(), ClassifierKind::Cnn] {
         let mut config = ClassifierConfig::new(kind.clone(), 3);
         config.batch_size = 32;
         config.patience = 10;
@@ -103,4 +103,9 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
     }
     assert_eq!(ClassifierKind::parse("mlp-512-256-128-64"), Some(ClassifierKind::Mlp(vec![512, 256, 128, 64])));
     assert!(ClassifierKind::parse("mlp-0").is_none() && ClassifierKind::parse("svm").is_none());
+    // The CNN needs square images whose side is a multiple of 4.
+    let codes = Features::new(vec![0.0; 4 * 32], 32, vec![0, 1, 0, 1]).unwrap();
+    let cnn = ClassifierConfig::new(ClassifierKind::Cnn, 0);
+    let err = train_classifier::<DefaultBackend>(&cnn, &codes, &codes, &codes, 2, &Default::default()).unwrap_err();
+    assert!(err.to_string().contains("square"), "{err}");
 }

@@ -64,7 +64,7 @@ pub fn sweep(args: &SweepArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     }
     let ds = crate::data::load_dataset(data_dir, args.dataset)?;
     let data = TrainData::select(&base, &ds)?;
-    let points = bottleneck_sweep::<DefaultBackend>(&base, &sizes, &data, &args.out, &Default::default())?;
+    let points = bottleneck_sweep::<DefaultBackend>(&base, &sizes, &data, &args.out, ae_train::ProgressMode::Auto, &Default::default())?;
     if args.json {
         let rows: Vec<_> = points.iter().map(|p| serde_json::json!({"code_size": p.code_size, "train_loss": p.train_loss, "test_loss": p.test_loss})).collect();
         println!("{}", serde_json::json!({"dataset": args.dataset.name(), "epochs": args.epochs, "points": rows, "verified": ds.verified()}));

@@ -95,7 +95,8 @@ impl ConvAutoencoderConfig {
     }
 }
 
-fn same_conv<B: Backend>(c_in: usize, c_out: usize, device: &B::Device) -> Conv2d<B> {
+/// A 3x3 'same' convolution with Glorot-uniform kernel and zero bias, as Keras builds it.
+pub fn same_conv<B: Backend>(c_in: usize, c_out: usize, device: &B::Device) -> Conv2d<B> {
     let mut conv = Conv2dConfig::new([c_in, c_out], [3, 3])
         .with_padding(PaddingConfig2d::Same)
         .with_initializer(Initializer::XavierUniform { gain: 1.0 })

@@ -5,7 +5,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Distribution, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -146,9 +146,11 @@ impl<B: Backend> Vae<B> {
         VaeOutput { reconstruction: self.decode(z), mean, logvar }
     }
 
-    /// Decodes `n` codes drawn from the prior `N(0, I)`.
-    pub fn sample_prior(&self, n: usize, device: &B::Device) -> Tensor<B, 2> {
-        self.decode(Tensor::random([n, self.latent], Distribution::Normal(0.0, 1.0), device))
+    /// Decodes `n` codes drawn from the prior `N(0, I)` with `rng` (seeded by the caller,
+    /// so samples are reproducible).
+    pub fn sample_prior(&self, n: usize, rng: &mut StdRng, device: &B::Device) -> Tensor<B, 2> {
+        let z: Vec<f32> = (0..n * self.latent).map(|_| StandardNormal.sample(rng)).collect();
+        self.decode(Tensor::from_data(TensorData::new(z, [n, self.latent]), device))
     }
 
     /// The decoder's likelihood.

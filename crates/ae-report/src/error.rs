@@ -13,6 +13,31 @@ pub enum ReportError {
         /// Underlying error.
         source: std::io::Error,
     },
+    /// Drawing or encoding a figure failed.
+    #[error("{path}: cannot draw the figure: {reason}")]
+    Figure {
+        /// Destination.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+    /// Building a table's data frame or CSV failed.
+    #[error("table `{name}`: {reason}")]
+    Table {
+        /// Table name.
+        name: String,
+        /// What failed.
+        reason: String,
+    },
+    /// An experiment's analysis failed.
+    #[error(transparent)]
+    Analysis(#[from] ae_analysis::AnalysisError),
+    /// An experiment's training run failed.
+    #[error(transparent)]
+    Training(#[from] ae_train::TrainError),
+    /// A model config was refused.
+    #[error(transparent)]
+    Model(#[from] ae_models::ModelError),
     /// Loading or rendering data failed.
     #[error(transparent)]
     Data(#[from] ae_data::DataError),

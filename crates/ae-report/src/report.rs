@@ -133,7 +133,8 @@ impl Report {
             write(&self.dir.join(format!("{}.md", section.id)), &format!("{preamble}\n{}", section.to_markdown()))?;
             for block in &section.blocks {
                 if let Block::Table { name, table } = block {
-                    write(&self.dir.join(format!("{}-{name}.csv", section.id)), &table.to_csv())?;
+                    let path = self.dir.join(format!("{}-{name}.csv", section.id));
+                    write_bytes(&path, &table.to_csv(&format!("{}-{name}", section.id))?)?;
                 }
             }
         }
@@ -163,5 +164,9 @@ pub(crate) fn create_dir(dir: &Path) -> Result<()> {
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
-    write_atomic(path, text.as_bytes()).map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
+    write_bytes(path, text.as_bytes())
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(path, bytes).map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
 }

@@ -1,5 +1,10 @@
 //! Plain tables rendered as Markdown, HTML and CSV. Numbers are formatted by the
 //! caller through [`Table::num`], which rounds, so snapshots are stable across machines.
+//! CSV goes through a polars `DataFrame` whose numeric columns are typed as numbers.
+
+use polars::prelude::{Column, CsvWriter, DataFrame, SerWriter};
+
+use crate::error::{ReportError, Result};
 
 /// A table of strings with a header row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,14 +63,40 @@ impl Table {
         out
     }
 
-    /// RFC 4180 CSV.
-    pub fn to_csv(&self) -> String {
-        let field = |s: &String| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.clone() };
-        std::iter::once(&self.header)
-            .chain(&self.rows)
-            .map(|r| r.iter().map(field).collect::<Vec<_>>().join(",") + "\n")
-            .collect()
+    /// A polars data frame: a column whose non-empty cells all parse as integers is an
+    /// `Int64` column, as numbers a `Float64` one (empty cells null), any other a string column.
+    pub fn to_dataframe(&self, name: &str) -> Result<DataFrame> {
+        let columns = self
+            .header
+            .iter()
+            .enumerate()
+            .map(|(c, title)| {
+                let cells: Vec<&str> = self.rows.iter().map(|r| r[c].as_str()).collect();
+                let any = cells.iter().any(|s| !s.is_empty());
+                if let Some(values) = parse_all::<i64>(&cells).filter(|_| any) {
+                    Column::new(title.as_str().into(), values)
+                } else if let Some(values) = parse_all::<f64>(&cells).filter(|_| any) {
+                    Column::new(title.as_str().into(), values)
+                } else {
+                    Column::new(title.as_str().into(), cells)
+                }
+            })
+            .collect();
+        DataFrame::new(self.rows.len(), columns).map_err(|e| ReportError::Table { name: name.into(), reason: e.to_string() })
     }
+
+    /// RFC 4180 CSV, written by polars from [`Table::to_dataframe`].
+    pub fn to_csv(&self, name: &str) -> Result<Vec<u8>> {
+        let mut frame = self.to_dataframe(name)?;
+        let mut out = Vec::new();
+        CsvWriter::new(&mut out).include_header(true).finish(&mut frame).map_err(|e| ReportError::Table { name: name.into(), reason: e.to_string() })?;
+        Ok(out)
+    }
+}
+
+/// Every cell parsed as `T` (empty cells as `None`), or `None` if one does not parse.
+fn parse_all<T: std::str::FromStr>(cells: &[&str]) -> Option<Vec<Option<T>>> {
+    cells.iter().map(|s| if s.is_empty() { Some(None) } else { s.parse::<T>().ok().map(Some) }).collect()
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -89,7 +120,10 @@ mod tests {
         let mut t = Table::new(["a", "b"]);
         t.push(["1", "x,y"]);
         assert_eq!(t.to_markdown(), "| a | b |\n|---|---|\n| 1 | x,y |\n");
-        assert_eq!(t.to_csv(), "a,b\n1,\"x,y\"\n");
+        assert_eq!(String::from_utf8(t.to_csv("t").unwrap()).unwrap(), "a,b\n1,\"x,y\"\n");
+        let frame = t.to_dataframe("t").unwrap();
+        assert_eq!(frame.shape(), (1, 2));
+        assert_eq!(frame.column("a").unwrap().dtype(), &polars::prelude::DataType::Int64);
         assert!(t.to_html().contains("<td>x,y</td>"));
     }
 }

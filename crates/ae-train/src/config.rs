@@ -55,6 +55,23 @@ pub struct TrainingConfig {
 }
 
 impl TrainingConfig {
+    /// `model` on `dataset` with Keras-like defaults: BCE, Adam at 0.001, 10 epochs of
+    /// batch 32, seed 0, no noise, no penalties, all data, the Flex backend.
+    pub fn new(model: ModelConfig, dataset: DatasetKind) -> Self {
+        TrainingConfig {
+            model,
+            objective: Objective::default(),
+            optimizer: OptimizerKind::Adam,
+            learning_rate: OptimizerKind::Adam.default_learning_rate(),
+            epochs: 10,
+            batch_size: 32,
+            seed: 0,
+            noise: Noise::None,
+            data: DataSelection { dataset, classes: None, train_limit: None, val_limit: None },
+            backend: BackendKind::Flex,
+        }
+    }
+
     /// Checks every field that can be checked without data.
     pub fn validate(&self) -> Result<()> {
         if self.epochs == 0 {

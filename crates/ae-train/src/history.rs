@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One epoch's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
     /// 1-based epoch.
     pub epoch: usize,

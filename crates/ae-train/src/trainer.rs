@@ -203,6 +203,32 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
     Ok(TrainOutcome { history, model: model.valid(), timing, resumed_from })
 }
 
+/// Trains `config` in `run_dir`, or continues the run already there: a finished run is
+/// loaded without training, an interrupted one resumes from its last checkpoint. A
+/// folder holding a run of another config is refused rather than overwritten.
+/// The timing of a reused run is the one its `summary.json` recorded.
+pub fn train_or_resume<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, run_dir: &Path, progress: ProgressMode, device: &B::Device) -> Result<TrainOutcome<B::InnerBackend>> {
+    let config_path = run_dir.join(CONFIG_FILE);
+    let resume = config_path.is_file();
+    if resume {
+        let existing = TrainingConfig::load(&config_path)?;
+        if existing.to_json() != config.to_json() {
+            return Err(TrainError::RunDir { path: run_dir.to_path_buf(), reason: "holds a run of another config: remove the folder to train this one".into() });
+        }
+    } else {
+        create_run_dir(config, run_dir)?;
+    }
+    let opts = RunOptions { run_dir: run_dir.to_path_buf(), resume, progress };
+    let mut outcome = train::<B>(config, data, &opts, device)?;
+    if outcome.timing.epochs_run == 0 {
+        let recorded = std::fs::read_to_string(run_dir.join(SUMMARY_FILE)).ok().and_then(|s| serde_json::from_str::<Timing>(&s).ok());
+        if let Some(timing) = recorded {
+            outcome.timing = timing;
+        }
+    }
+    Ok(outcome)
+}
+
 /// Loads a finished (or interrupted) run: its config, model and history.
 pub fn load_run<B: AutodiffBackend>(run_dir: &Path, device: &B::Device) -> Result<(TrainingConfig, AnyAutoencoder<B::InnerBackend>, Vec<EpochRecord>)> {
     let config = TrainingConfig::load(&run_dir.join(CONFIG_FILE))?;

@@ -1,0 +1,203 @@
+//! The five-class protocol of the seed report: digits {0,1,2,4,7}, a seeded per-class
+//! train/val/test split, and PCA against one- and three-hidden-layer autoencoders and
+//! denoising autoencoders, compared by reconstruction error and by how well the three
+//! MLPs classify their codes.
+
+use std::path::Path;
+use std::time::Instant;
+
+use ae_data::{DatasetKind, ImageSet, Noise};
+use ae_models::{ModelConfig, ReconstructionLoss};
+use ae_train::{ProgressMode, TrainData, TrainingConfig, train_or_resume};
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::classify::{ClassifierConfig, ClassifierKind, ClassifierReport, Features, train_classifier};
+use crate::encode::{encode_set, reconstruct_set};
+use crate::error::{AnalysisError, Result};
+use crate::pca::{PcaParams, Samples};
+use crate::sweep::train_error;
+use crate::weights::first_layer_weights;
+
+/// The seed report's digits.
+pub const FIVE_CLASSES: [u8; 5] = [0, 1, 2, 4, 7];
+/// The seed report's images per class: train, validation, test.
+pub const FIVE_CLASS_SPLIT: [usize; 3] = [2277, 759, 759];
+/// The seed report's code sizes.
+pub const FIVE_CLASS_CODES: [usize; 4] = [32, 64, 128, 256];
+
+/// Settings of the protocol.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiveClassConfig {
+    /// Digits kept (relabelled densely, in this order).
+    pub classes: Vec<u8>,
+    /// Images per class drawn for train, validation and test.
+    pub per_class: [usize; 3],
+    /// Code sizes of PCA and of the one-hidden-layer autoencoder.
+    pub code_sizes: Vec<usize>,
+    /// Code size of the three-hidden-layer and denoising autoencoders.
+    pub compare_code: usize,
+    /// Masking-noise fractions of the denoising autoencoders.
+    pub noise_levels: Vec<f32>,
+    /// Autoencoder epochs.
+    pub epochs: usize,
+    /// Autoencoder batch size.
+    pub batch_size: usize,
+    /// Classifiers run on every representation.
+    pub classifiers: Vec<ClassifierKind>,
+    /// Most classifier epochs (early stopping on the validation split).
+    pub classifier_epochs: usize,
+    /// Seed of the split, the initialisations and the shuffling.
+    pub seed: u64,
+}
+
+impl FiveClassConfig {
+    /// The seed report's settings with `epochs` autoencoder epochs.
+    pub fn seed_protocol(epochs: usize, seed: u64) -> Self {
+        FiveClassConfig {
+            classes: FIVE_CLASSES.to_vec(),
+            per_class: FIVE_CLASS_SPLIT,
+            code_sizes: FIVE_CLASS_CODES.to_vec(),
+            compare_code: 256,
+            noise_levels: vec![0.2, 0.4],
+            epochs,
+            batch_size: 64,
+            classifiers: ClassifierKind::seed_mlps().to_vec(),
+            classifier_epochs: 50,
+            seed,
+        }
+    }
+}
+
+/// One representation: how it was made, how well it reconstructs, how well its codes classify.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodResult {
+    /// `PCA`, `AE (1 layer)`, `AE (3 layers)`, `DAE 20%`, ...
+    pub method: String,
+    /// Code size.
+    pub code_size: usize,
+    /// Per-pixel reconstruction MSE on train, validation and test.
+    pub mse: [f64; 3],
+    /// One report per classifier, trained on the codes.
+    pub classifiers: Vec<ClassifierReport>,
+    /// Reconstructions of the shown test images (row-major, `examples x pixels`).
+    pub examples: Vec<f32>,
+    /// First-layer weights of the first 12 units (autoencoders; PCA gives its components).
+    pub weights: Vec<Vec<f32>>,
+    /// Wall time of fitting or training, seconds.
+    pub seconds: f64,
+}
+
+impl MethodResult {
+    /// Best test accuracy over the classifiers.
+    pub fn best_test_accuracy(&self) -> f64 {
+        self.classifiers.iter().map(|c| c.test_accuracy).fold(f64::NAN, f64::max)
+    }
+}
+
+/// Everything the protocol measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiveClassResult {
+    /// Images in train, validation and test.
+    pub sizes: [usize; 3],
+    /// Test images spread over the classes (the ones `examples` reconstruct), row-major.
+    pub originals: Vec<f32>,
+    /// Results in order: PCA per size, AE (1 layer) per size, AE (3 layers), DAEs.
+    pub methods: Vec<MethodResult>,
+}
+
+/// Images shown per method.
+pub const EXAMPLES: usize = 10;
+const WEIGHT_IMAGES: usize = 12;
+
+/// Splits `pool` per class, then fits and trains every representation (runs in
+/// `root/<method>`, finished runs reused) and classifies their codes.
+pub fn five_class_protocol<B: AutodiffBackend>(config: &FiveClassConfig, pool: &ImageSet, kind: DatasetKind, root: &Path, progress: ProgressMode, device: &B::Device) -> Result<FiveClassResult> {
+    let parts = pool.filter_classes(&config.classes)?.relabel_dense(&config.classes)?;
+    let dense: Vec<u8> = (0..config.classes.len() as u8).collect();
+    let split = parts.stratified_split(&dense, &config.per_class, config.seed)?;
+    let [train, val, test] = <[ImageSet; 3]>::try_from(split).map_err(|_| AnalysisError::InvalidParameter { field: "per_class", reason: "expected three parts".into() })?;
+    let sets = [&train, &val, &test];
+    // Spread the shown images over the test part, which is ordered by class.
+    let shown_count = EXAMPLES.min(test.len());
+    let examples = test.select(&(0..shown_count).map(|i| i * test.len() / shown_count).collect::<Vec<_>>())?;
+    let mut methods = Vec::new();
+    let samples = |s: &ImageSet| s.to_f32();
+    let values = sets.map(samples);
+    let pixels = train.pixels_per_image();
+    let classify = |codes: [Vec<f32>; 3], cols: usize| -> Result<Vec<ClassifierReport>> {
+        let f = |i: usize, codes: &[Vec<f32>; 3]| Features::new(codes[i].clone(), cols, sets[i].labels().to_vec());
+        let (ftrain, fval, ftest) = (f(0, &codes)?, f(1, &codes)?, f(2, &codes)?);
+        config
+            .classifiers
+            .iter()
+            .map(|kind| {
+                let mut c = ClassifierConfig::new(kind.clone(), config.seed);
+                c.max_epochs = config.classifier_epochs;
+                train_classifier::<B>(&c, &ftrain, &fval, &ftest, config.classes.len(), device)
+            })
+            .collect()
+    };
+
+    let max_k = config.code_sizes.iter().copied().max().unwrap_or(0).min(pixels);
+    let started = Instant::now();
+    let full_pca = PcaParams::new(max_k).fit(&Samples::new(&values[0], train.len(), pixels)?)?;
+    let pca_seconds = started.elapsed().as_secs_f64();
+    for &k in &config.code_sizes {
+        let pca = full_pca.truncated(k.min(max_k))?;
+        let mut mse = [0.0; 3];
+        let mut codes: [Vec<f32>; 3] = Default::default();
+        for i in 0..3 {
+            let s = Samples::new(&values[i], sets[i].len(), pixels)?;
+            mse[i] = pca.reconstruction_mse(&s)?;
+            codes[i] = pca.transform(&s)?;
+        }
+        let shown = pca.inverse_transform(&codes[2][..examples.len() * k], examples.len())?;
+        let weights = pca.components().iter().take(WEIGHT_IMAGES).map(|c| c.iter().map(|&v| v as f32).collect()).collect();
+        let classifiers = classify(codes, k)?;
+        methods.push(MethodResult { method: "PCA".into(), code_size: k, mse, classifiers, examples: shown, weights, seconds: pca_seconds });
+    }
+
+    let mut autoencoders: Vec<(String, &str, usize, Noise)> = config.code_sizes.iter().map(|&d| ("AE (1 layer)".to_string(), "logistic", d, Noise::None)).collect();
+    autoencoders.push(("AE (3 layers)".into(), "deep3", config.compare_code, Noise::None));
+    for &fraction in &config.noise_levels {
+        autoencoders.push((format!("DAE {}%", (fraction * 100.0).round()), "logistic", config.compare_code, Noise::Mask { fraction }));
+    }
+    let data = TrainData { train: train.clone(), val: val.clone() };
+    for (method, model_name, code, noise) in autoencoders {
+        let model = ModelConfig::named(model_name, Some(code), train.rows(), train.cols())?;
+        let mut tc = TrainingConfig::new(model, kind);
+        tc.data.classes = Some(config.classes.clone());
+        tc.epochs = config.epochs;
+        tc.batch_size = config.batch_size.min(train.len());
+        tc.seed = config.seed;
+        tc.noise = noise;
+        tc.objective.loss = ReconstructionLoss::Bce;
+        let dir = root.join(format!("{model_name}-{code}{}", noise_suffix(noise)));
+        let outcome = train_or_resume::<B>(&tc, &data, &dir, progress, device).map_err(train_error)?;
+        let seconds = outcome.timing.seconds_per_epoch * outcome.history.len() as f64;
+        let mut mse = [0.0; 3];
+        let mut codes: [Vec<f32>; 3] = Default::default();
+        for i in 0..3 {
+            mse[i] = mean_squared_error(&reconstruct_set(&outcome.model, sets[i], device), &values[i]);
+            codes[i] = encode_set(&outcome.model, sets[i], device);
+        }
+        let shown = reconstruct_set(&outcome.model, &examples, device);
+        let weights = first_layer_weights(&outcome.model, WEIGHT_IMAGES.min(code))?;
+        let classifiers = classify(codes, code)?;
+        methods.push(MethodResult { method, code_size: code, mse, classifiers, examples: shown, weights, seconds });
+    }
+    Ok(FiveClassResult { sizes: sets.map(ImageSet::len), originals: examples.to_f32(), methods })
+}
+
+fn noise_suffix(noise: Noise) -> String {
+    match noise {
+        Noise::Mask { fraction } => format!("-mask{}", (fraction * 100.0).round()),
+        _ => String::new(),
+    }
+}
+
+/// Mean of squared differences (0 for empty input).
+pub fn mean_squared_error(a: &[f32], b: &[f32]) -> f64 {
+    let sum: f64 = a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)).sum();
+    sum / a.len().max(1) as f64
+}

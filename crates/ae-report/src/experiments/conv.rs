@@ -1,0 +1,59 @@
+//! Section 2: the convolutional autoencoder on MNIST, its 7x7x8 code shown as 28x14 images.
+
+use ae_analysis::encode::encode_set;
+use ae_data::DatasetKind;
+
+use super::{Context, captions, codes_for_display, first, png, reconstruct, run_text, seed_table};
+use crate::error::Result;
+use crate::report::Section;
+
+const ID: &str = "convolutional";
+/// The Keras blog's validation BCE after 50 epochs of a similar model.
+const BLOG_VAL_BCE: f64 = 0.094;
+
+/// Lays a channel-major `8 x 7 x 7` code out as a 28x14 image: channel maps tiled
+/// four down and two across.
+pub(crate) fn tile_code(code: &[f32]) -> Vec<f32> {
+    let mut out = vec![0.0; 28 * 14];
+    for (c, map) in code.chunks(49).take(8).enumerate() {
+        let (tile_row, tile_col) = (c / 2, c % 2);
+        for (i, &v) in map.iter().enumerate() {
+            out[(tile_row * 7 + i / 7) * 14 + tile_col * 7 + i % 7] = v;
+        }
+    }
+    out
+}
+
+/// Loss curves, the first ten test images, their codes and their reconstructions.
+pub fn run(ctx: &Context<'_>) -> Result<Section> {
+    let mut section = Section::new(ID, super::EXPERIMENTS[1].title);
+    let config = ctx.config("conv", None, DatasetKind::Mnist, (1, 2, 50), 128)?;
+    let (data, outcome) = ctx.train(ID, "conv", &config)?;
+    section.text(run_text("Conv 16@3x3, pool, Conv 8@3x3, pool (code 8x7x7), Conv 8, upsample, Conv 16, upsample, Conv 1 sigmoid", &config, &data, &outcome));
+    let epochs = outcome.history.len();
+    section.figure(ctx.loss_curves(&png(ID, "loss"), &format!("Convolutional autoencoder, MNIST ({epochs} epochs)"), "BCE", &outcome.history)?, "Training and validation BCE per epoch");
+    let shown = first(&data.val, 10)?;
+    section.figure(ctx.grid(&png(ID, "originals"), &shown.to_f32(), 28, 28, Some(&captions(&shown)), 10)?, "The first ten test images");
+    let codes = codes_for_display(&encode_set(&outcome.model, &shown, &ctx.device), 392);
+    let tiled: Vec<f32> = codes.chunks(392).flat_map(tile_code).collect();
+    section.figure(ctx.grid(&png(ID, "codes"), &tiled, 28, 14, None, 10)?, "Their 8x7x7 codes as 28x14 images (the eight 7x7 channel maps tiled four down, two across)");
+    let recon = reconstruct(&outcome.model, &shown, &ctx.device);
+    section.figure(ctx.grid(&png(ID, "reconstructions"), &recon, 28, 28, None, 10)?, &format!("Their reconstructions after {epochs} epochs"));
+    let last = outcome.history.last().copied().unwrap_or_default();
+    section.text(format!("The Keras blog reports a validation BCE of {BLOG_VAL_BCE} after 50 epochs of a similar model; this run trained {epochs}."));
+    section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), Some(BLOG_VAL_BCE), last.val_loss)]));
+    Ok(section)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tiles_channels_four_down_two_across() {
+        let code: Vec<f32> = (0..392).map(|i| (i / 49) as f32).collect();
+        let img = super::tile_code(&code);
+        assert_eq!(img[0], 0.0);
+        assert_eq!(img[7], 1.0);
+        assert_eq!(img[7 * 14], 2.0);
+        assert_eq!(img[27 * 14 + 13], 7.0);
+    }
+}

@@ -1,0 +1,70 @@
+//! Section 7: two-dimensional latent spaces of the 784-500-300-2 tanh autoencoder and
+//! of a variational autoencoder, on digits 1, 5 and 6.
+
+use ae_analysis::latent::{LatentBox, decode_point, latent_points, manifold, prior_samples};
+use ae_data::DatasetKind;
+use ae_models::ReconstructionLoss;
+
+use super::{Context, png, run_text};
+use crate::error::Result;
+use crate::plot::{Labels, scatter};
+use crate::report::Section;
+use crate::table::Table;
+
+const ID: &str = "latent-2d";
+const CLASSES: [u8; 3] = [1, 5, 6];
+const POINTS: usize = 500;
+const STEPS: usize = 20;
+
+/// Scatter, a decoded marked point and the 20x20 manifold for each model; VAE prior samples.
+pub fn run(ctx: &Context<'_>) -> Result<Section> {
+    let mut section = Section::new(ID, super::EXPERIMENTS[6].title);
+    let class_names: Vec<String> = (0..10).map(|d: u8| d.to_string()).collect();
+    let mut table = Table::new(["model", "marked point x", "marked point y", "final validation loss"]);
+    for (model, loss, title) in [("latent2", ReconstructionLoss::Mse, "784-500-300-2 tanh autoencoder"), ("vae", ReconstructionLoss::Bce, "variational autoencoder, 2-D latent")] {
+        let mut config = ctx.config(model, Some(2), DatasetKind::Mnist, (1, 10, 50), 128)?;
+        config.objective.loss = loss;
+        config.data.classes = Some(CLASSES.to_vec());
+        let (data, outcome) = ctx.train(ID, model, &config)?;
+        section.text(run_text(title, &config, &data, &outcome));
+        let points = latent_points(&outcome.model, &data.val, POINTS, &ctx.device)?;
+        // The marked point: the centroid of the first class's codes.
+        let first_class: Vec<_> = points.iter().filter(|p| p.label == CLASSES[0]).collect();
+        let n = first_class.len().max(1) as f32;
+        let mark = (first_class.iter().map(|p| p.x).sum::<f32>() / n, first_class.iter().map(|p| p.y).sum::<f32>() / n);
+        let coords: Vec<(f32, f32, u8)> = points.iter().map(|p| (p.x, p.y, p.label)).collect();
+        let file = png(ID, &format!("{model}-scatter"));
+        let epochs = outcome.history.len();
+        scatter(&ctx.report_dir.join(&file), Labels { title: &format!("{title} ({epochs} epochs)"), x: "z1", y: "z2" }, &coords, &class_names, Some(mark))?;
+        section.figure(file, format!("Codes of {} test images of digits 1, 5, 6; the cross marks the centroid of the 1s", points.len()));
+        let decoded = decode_point(&outcome.model, mark.0, mark.1, &ctx.device)?;
+        section.figure(ctx.grid(&png(ID, &format!("{model}-decoded-point")), &decoded, 28, 28, None, 1)?, format!("The image decoded from the marked point ({:.3}, {:.3})", mark.0, mark.1));
+        let area = if model == "vae" { LatentBox { x_min: -3.0, x_max: 3.0, y_min: -3.0, y_max: 3.0 } } else { bounding_box(&coords) };
+        let grid = manifold(&outcome.model, area, STEPS, &ctx.device)?;
+        section.figure(
+            ctx.grid(&png(ID, &format!("{model}-manifold")), &grid, 28, 28, None, STEPS)?,
+            format!("{STEPS}x{STEPS} images decoded over z1 in [{:.2}, {:.2}] (left to right), z2 in [{:.2}, {:.2}] (top to bottom)", area.x_min, area.x_max, area.y_max, area.y_min),
+        );
+        if model == "vae" {
+            let samples = prior_samples(&outcome.model, 20, ctx.seed, &ctx.device)?;
+            section.figure(ctx.grid(&png(ID, "vae-prior-samples"), &samples, 28, 28, None, 10)?, "Twenty images decoded from codes drawn from the prior N(0, I)");
+        }
+        let last = outcome.history.last().copied().unwrap_or_default();
+        table.push([title.to_string(), Table::num(f64::from(mark.0), 3), Table::num(f64::from(mark.1), 3), Table::num(last.val_loss, 4)]);
+    }
+    section.table("points", table);
+    Ok(section)
+}
+
+/// The smallest box holding every point (widened where it would be flat).
+fn bounding_box(points: &[(f32, f32, u8)]) -> LatentBox {
+    let fold = |f: fn(&(f32, f32, u8)) -> f32| points.iter().map(f).fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    let widen = |(lo, hi): (f32, f32)| match (lo.is_finite(), hi > lo) {
+        (true, true) => (lo, hi),
+        (true, false) => (lo - 1.0, hi + 1.0),
+        (false, _) => (-1.0, 1.0),
+    };
+    let (x_min, x_max) = widen(fold(|p| p.0));
+    let (y_min, y_max) = widen(fold(|p| p.1));
+    LatentBox { x_min, x_max, y_min, y_max }
+}

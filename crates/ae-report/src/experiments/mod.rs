@@ -1,0 +1,228 @@
+//! The seed experiments, one module per report section. Each takes a [`Context`]
+//! (datasets, profile, folders, seed) and returns its [`Section`], having written its
+//! figures. Training runs live under `runs/<section>/<run>` and are reused when
+//! finished (or resumed when interrupted), so a re-run redoes no finished training.
+
+mod compare;
+mod conv;
+mod deep;
+mod denoising;
+mod family;
+mod five_class;
+mod latent;
+mod shallow;
+
+use std::path::PathBuf;
+
+use ae_analysis::encode::reconstruct_set;
+use ae_data::grid::{GridLayout, render_grid, save_png};
+use ae_data::{Dataset, DatasetKind, ImageSet};
+use ae_models::{AnyAutoencoder, ModelConfig};
+use ae_train::{DefaultBackend, EpochRecord, ProgressMode, TrainData, TrainOutcome, TrainingConfig, train_or_resume};
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::error::Result;
+use crate::plot::{Labels, Series, line_chart};
+use crate::report::Section;
+use crate::table::Table;
+
+/// Backend of every experiment.
+pub type ExpBackend = DefaultBackend;
+/// Backend of trained models (no autodiff).
+pub type InferBackend = <ExpBackend as AutodiffBackend>::InnerBackend;
+type Device = burn::backend::flex::FlexDevice;
+
+/// How much compute the report may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Tiny subsets and one epoch: every section in minutes (used by the tests).
+    Smoke,
+    /// Full datasets, reduced epochs.
+    Quick,
+    /// The seeds' own settings.
+    Full,
+}
+
+impl Profile {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Smoke => "smoke",
+            Profile::Quick => "quick",
+            Profile::Full => "full",
+        }
+    }
+
+    /// The value for this profile.
+    pub fn pick<T>(self, smoke: T, quick: T, full: T) -> T {
+        match self {
+            Profile::Smoke => smoke,
+            Profile::Quick => quick,
+            Profile::Full => full,
+        }
+    }
+
+    /// Training images per run (smoke profile: a small subset).
+    pub fn train_limit(self) -> Option<usize> {
+        self.pick(Some(600), None, None)
+    }
+
+    /// Test images per run.
+    pub fn test_limit(self) -> Option<usize> {
+        self.pick(Some(200), None, None)
+    }
+}
+
+/// What every experiment needs.
+pub struct Context<'a> {
+    /// MNIST.
+    pub mnist: &'a Dataset,
+    /// Fashion-MNIST.
+    pub fashion: &'a Dataset,
+    /// Compute profile.
+    pub profile: Profile,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Report folder (figures are written here).
+    pub report_dir: PathBuf,
+    /// Folder of the training runs.
+    pub runs_dir: PathBuf,
+    /// Progress display of the training runs.
+    pub progress: ProgressMode,
+    /// Device of the backend.
+    pub device: Device,
+}
+
+/// One experiment: id, title and the function producing its section.
+pub struct Experiment {
+    /// File-name-safe id (`<id>.md`).
+    pub id: &'static str,
+    /// Title of the section.
+    pub title: &'static str,
+    /// Runs the experiment.
+    pub run: fn(&Context<'_>) -> Result<Section>,
+}
+
+/// Every experiment of the report, in order.
+pub const EXPERIMENTS: [Experiment; 8] = [
+    Experiment { id: "deep-dense", title: "1. Deep dense autoencoder 784-400-200-100-200-400-784", run: deep::run },
+    Experiment { id: "convolutional", title: "2. Convolutional autoencoder", run: conv::run },
+    Experiment { id: "denoising", title: "3. Denoising autoencoder (Gaussian noise 0.25, clipped)", run: denoising::run },
+    Experiment { id: "shallow-adadelta", title: "4. Shallow 784-32-784 autoencoder (Adadelta, BCE) and a CNN on its outputs", run: shallow::run },
+    Experiment { id: "mnist-vs-fashion", title: "5. Shallow, deep and denoising autoencoders on MNIST and Fashion-MNIST", run: compare::run },
+    Experiment { id: "five-class", title: "6. The five-class protocol: PCA vs autoencoders", run: five_class::run },
+    Experiment { id: "latent-2d", title: "7. Two-dimensional latent spaces", run: latent::run },
+    Experiment { id: "family", title: "8. The autoencoder family side by side", run: family::run },
+];
+
+impl Context<'_> {
+    /// The loaded dataset of `kind`.
+    pub fn dataset(&self, kind: DatasetKind) -> &Dataset {
+        match kind {
+            DatasetKind::Mnist => self.mnist,
+            DatasetKind::Fashion => self.fashion,
+        }
+    }
+
+    /// A training config of a named model with this profile's epochs, seed and data limits.
+    fn config(&self, model: &str, code: Option<usize>, kind: DatasetKind, epochs: (usize, usize, usize), batch_size: usize) -> Result<TrainingConfig> {
+        let mut config = TrainingConfig::new(ModelConfig::named(model, code, 28, 28)?, kind);
+        config.epochs = self.profile.pick(epochs.0, epochs.1, epochs.2);
+        config.batch_size = batch_size;
+        config.seed = self.seed;
+        config.data.train_limit = self.profile.train_limit();
+        config.data.val_limit = self.profile.test_limit();
+        Ok(config)
+    }
+
+    /// Trains (or reuses) `config` in `runs/<section>/<run>` on the data its selection names.
+    fn train(&self, section: &str, run: &str, config: &TrainingConfig) -> Result<(TrainData, TrainOutcome<InferBackend>)> {
+        let mut config = config.clone();
+        let data = TrainData::select(&config, self.dataset(config.data.dataset))?;
+        config.batch_size = config.batch_size.min(data.train.len());
+        let outcome = train_or_resume::<ExpBackend>(&config, &data, &self.run_dir(section, run), self.progress, &self.device)?;
+        Ok((data, outcome))
+    }
+
+    fn run_dir(&self, section: &str, run: &str) -> PathBuf {
+        self.runs_dir.join(section).join(run)
+    }
+
+    /// Writes an image grid as `<file>` in the report folder and returns the file name.
+    fn grid(&self, file: &str, values: &[f32], rows: usize, cols: usize, captions: Option<&[String]>, columns: usize) -> Result<String> {
+        let scale = if rows * cols <= 200 { 4 } else { 2 };
+        let img = render_grid(values, rows, cols, captions, GridLayout { columns, scale, gap: 2 });
+        save_png(&img, &self.report_dir.join(file))?;
+        Ok(file.to_string())
+    }
+
+    /// Writes a chart of train and validation loss per epoch; returns the file name.
+    fn loss_curves(&self, file: &str, title: &str, loss: &str, history: &[EpochRecord]) -> Result<String> {
+        let series = |name: &str, f: fn(&EpochRecord) -> f64| Series { name: name.into(), points: history.iter().map(|r| (r.epoch as f64, f(r))).collect() };
+        let labels = Labels { title, x: "epoch", y: loss };
+        line_chart(&self.report_dir.join(file), labels, &[series("train", |r| r.train_loss), series("validation", |r| r.val_loss)])?;
+        Ok(file.to_string())
+    }
+}
+
+/// Text stating a run's settings, so every figure's epochs are on the page.
+fn run_text(what: &str, config: &TrainingConfig, data: &TrainData, outcome: &TrainOutcome<InferBackend>) -> String {
+    let reused = if outcome.timing.epochs_run == 0 || outcome.resumed_from == config.epochs { " (finished run reused)" } else { "" };
+    format!(
+        "{what}: {} epochs, batch {}, {} at learning rate {}, {:?} loss, {} training and {} validation images of {}; {:.2} s per epoch{reused}.",
+        config.epochs,
+        config.batch_size,
+        config.optimizer.name(),
+        config.learning_rate,
+        config.objective.loss,
+        data.train.len(),
+        data.val.len(),
+        config.data.dataset,
+        outcome.timing.seconds_per_epoch
+    )
+}
+
+/// A table of final losses with a seed value where one exists.
+fn seed_table(rows: &[(String, Option<f64>, f64)]) -> Table {
+    let mut table = Table::new(["quantity", "seed", "ours", "difference"]);
+    for (what, seed, ours) in rows {
+        let (s, d) = match seed {
+            Some(s) => (Table::num(*s, 4), Table::num(ours - s, 3)),
+            None => (String::new(), String::new()),
+        };
+        table.push([what.clone(), s, Table::num(*ours, 4), d]);
+    }
+    table
+}
+
+/// The first `n` images of `set`.
+fn first(set: &ImageSet, n: usize) -> Result<ImageSet> {
+    Ok(set.first(n.min(set.len()))?)
+}
+
+/// Label captions of a set.
+fn captions(set: &ImageSet) -> Vec<String> {
+    set.labels().iter().map(u8::to_string).collect()
+}
+
+/// Scales each code to `[0, 1]` by its own maximum, for display (codes are not images).
+fn codes_for_display(codes: &[f32], len: usize) -> Vec<f32> {
+    codes
+        .chunks(len.max(1))
+        .flat_map(|c| {
+            let (lo, hi) = c.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+            let span = if hi > lo { hi - lo } else { 1.0 };
+            c.iter().map(move |&v| (v - lo) / span)
+        })
+        .collect()
+}
+
+/// Reconstructions of `set` by `model`.
+fn reconstruct(model: &AnyAutoencoder<InferBackend>, set: &ImageSet, device: &Device) -> Vec<f32> {
+    reconstruct_set(model, set, device)
+}
+
+/// A file name `<section>-<name>.png`.
+fn png(section: &str, name: &str) -> String {
+    format!("{section}-{name}.png")
+}

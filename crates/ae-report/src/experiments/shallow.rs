@@ -1,0 +1,73 @@
+//! Section 4: the shallow 784-32-784 autoencoder trained with Adadelta on BCE, and a
+//! small CNN classifier trained on its outputs against one trained on the originals.
+
+use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
+use ae_analysis::encode::{encode_set, reconstruct_set, reconstruct_values};
+use ae_data::{DatasetKind, ImageSet};
+use ae_models::OptimizerKind;
+
+use super::{Context, ExpBackend, captions, codes_for_display, denoising, first, png, reconstruct, run_text, seed_table};
+use crate::error::Result;
+use crate::report::Section;
+use crate::table::Table;
+
+const ID: &str = "shallow-adadelta";
+
+/// Originals, 8x4 codes and reconstructions; CNN accuracy on originals and outputs.
+pub fn run(ctx: &Context<'_>) -> Result<Section> {
+    let mut section = Section::new(ID, super::EXPERIMENTS[3].title);
+    // The seed notebook: Adadelta (Keras 2, learning rate 1.0), BCE, 50 epochs of batch 256.
+    let mut config = ctx.config("shallow", None, DatasetKind::Mnist, (1, 10, 50), 256)?;
+    config.optimizer = OptimizerKind::Adadelta;
+    config.learning_rate = OptimizerKind::Adadelta.default_learning_rate();
+    let (data, outcome) = ctx.train(ID, "shallow", &config)?;
+    section.text(run_text("784-32-784, relu code, sigmoid output", &config, &data, &outcome));
+    let epochs = outcome.history.len();
+    section.figure(ctx.loss_curves(&png(ID, "loss"), &format!("Shallow autoencoder, Adadelta ({epochs} epochs)"), "BCE", &outcome.history)?, "Training and validation BCE per epoch");
+    let shown = first(&data.val, 10)?;
+    section.figure(ctx.grid(&png(ID, "originals"), &shown.to_f32(), 28, 28, Some(&captions(&shown)), 10)?, "The first ten test images");
+    let codes = codes_for_display(&encode_set(&outcome.model, &shown, &ctx.device), 32);
+    section.figure(ctx.grid(&png(ID, "codes"), &codes, 8, 4, None, 10)?, "Their 32-value codes as 8x4 images (each scaled to its own range)");
+    section.figure(ctx.grid(&png(ID, "reconstructions"), &reconstruct(&outcome.model, &shown, &ctx.device), 28, 28, None, 10)?, &format!("Their reconstructions after {epochs} epochs"));
+    let last = outcome.history.last().copied().unwrap_or_default();
+    section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), None, last.val_loss)]));
+
+    // The CNN: trained and tested on each kind of image, same split, same seed.
+    let (_, dae) = ctx.train(denoising::ID, denoising::RUN, &denoising::config(ctx)?)?;
+    let limit = ctx.profile.pick(600, 10_000, 60_000).min(ctx.mnist.train.len());
+    let pool = ctx.mnist.train.first(limit)?;
+    let cut = limit - limit / 10;
+    let train = pool.select(&(0..cut).collect::<Vec<_>>())?;
+    let val = pool.select(&(cut..limit).collect::<Vec<_>>())?;
+    let test = first(&ctx.mnist.test, ctx.profile.test_limit().unwrap_or(usize::MAX))?;
+    let parts = [&train, &val, &test];
+    let pixels = train.pixels_per_image();
+    let variants: [(&str, Box<dyn Fn(&ImageSet, u64) -> Vec<f32>>); 4] = [
+        ("original images", Box::new(|s, _| s.to_f32())),
+        ("shallow autoencoder reconstructions", Box::new(|s, _| reconstruct_set(&outcome.model, s, &ctx.device))),
+        ("noisy images (Gaussian 0.25), not denoised", Box::new(|s, seed| denoising::noisy(s, seed))),
+        ("noisy images denoised by the section 3 autoencoder", Box::new(|s, seed| reconstruct_values(&dae.model, &denoising::noisy(s, seed), pixels, &ctx.device))),
+    ];
+    let mut cnn = ClassifierConfig::new(ClassifierKind::Cnn, ctx.seed);
+    cnn.max_epochs = ctx.profile.pick(1, 3, 20);
+    cnn.patience = 3;
+    let mut table = Table::new(["CNN trained and tested on", "validation accuracy", "test accuracy", "best epoch"]);
+    for (name, transform) in &variants {
+        let feats: Vec<Features> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, set)| Features::new(transform(set, ctx.seed.wrapping_add(10 + i as u64)), pixels, set.labels().to_vec()))
+            .collect::<std::result::Result<_, _>>()?;
+        let report = train_classifier::<ExpBackend>(&cnn, &feats[0], &feats[1], &feats[2], 10, &ctx.device)?;
+        table.push([name.to_string(), Table::num(report.val_accuracy, 4), Table::num(report.test_accuracy, 4), report.best_epoch.to_string()]);
+    }
+    section.text(format!(
+        "A CNN (Conv 8@3x3, pool, Conv 16@3x3, pool, Dense 64, softmax; Adam, early stopping with patience 3, at most {} epochs) trained on {} images, validated on {}, tested on {} test images of each kind.",
+        cnn.max_epochs,
+        train.len(),
+        val.len(),
+        test.len()
+    ));
+    section.table("cnn", table);
+    Ok(section)
+}
