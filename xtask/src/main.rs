@@ -1,5 +1,7 @@
-//! `cargo xtask`: project automation written in Rust (fetching data, reproducing the report).
+//! `cargo xtask`: project automation written in Rust (fetching data, reproducing the
+//! report, checking it in a browser).
 
+mod check_report;
 mod fetch;
 mod reproduce;
 
@@ -34,6 +36,12 @@ enum Command {
     },
     /// Regenerate the report under reports/.
     Reproduce(reproduce::ReproduceArgs),
+    /// Open a report's index.html in headless Chromium and fail on any broken image.
+    CheckReport {
+        /// Report folder.
+        #[arg(long, default_value = "reports")]
+        dir: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +56,7 @@ fn main() -> std::process::ExitCode {
             fetch::fetch(&data_dir, &kinds)
         }
         Command::Reproduce(args) => reproduce::run(&args),
+        Command::CheckReport { dir } => check_report::check(&dir).map(|n| println!("{n} images loaded in {}", dir.join("index.html").display())),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

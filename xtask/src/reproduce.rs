@@ -78,7 +78,12 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     let mut times = Table::new(["section", "wall seconds"]);
     for exp in chosen {
         overall.set_message(exp.title);
-        overall.println(format!("== {}", exp.title));
+        // A hidden bar (no terminal) drops println: log plainly then.
+        if overall.is_hidden() {
+            eprintln!("== {}", exp.title);
+        } else {
+            overall.println(format!("== {}", exp.title));
+        }
         let t = Instant::now();
         let mut section = overall.suspend(|| (exp.run)(&ctx)).map_err(|e| anyhow::anyhow!("{}: {e}", exp.id))?;
         let seconds = t.elapsed().as_secs_f64();

@@ -3,8 +3,10 @@
 mod analysis;
 mod classify;
 mod data;
+mod encode;
 mod output;
 mod pca;
+mod protocol;
 mod train;
 
 use std::path::PathBuf;
@@ -40,6 +42,10 @@ enum Command {
     Latent(analysis::LatentArgs),
     /// First-layer encoder weights of a dense model as 28x28 images.
     Weights(analysis::WeightsArgs),
+    /// Codes of a trained model for a split, as a Parquet or CSV table.
+    Encode(encode::EncodeArgs),
+    /// The five-class protocol: PCA vs autoencoders on digits 0, 1, 2, 4, 7.
+    FiveClass(protocol::FiveClassArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,8 @@ fn main() -> ExitCode {
         Command::Sweep(args) => analysis::sweep(&args, &data_dir),
         Command::Latent(args) => analysis::latent(&args, &data_dir),
         Command::Weights(args) => analysis::weights(&args),
+        Command::Encode(args) => encode::run(&args, &data_dir),
+        Command::FiveClass(args) => protocol::run(&args, &data_dir),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,99 @@
+//! `cargo xtask reproduce --profile smoke` on synthetic data: every section is written,
+//! every figure decodes as PNG of the expected size, the tables match their snapshots,
+//! and a second run reuses the finished training runs.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+use ae_data::DatasetKind;
+use ae_data::synthetic::write_synthetic_dataset;
+
+/// Figures drawn as charts (the rest are image grids).
+const CHART_MARKERS: [&str; 4] = ["loss", "sweep", "scatter", "confusion"];
+
+fn reproduce(data: &Path, out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["reproduce", "--profile", "smoke", "--data-dir"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// Section Markdown files in report order (as linked from index.html).
+fn sections(out: &Path) -> Vec<String> {
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    html.split("<li><a href=\"#").skip(1).map(|s| s.split('"').next().unwrap().to_string()).collect()
+}
+
+/// Table lines of a section, without columns that hold wall times (which vary).
+fn stable_tables(markdown: &str) -> String {
+    let mut out = String::new();
+    let mut timed: Vec<usize> = Vec::new();
+    for line in markdown.lines() {
+        if !line.starts_with('|') {
+            timed.clear();
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        if timed.is_empty() && !line.starts_with("|---") && cells.iter().any(|c| c.contains("seconds")) {
+            timed = cells.iter().enumerate().filter(|(_, c)| c.contains("seconds")).map(|(i, _)| i).collect();
+        }
+        let kept: Vec<&str> = cells.iter().enumerate().filter(|(i, _)| !timed.contains(i)).map(|(_, c)| *c).collect();
+        out.push_str(&format!("| {} |\n", kept.join(" | ")));
+    }
+    out
+}
+
+fn figures(markdown: &str) -> Vec<String> {
+    markdown.lines().filter_map(|l| l.strip_prefix("![")).filter_map(|l| l.rsplit_once("](")).map(|(_, f)| f.trim_end_matches(')').to_string()).collect()
+}
+
+#[test]
+fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
+    let data = tempfile::tempdir().unwrap();
+    for kind in DatasetKind::ALL {
+        write_synthetic_dataset(data.path(), kind, 1000, 200, 7).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("reports");
+    let first = reproduce(data.path(), &report);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+
+    let ids = sections(&report);
+    let mut inventory = String::new();
+    let mut tables = String::new();
+    for id in &ids {
+        let md = std::fs::read_to_string(report.join(format!("{id}.md"))).unwrap();
+        let title = md.lines().find(|l| l.starts_with("# ")).unwrap();
+        inventory.push_str(&format!("{id}: {title}\n"));
+        for file in figures(&md) {
+            let img = image::open(report.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+            if CHART_MARKERS.iter().any(|m| file.contains(m)) {
+                assert_eq!((img.width(), img.height()), ae_report::plot::CHART_SIZE, "{file}");
+            } else {
+                assert!(img.width() >= 28 && img.height() >= 28, "{file}: {}x{}", img.width(), img.height());
+            }
+            inventory.push_str(&format!("  {file}\n"));
+        }
+        if id != "timing" {
+            tables.push_str(&format!("## {id}\n{}", stable_tables(&md)));
+        }
+    }
+    assert_eq!(ids.len(), 10, "datasets, eight experiments and the timing summary: {ids:?}");
+    insta::assert_snapshot!("inventory", inventory);
+    insta::assert_snapshot!("tables", tables);
+
+    // A second run trains nothing: every run is finished and reused, and the tables agree.
+    let again = reproduce(data.path(), &report);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let log = String::from_utf8_lossy(&again.stderr);
+    assert!(!log.contains("epoch 1/"), "a finished run was trained again:\n{log}");
+    let mut retables = String::new();
+    for id in ids.iter().filter(|id| *id != "timing") {
+        retables.push_str(&format!("## {id}\n{}", stable_tables(&std::fs::read_to_string(report.join(format!("{id}.md"))).unwrap())));
+    }
+    assert_eq!(tables, retables);
+}
