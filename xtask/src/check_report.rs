@@ -10,6 +10,8 @@ use std::process::Command;
 use anyhow::{Context as _, bail};
 
 const PROBE_FILE: &str = "_image_check.html";
+/// The result element as Chromium serialises it (the script's own text does not match).
+const RESULT_MARKER: &str = "<pre id=\"image-check\">IMAGE-CHECK ";
 const SCRIPT: &str = r#"<script>
 window.addEventListener('load', () => {
   const images = Array.from(document.images);
@@ -52,7 +54,7 @@ pub fn check(dir: &Path) -> anyhow::Result<usize> {
     let _ = std::fs::remove_file(&probe);
     let output = output?;
     let dom = String::from_utf8_lossy(&output.stdout);
-    let Some(line) = dom.lines().find_map(|l| l.split_once("IMAGE-CHECK ").map(|(_, rest)| rest.to_string())) else {
+    let Some(line) = dom.lines().find_map(|l| l.split_once(RESULT_MARKER).map(|(_, rest)| rest.split('<').next().unwrap_or_default().to_string())) else {
         bail!("{} printed no check result (exit {}): {}", browser.display(), output.status, String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or(""));
     };
     let field = |name: &str| line.split_whitespace().find_map(|w| w.strip_prefix(name)).and_then(|v| v.parse::<usize>().ok());
