@@ -1,4 +1,5 @@
-//! `ae pca`, `ae classify`, `ae weights`, `ae latent`, `ae sweep` end to end on synthetic data.
+//! `ae pca`, `ae classify`, `ae weights`, `ae latent`, `ae sweep`, `ae encode`,
+//! `ae five-class` end to end on synthetic data.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
@@ -6,6 +7,7 @@ use std::process::{Command, Output};
 
 use ae_data::DatasetKind;
 use ae_data::synthetic::write_synthetic_dataset;
+use polars::prelude::{ParquetReader, SerReader};
 
 fn ae(data: &Path, args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_ae")).arg("--data-dir").arg(data).args(args).env_remove("AE_DATA_DIR").output().unwrap();
@@ -47,6 +49,36 @@ fn analyses_run_on_a_trained_model() {
     let sweep = json(&ae(d.path(), &["sweep", "--sizes", "2,16", "--epochs", "1", "--batch", "16", "--out", d.path().join("sweep").to_str().unwrap(), "--json"]));
     assert_eq!(sweep["points"].as_array().unwrap().len(), 2);
 
+    // Codes through polars: Parquet read back with polars, CSV as text.
+    let parquet = d.path().join("codes.parquet");
+    let e = json(&ae(d.path(), &["encode", r, "--split", "test", "--out", parquet.to_str().unwrap(), "--json"]));
+    assert_eq!((e["rows"].as_u64(), e["code_len"].as_u64()), (Some(40), Some(8)));
+    let file = std::fs::File::open(&parquet).unwrap();
+    let frame = ParquetReader::new(file).finish().unwrap();
+    assert_eq!(frame.shape(), (40, 10));
+    assert_eq!(frame.get_column_names()[..3].iter().map(|n| n.as_str()).collect::<Vec<_>>(), ["index", "label", "code_0"]);
+    let csv = d.path().join("codes.csv");
+    assert!(ae(d.path(), &["encode", r, "--split", "train", "--limit", "7", "--out", csv.to_str().unwrap()]).status.success());
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 8);
+    let wrong = ae(d.path(), &["encode", r, "--out", d.path().join("codes.txt").to_str().unwrap()]);
+    assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains(".parquet"));
+
     let bad = ae(d.path(), &["classify", "--features", "pca:x"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--features"));
+}
+
+#[test]
+fn five_class_protocol_runs_and_reports_every_method() {
+    let d = tempfile::tempdir().unwrap();
+    write_synthetic_dataset(d.path(), DatasetKind::Mnist, 300, 100, 8).unwrap();
+    let out = d.path().join("five");
+    let args = ["five-class", "--epochs", "1", "--classifier-epochs", "1", "--split", "20,6,6", "--out", out.to_str().unwrap(), "--json"];
+    let result = json(&ae(d.path(), &args));
+    let methods = result["methods"].as_array().unwrap();
+    // PCA and the one-layer AE at four sizes, the three-layer AE, two denoising AEs.
+    assert_eq!(methods.len(), 11);
+    assert_eq!(result["sizes"], serde_json::json!([100, 30, 30]));
+    assert!(methods.iter().all(|m| m["classifiers"].as_array().unwrap().len() == 3));
+    let bad = ae(d.path(), &["five-class", "--split", "20,6", "--out", out.to_str().unwrap()]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--split"));
 }
