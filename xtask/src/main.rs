@@ -1,6 +1,7 @@
 //! `cargo xtask`: project automation written in Rust (fetching data, reproducing the
 //! report, checking it in a browser).
 
+mod bench_peers;
 mod check_report;
 mod fetch;
 mod reproduce;
@@ -36,6 +37,8 @@ enum Command {
     },
     /// Regenerate the report under reports/.
     Reproduce(reproduce::ReproduceArgs),
+    /// Train fc and conv here and with the PyTorch/Keras peers, alternately; write docs/performance.md.
+    BenchPeers(bench_peers::BenchPeersArgs),
     /// Open a report's index.html in headless Chromium and fail on any broken image.
     CheckReport {
         /// Report folder.
@@ -56,6 +59,7 @@ fn main() -> std::process::ExitCode {
             fetch::fetch(&data_dir, &kinds)
         }
         Command::Reproduce(args) => reproduce::run(&args),
+        Command::BenchPeers(args) => bench_peers::run(&args),
         Command::CheckReport { dir } => check_report::check(&dir).map(|n| println!("{n} images loaded in {}", dir.join("index.html").display())),
     };
     match result {

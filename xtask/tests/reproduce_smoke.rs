@@ -51,12 +51,26 @@ fn figures(markdown: &str) -> Vec<String> {
     markdown.lines().filter_map(|l| l.strip_prefix("![")).filter_map(|l| l.rsplit_once("](")).map(|(_, f)| f.trim_end_matches(')').to_string()).collect()
 }
 
-#[test]
-fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
+fn synthetic_data() -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
     for kind in DatasetKind::ALL {
         write_synthetic_dataset(data.path(), kind, 1000, 200, 7).unwrap();
     }
+    data
+}
+
+/// Stable tables of every section but the timing summary.
+fn all_tables(report: &Path) -> String {
+    sections(report)
+        .iter()
+        .filter(|id| *id != "timing")
+        .map(|id| format!("## {id}\n{}", stable_tables(&std::fs::read_to_string(report.join(format!("{id}.md"))).unwrap())))
+        .collect()
+}
+
+#[test]
+fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
+    let data = synthetic_data();
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("reports");
     let first = reproduce(data.path(), &report);
@@ -64,7 +78,6 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
 
     let ids = sections(&report);
     let mut inventory = String::new();
-    let mut tables = String::new();
     for id in &ids {
         let md = std::fs::read_to_string(report.join(format!("{id}.md"))).unwrap();
         let title = md.lines().find(|l| l.starts_with("# ")).unwrap();
@@ -78,12 +91,10 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
             }
             inventory.push_str(&format!("  {file}\n"));
         }
-        if id != "timing" {
-            tables.push_str(&format!("## {id}\n{}", stable_tables(&md)));
-        }
     }
     assert_eq!(ids.len(), 10, "datasets, eight experiments and the timing summary: {ids:?}");
     insta::assert_snapshot!("inventory", inventory);
+    let tables = all_tables(&report);
     insta::assert_snapshot!("tables", tables);
 
     // A second run trains nothing: every run is finished and reused, and the tables agree.
@@ -91,9 +102,36 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     let log = String::from_utf8_lossy(&again.stderr);
     assert!(!log.contains("epoch 1/"), "a finished run was trained again:\n{log}");
-    let mut retables = String::new();
-    for id in ids.iter().filter(|id| *id != "timing") {
-        retables.push_str(&format!("## {id}\n{}", stable_tables(&std::fs::read_to_string(report.join(format!("{id}.md"))).unwrap())));
+    assert_eq!(tables, all_tables(&report));
+}
+
+#[test]
+fn a_killed_reproduction_continues_to_the_same_report() {
+    let data = synthetic_data();
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("reports");
+    // SIGKILL at several moments; each attempt continues from the runs already on disk.
+    let mut kills = 0;
+    for delay_ms in [1200, 2500, 4000] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["reproduce", "--profile", "smoke", "--data-dir"])
+            .arg(data.path())
+            .arg("--out")
+            .arg(&report)
+            .stderr(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
     }
-    assert_eq!(tables, retables);
+    assert!(kills >= 1, "the reproduction finished before any kill: nothing was tested");
+    let last = reproduce(data.path(), &report);
+    assert!(last.status.success(), "{}", String::from_utf8_lossy(&last.stderr));
+    // The same tables as an uninterrupted run (the snapshot of the test above).
+    insta::assert_snapshot!("tables", all_tables(&report));
 }

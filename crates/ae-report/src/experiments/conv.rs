@@ -38,7 +38,7 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let tiled: Vec<f32> = codes.chunks(392).flat_map(tile_code).collect();
     section.figure(ctx.grid(&png(ID, "codes"), &tiled, 28, 14, None, 10)?, "Their 8x7x7 codes as 28x14 images (the eight 7x7 channel maps tiled four down, two across)");
     let recon = reconstruct(&outcome.model, &shown, &ctx.device);
-    section.figure(ctx.grid(&png(ID, "reconstructions"), &recon, 28, 28, None, 10)?, &format!("Their reconstructions after {epochs} epochs"));
+    section.figure(ctx.grid(&png(ID, "reconstructions"), &recon, 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
     let last = outcome.history.last().copied().unwrap_or_default();
     section.text(format!("The Keras blog reports a validation BCE of {BLOG_VAL_BCE} after 50 epochs of a similar model; this run trained {epochs}."));
     section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), Some(BLOG_VAL_BCE), last.val_loss)]));

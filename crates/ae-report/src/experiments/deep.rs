@@ -24,7 +24,7 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let codes = encode_set(&outcome.model, &shown, &ctx.device);
     section.figure(ctx.grid(&png(ID, "codes"), &codes_for_display(&codes, 100), 10, 10, None, 10)?, "Their 100-value bottleneck codes as 10x10 images (each scaled to its own range)");
     let recon = reconstruct(&outcome.model, &shown, &ctx.device);
-    section.figure(ctx.grid(&png(ID, "reconstructions"), &recon, 28, 28, None, 10)?, &format!("Their reconstructions after {epochs} epochs"));
+    section.figure(ctx.grid(&png(ID, "reconstructions"), &recon, 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
     let last = outcome.history.last().copied().unwrap_or_default();
     section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), None, last.val_loss)]));
     Ok(section)

@@ -49,7 +49,7 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     section.figure(ctx.grid(&png(ID, "test-originals"), &test.to_f32(), 28, 28, Some(&captions(&test)), 10)?, "The first ten test images");
     section.figure(ctx.grid(&png(ID, "test-noisy"), &noisy_test, 28, 28, None, 10)?, "Their noisy versions");
     let denoised = reconstruct_values(&outcome.model, &noisy_test, test.pixels_per_image(), &ctx.device);
-    section.figure(ctx.grid(&png(ID, "test-denoised"), &denoised, 28, 28, None, 10)?, &format!("Denoised by the autoencoder after {epochs} epochs"));
+    section.figure(ctx.grid(&png(ID, "test-denoised"), &denoised, 28, 28, None, 10)?, format!("Denoised by the autoencoder after {epochs} epochs"));
     let clean = test.to_f32();
     let mut table = Table::new(["images", "MSE against the clean test images"]);
     table.push(["noisy".to_string(), Table::num(ae_analysis::protocol::mean_squared_error(&noisy_test, &clean), 3)]);

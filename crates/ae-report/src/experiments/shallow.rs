@@ -13,6 +13,9 @@ use crate::table::Table;
 
 const ID: &str = "shallow-adadelta";
 
+/// Turns a set into the images a CNN sees (the seed varies any noise per part).
+type ImageTransform<'a> = dyn Fn(&ImageSet, u64) -> Vec<f32> + 'a;
+
 /// Originals, 8x4 codes and reconstructions; CNN accuracy on originals and outputs.
 pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let mut section = Section::new(ID, super::EXPERIMENTS[3].title);
@@ -28,7 +31,7 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     section.figure(ctx.grid(&png(ID, "originals"), &shown.to_f32(), 28, 28, Some(&captions(&shown)), 10)?, "The first ten test images");
     let codes = codes_for_display(&encode_set(&outcome.model, &shown, &ctx.device), 32);
     section.figure(ctx.grid(&png(ID, "codes"), &codes, 8, 4, None, 10)?, "Their 32-value codes as 8x4 images (each scaled to its own range)");
-    section.figure(ctx.grid(&png(ID, "reconstructions"), &reconstruct(&outcome.model, &shown, &ctx.device), 28, 28, None, 10)?, &format!("Their reconstructions after {epochs} epochs"));
+    section.figure(ctx.grid(&png(ID, "reconstructions"), &reconstruct(&outcome.model, &shown, &ctx.device), 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
     let last = outcome.history.last().copied().unwrap_or_default();
     section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), None, last.val_loss)]));
 
@@ -42,10 +45,10 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let test = first(&ctx.mnist.test, ctx.profile.test_limit().unwrap_or(usize::MAX))?;
     let parts = [&train, &val, &test];
     let pixels = train.pixels_per_image();
-    let variants: [(&str, Box<dyn Fn(&ImageSet, u64) -> Vec<f32>>); 4] = [
+    let variants: [(&str, Box<ImageTransform<'_>>); 4] = [
         ("original images", Box::new(|s, _| s.to_f32())),
         ("shallow autoencoder reconstructions", Box::new(|s, _| reconstruct_set(&outcome.model, s, &ctx.device))),
-        ("noisy images (Gaussian 0.25), not denoised", Box::new(|s, seed| denoising::noisy(s, seed))),
+        ("noisy images (Gaussian 0.25), not denoised", Box::new(denoising::noisy)),
         ("noisy images denoised by the section 3 autoencoder", Box::new(|s, seed| reconstruct_values(&dae.model, &denoising::noisy(s, seed), pixels, &ctx.device))),
     ];
     let mut cnn = ClassifierConfig::new(ClassifierKind::Cnn, ctx.seed);
