@@ -48,12 +48,20 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         std::io::BufReader::new(file).read_to_end(&mut out).map_err(|e| DataError::io(path, e))?;
         return Ok(out);
     }
+    decode_gzip(std::io::BufReader::with_capacity(1 << 16, file), compressed_len, path)
+}
+
+/// Decompresses gzip bytes held in memory (one or more members); errors name `path`.
+pub fn gunzip(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
+    decode_gzip(bytes, bytes.len() as u64, path)
+}
+
+fn decode_gzip(reader: impl Read, compressed_len: u64, path: &Path) -> Result<Vec<u8>> {
     // The real MNIST files compress about 6:1; reserving a little more avoids regrowth
     // while a tiny bogus file never reserves much.
     let hint = usize::try_from(compressed_len.saturating_mul(8)).unwrap_or(0).min(1 << 30);
     let mut out = Vec::with_capacity(hint);
-    let mut decoder = MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 16, file));
-    decoder.read_to_end(&mut out).map_err(|e| gzip_error(path, e))?;
+    MultiGzDecoder::new(reader).read_to_end(&mut out).map_err(|e| gzip_error(path, e))?;
     Ok(out)
 }
 

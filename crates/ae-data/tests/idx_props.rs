@@ -3,10 +3,31 @@
 
 use std::path::Path;
 
-use ae_data::idx::{IdxImages, encode_images, encode_labels, parse_images, parse_labels};
+use ae_data::idx::{IdxImages, encode_images, encode_labels, gunzip, parse_images, parse_labels};
+use std::io::Write;
 use proptest::prelude::*;
 
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
 proptest! {
+    #[test]
+    fn gzip_input_round_trips_and_truncated_or_arbitrary_gzip_is_a_typed_error(count in 1usize..4, cut in 0usize..120, junk in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let images = IdxImages { count, rows: 3, cols: 2, pixels: (0..count * 6).map(|i| i as u8).collect() };
+        let packed = gzip(&encode_images(&images));
+        prop_assert_eq!(parse_images(&gunzip(&packed, Path::new("ok.gz")).unwrap(), Path::new("ok.gz")).unwrap(), images);
+        if cut > 0 && cut < packed.len() {
+            prop_assert!(gunzip(&packed[..cut], Path::new("cut.gz")).is_err());
+        }
+        // Arbitrary bytes: an error or some bytes, never a panic.
+        if let Ok(raw) = gunzip(&junk, Path::new("junk.gz")) {
+            let _ = parse_images(&raw, Path::new("junk.gz"));
+        }
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = parse_images(&bytes, Path::new("fuzz.idx"));
