@@ -86,3 +86,33 @@ fn missing_arguments_are_usage_errors() {
         assert!(!stderr.contains("panicked"));
     }
 }
+
+#[test]
+fn an_unwritable_output_is_a_clear_error_and_the_last_checkpoint_survives() {
+    let d = data();
+    // Root ignores permission bits, so "unwritable" is a folder whose parent is a file.
+    let blocker = d.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = blocker.join("run");
+    let r = ae(d.path(), &["train", "--model", "shallow", "--code-size", "4", "--epochs", "1", "--batch", "16", "--out", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && stderr.contains("not-a-folder") && !stderr.contains("panicked"), "{stderr}");
+
+    // A finished run whose history can no longer be replaced: resuming for more epochs
+    // fails naming the file, and the checkpoint on disk is the intact one of epoch 1.
+    let run = d.path().join("run");
+    let run_s = run.to_str().unwrap();
+    assert!(ae(d.path(), &["train", "--model", "shallow", "--code-size", "4", "--epochs", "1", "--batch", "16", "--out", run_s]).status.success());
+    let checkpoint = std::fs::read(run.join("checkpoint.bin")).unwrap();
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    config["epochs"] = 2.into();
+    std::fs::write(run.join("config.json"), config.to_string()).unwrap();
+    // The atomic writer renames a temp file over history.csv: a folder in its place blocks it.
+    std::fs::remove_file(run.join("history.csv")).unwrap();
+    std::fs::create_dir(run.join("history.csv")).unwrap();
+    std::fs::write(run.join("history.csv").join("keep"), b"x").unwrap();
+    let r = ae(d.path(), &["train", "--resume", run_s]);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && stderr.contains("history.csv") && !stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read(run.join("checkpoint.bin")).unwrap(), checkpoint, "the last good checkpoint was changed");
+}
