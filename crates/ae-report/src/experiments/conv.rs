@@ -1,9 +1,8 @@
 //! Section 2: the convolutional autoencoder on MNIST, its 7x7x8 code shown as 28x14 images.
 
-use ae_analysis::encode::encode_set;
 use ae_data::DatasetKind;
 
-use super::{Context, captions, codes_for_display, first, png, reconstruct, run_text, seed_table};
+use super::{CodeView, Context, run_text};
 use crate::error::Result;
 use crate::report::Section;
 
@@ -30,18 +29,9 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let config = ctx.config("conv", None, DatasetKind::Mnist, (1, 2, 50), 128)?;
     let (data, outcome) = ctx.train(ID, "conv", &config)?;
     section.text(run_text("Conv 16@3x3, pool, Conv 8@3x3, pool (code 8x7x7), Conv 8, upsample, Conv 16, upsample, Conv 1 sigmoid", &config, &data, &outcome));
-    let epochs = outcome.history.len();
-    section.figure(ctx.loss_curves(&png(ID, "loss"), &format!("Convolutional autoencoder, MNIST ({epochs} epochs)"), "BCE", &outcome.history)?, "Training and validation BCE per epoch");
-    let shown = first(&data.val, 10)?;
-    section.figure(ctx.grid(&png(ID, "originals"), &shown.to_f32(), 28, 28, Some(&captions(&shown)), 10)?, "The first ten test images");
-    let codes = codes_for_display(&encode_set(&outcome.model, &shown, &ctx.device), 392);
-    let tiled: Vec<f32> = codes.chunks(392).flat_map(tile_code).collect();
-    section.figure(ctx.grid(&png(ID, "codes"), &tiled, 28, 14, None, 10)?, "Their 8x7x7 codes as 28x14 images (the eight 7x7 channel maps tiled four down, two across)");
-    let recon = reconstruct(&outcome.model, &shown, &ctx.device);
-    section.figure(ctx.grid(&png(ID, "reconstructions"), &recon, 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
-    let last = outcome.history.last().copied().unwrap_or_default();
-    section.text(format!("The Keras blog reports a validation BCE of {BLOG_VAL_BCE} after 50 epochs of a similar model; this run trained {epochs}."));
-    section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), Some(BLOG_VAL_BCE), last.val_loss)]));
+    section.text(format!("The Keras blog reports a validation BCE of {BLOG_VAL_BCE} after 50 epochs of a similar model; this run trained {}.", outcome.history.len()));
+    let codes = CodeView { shape: (28, 14), layout: tile_code, caption: "Their 8x7x7 codes as 28x14 images (the eight 7x7 channel maps tiled four down, two across)" };
+    ctx.model_figures(&mut section, "Convolutional autoencoder, MNIST", &data, &outcome, codes, Some(BLOG_VAL_BCE))?;
     Ok(section)
 }
 

@@ -14,7 +14,7 @@ mod shallow;
 
 use std::path::PathBuf;
 
-use ae_analysis::encode::reconstruct_set;
+use ae_analysis::encode::{encode_set, reconstruct_set};
 use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::{Dataset, DatasetKind, ImageSet};
 use ae_models::{AnyAutoencoder, ModelConfig};
@@ -162,6 +162,38 @@ impl Context<'_> {
         let labels = Labels { title, x: "epoch", y: loss };
         line_chart(&self.report_dir.join(file), labels, &[series("train", |r| r.train_loss), series("validation", |r| r.val_loss)])?;
         Ok(file.to_string())
+    }
+}
+
+/// How a section shows its model's codes.
+struct CodeView<'a> {
+    /// Rows and columns of one code image.
+    shape: (usize, usize),
+    /// Rearranges one display-scaled code into that image (identity for dense codes).
+    layout: fn(&[f32]) -> Vec<f32>,
+    /// Caption of the code figure.
+    caption: &'a str,
+}
+
+impl Context<'_> {
+    /// The figures every single-model section shows: loss curves, the first ten test
+    /// images, their codes and their reconstructions; then a final-loss table whose
+    /// validation row carries `seed_val` where a seed document gives one.
+    fn model_figures(&self, section: &mut Section, chart_title: &str, data: &TrainData, outcome: &TrainOutcome<InferBackend>, codes: CodeView<'_>, seed_val: Option<f64>) -> Result<()> {
+        let id = section.id.clone();
+        let id = id.as_str();
+        let epochs = outcome.history.len();
+        section.figure(self.loss_curves(&png(id, "loss"), &format!("{chart_title} ({epochs} epochs)"), "BCE", &outcome.history)?, "Training and validation BCE per epoch");
+        let shown = first(&data.val, 10)?;
+        section.figure(self.grid(&png(id, "originals"), &shown.to_f32(), 28, 28, Some(&captions(&shown)), 10)?, "The first ten test images");
+        let code_len = codes.shape.0 * codes.shape.1;
+        let scaled = codes_for_display(&encode_set(&outcome.model, &shown, &self.device), code_len);
+        let images: Vec<f32> = scaled.chunks(code_len.max(1)).flat_map(codes.layout).collect();
+        section.figure(self.grid(&png(id, "codes"), &images, codes.shape.0, codes.shape.1, None, 10)?, codes.caption);
+        section.figure(self.grid(&png(id, "reconstructions"), &reconstruct(&outcome.model, &shown, &self.device), 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
+        let last = outcome.history.last().copied().unwrap_or_default();
+        section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), seed_val, last.val_loss)]));
+        Ok(())
     }
 }
 

@@ -2,11 +2,11 @@
 //! small CNN classifier trained on its outputs against one trained on the originals.
 
 use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
-use ae_analysis::encode::{encode_set, reconstruct_set, reconstruct_values};
+use ae_analysis::encode::{reconstruct_set, reconstruct_values};
 use ae_data::{DatasetKind, ImageSet};
 use ae_models::OptimizerKind;
 
-use super::{Context, ExpBackend, captions, codes_for_display, denoising, first, png, reconstruct, run_text, seed_table};
+use super::{CodeView, Context, ExpBackend, denoising, first, run_text};
 use crate::error::Result;
 use crate::report::Section;
 use crate::table::Table;
@@ -25,15 +25,8 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     config.learning_rate = OptimizerKind::Adadelta.default_learning_rate();
     let (data, outcome) = ctx.train(ID, "shallow", &config)?;
     section.text(run_text("784-32-784, relu code, sigmoid output", &config, &data, &outcome));
-    let epochs = outcome.history.len();
-    section.figure(ctx.loss_curves(&png(ID, "loss"), &format!("Shallow autoencoder, Adadelta ({epochs} epochs)"), "BCE", &outcome.history)?, "Training and validation BCE per epoch");
-    let shown = first(&data.val, 10)?;
-    section.figure(ctx.grid(&png(ID, "originals"), &shown.to_f32(), 28, 28, Some(&captions(&shown)), 10)?, "The first ten test images");
-    let codes = codes_for_display(&encode_set(&outcome.model, &shown, &ctx.device), 32);
-    section.figure(ctx.grid(&png(ID, "codes"), &codes, 8, 4, None, 10)?, "Their 32-value codes as 8x4 images (each scaled to its own range)");
-    section.figure(ctx.grid(&png(ID, "reconstructions"), &reconstruct(&outcome.model, &shown, &ctx.device), 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
-    let last = outcome.history.last().copied().unwrap_or_default();
-    section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), None, last.val_loss)]));
+    let codes = CodeView { shape: (8, 4), layout: <[f32]>::to_vec, caption: "Their 32-value codes as 8x4 images (each scaled to its own range)" };
+    ctx.model_figures(&mut section, "Shallow autoencoder, Adadelta", &data, &outcome, codes, None)?;
 
     // The CNN: trained and tested on each kind of image, same split, same seed.
     let (_, dae) = ctx.train(denoising::ID, denoising::RUN, &denoising::config(ctx)?)?;
