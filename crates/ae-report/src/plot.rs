@@ -9,6 +9,7 @@ use std::sync::Once;
 
 use ae_data::atomic::write_atomic;
 use image::{ImageFormat, RgbImage};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -78,20 +79,29 @@ fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     lo - pad..hi + pad
 }
 
+type Root<'b> = DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>;
+type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Title, labelled axes and mesh over `xs` x `ys`.
+fn axes<'a, 'b>(root: &'a Root<'b>, labels: Labels<'_>, xs: std::ops::Range<f64>, ys: std::ops::Range<f64>) -> std::result::Result<Chart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(labels.title, (FONT, 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(xs, ys)
+        .map_err(|e| e.to_string())?;
+    chart.configure_mesh().x_desc(labels.x).y_desc(labels.y).label_style((FONT, 13)).draw().map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
 /// A line chart with markers, a legend, axis labels and a title.
 pub fn line_chart(path: &Path, labels: Labels<'_>, series: &[Series]) -> Result<()> {
     let all = || series.iter().flat_map(|s| s.points.iter().copied());
     let xs = padded_range(all().map(|p| p.0));
     let ys = padded_range(all().map(|p| p.1));
     render(path, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(labels.title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(xs, ys)
-            .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc(labels.x).y_desc(labels.y).label_style((FONT, 13)).draw().map_err(|e| e.to_string())?;
+        let mut chart = axes(&root, labels, xs, ys)?;
         for (i, s) in series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             chart.draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2))).map_err(|e| e.to_string())?.label(s.name.as_str()).legend(
@@ -109,14 +119,7 @@ pub fn scatter(path: &Path, labels: Labels<'_>, points: &[(f32, f32, u8)], class
     let xs = padded_range(points.iter().map(|p| f64::from(p.0)).chain(mark.map(|m| f64::from(m.0))));
     let ys = padded_range(points.iter().map(|p| f64::from(p.1)).chain(mark.map(|m| f64::from(m.1))));
     render(path, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(labels.title, (FONT, 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(xs, ys)
-            .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc(labels.x).y_desc(labels.y).label_style((FONT, 13)).draw().map_err(|e| e.to_string())?;
+        let mut chart = axes(&root, labels, xs, ys)?;
         let mut present: Vec<u8> = points.iter().map(|p| p.2).collect();
         present.sort_unstable();
         present.dedup();
