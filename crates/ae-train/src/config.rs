@@ -124,7 +124,12 @@ impl TrainingConfig {
     /// Reads and validates a `config.json`; errors name the file and the field.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
-        let config: TrainingConfig = serde_json::from_str(&text).map_err(|e| TrainError::ConfigFile { path: path.to_path_buf(), reason: e.to_string() })?;
+        // serde_path_to_error names the field of a type error (`epochs: invalid type ...`).
+        let config: TrainingConfig = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&text)).map_err(|e| {
+            let field = e.path().to_string();
+            let reason = if field == "." { e.inner().to_string() } else { format!("field `{field}`: {}", e.inner()) };
+            TrainError::ConfigFile { path: path.to_path_buf(), reason }
+        })?;
         config.validate().map_err(|e| TrainError::ConfigFile { path: path.to_path_buf(), reason: e.to_string() })?;
         Ok(config)
     }

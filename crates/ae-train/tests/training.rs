@@ -184,4 +184,30 @@ fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
     std::fs::write(&path, json.to_string()).unwrap();
     let err = TrainingConfig::load(&path).unwrap_err().to_string();
     assert!(err.contains("epochz") && err.contains("config.json"), "{err}");
+    // Wrong types and out-of-range values: one message naming the file and the field.
+    let base: serde_json::Value = serde_json::from_str(&config("shallow", 1).to_json()).unwrap();
+    let cases: [(&str, serde_json::Value, &str); 8] = [
+        ("epochs", "ten".into(), "epochs"),
+        ("epochs", 0.into(), "epochs"),
+        ("batch_size", (-4).into(), "batch_size"),
+        ("batch_size", 0.into(), "batch_size"),
+        ("learning_rate", 0.0.into(), "learning_rate"),
+        ("learning_rate", "fast".into(), "learning_rate"),
+        ("noise", "gaussian:-0.5".into(), "noise"),
+        ("seed", serde_json::json!([1, 2]), "seed"),
+    ];
+    for (field, value, named) in cases {
+        let mut json = base.clone();
+        json[field] = value.clone();
+        std::fs::write(&path, json.to_string()).unwrap();
+        let err = TrainingConfig::load(&path).unwrap_err().to_string();
+        assert!(err.contains(named) && err.contains("config.json"), "{field} = {value}: {err}");
+    }
+    // A zero-width code layer inside the nested model config.
+    let mut json = base.clone();
+    let units = json.pointer_mut("/model/encoder/0/units").expect("dense encoder layer");
+    *units = 0.into();
+    std::fs::write(&path, json.to_string()).unwrap();
+    let err = TrainingConfig::load(&path).unwrap_err().to_string();
+    assert!(err.contains("units") || err.contains("code"), "{err}");
 }
