@@ -1,23 +1,29 @@
-//! `ae classify`: a classifier on raw pixels, PCA components or an autoencoder's codes.
+//! `ae classify`: a classifier on raw pixels, PCA components, an autoencoder's codes,
+//! its reconstructions, or its outputs on noisy images (the CNN-on-outputs protocol).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
-use ae_analysis::encode::encode_set;
+use ae_analysis::encode::{encode_set, reconstruct_set, reconstruct_values};
 use ae_analysis::{PcaParams, Samples};
 use ae_data::{Dataset, DatasetKind, ImageSet};
 use ae_train::{DefaultBackend, load_run};
 use anyhow::Context;
 use clap::Args;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 /// Arguments of `ae classify`.
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    /// Features: `pixels`, `pca:K`, or `run:RUN_DIR` (the codes of a trained autoencoder).
+    /// Features: `pixels`, `pca:K`, `run:RUN_DIR` (the codes of a trained autoencoder),
+    /// `recon:RUN_DIR` (its reconstructions) or `denoised:RUN_DIR` (its outputs on copies
+    /// corrupted with the run's own noise, seeded by --seed).
     #[arg(long, default_value = "pixels")]
     features: String,
-    /// `logistic` or `mlp-W1-W2-...` (the seeds': mlp-512-256-256, mlp-512-512-512, mlp-512-256-128-64).
+    /// `logistic`, `mlp-W1-W2-...` (the seeds': mlp-512-256-256, mlp-512-512-512,
+    /// mlp-512-256-128-64) or `cnn` (for image features: pixels, recon:, denoised:).
     #[arg(long, default_value = "logistic")]
     classifier: String,
     /// mnist or fashion (for `run:`, the run's own dataset is used).
@@ -43,7 +49,15 @@ pub struct ClassifyArgs {
 enum Source {
     Pixels,
     Pca(usize),
-    Run(PathBuf),
+    Run(PathBuf, RunFeatures),
+}
+
+/// What a trained run contributes.
+#[derive(Clone, Copy)]
+enum RunFeatures {
+    Codes,
+    Reconstructions,
+    Denoised,
 }
 
 fn parse_source(spec: &str) -> anyhow::Result<Source> {
@@ -53,10 +67,12 @@ fn parse_source(spec: &str) -> anyhow::Result<Source> {
     if let Some(k) = spec.strip_prefix("pca:") {
         return Ok(Source::Pca(k.parse().with_context(|| format!("--features: `{k}` is not a component count"))?));
     }
-    if let Some(dir) = spec.strip_prefix("run:") {
-        return Ok(Source::Run(PathBuf::from(dir)));
+    for (prefix, what) in [("run:", RunFeatures::Codes), ("recon:", RunFeatures::Reconstructions), ("denoised:", RunFeatures::Denoised)] {
+        if let Some(dir) = spec.strip_prefix(prefix) {
+            return Ok(Source::Run(PathBuf::from(dir), what));
+        }
     }
-    anyhow::bail!("--features: expected pixels, pca:K or run:RUN_DIR, got `{spec}`")
+    anyhow::bail!("--features: expected pixels, pca:K, run:RUN_DIR, recon:RUN_DIR or denoised:RUN_DIR, got `{spec}`")
 }
 
 /// Trains and evaluates the classifier; the test split is the dataset's test split.
@@ -68,7 +84,7 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let source = parse_source(&args.features)?;
     let device = Default::default();
     let run = match &source {
-        Source::Run(dir) => Some(load_run::<DefaultBackend>(dir, &device)?),
+        Source::Run(dir, _) => Some(load_run::<DefaultBackend>(dir, &device)?),
         _ => None,
     };
     let dataset_kind = run.as_ref().map_or(args.dataset, |(c, _, _)| c.data.dataset);
@@ -83,12 +99,23 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
             let pca = PcaParams::new(*k).fit(&tr_samples)?;
             (to_features(&ds.train, pca.transform(&tr_samples)?, *k)?, to_features(&ds.test, pca.transform(&te_samples)?, *k)?)
         }
-        (Source::Run(_), Some((_, model, _))) => {
+        (Source::Run(_, what), Some((config, model, _))) => {
             use ae_models::Autoencoder;
-            let cols = model.code_len();
-            (to_features(&ds.train, encode_set(model, &ds.train, &device), cols)?, to_features(&ds.test, encode_set(model, &ds.test, &device), cols)?)
+            let features = |set: &ImageSet, stream: u64| -> Vec<f32> {
+                match what {
+                    RunFeatures::Codes => encode_set(model, set, &device),
+                    RunFeatures::Reconstructions => reconstruct_set(model, set, &device),
+                    RunFeatures::Denoised => {
+                        let mut noisy = set.to_f32();
+                        config.noise.apply(&mut noisy, &mut StdRng::seed_from_u64(args.seed.wrapping_add(stream)));
+                        reconstruct_values(model, &noisy, pixels, &device)
+                    }
+                }
+            };
+            let cols = if matches!(what, RunFeatures::Codes) { model.code_len() } else { pixels };
+            (to_features(&ds.train, features(&ds.train, 1), cols)?, to_features(&ds.test, features(&ds.test, 2), cols)?)
         }
-        (Source::Run(_), None) => unreachable!("run loaded above"),
+        (Source::Run(..), None) => unreachable!("run loaded above"),
     };
     let order = ae_data::shuffled_indices(train.rows, args.seed);
     let n_val = ((train.rows as f64) * args.val_fraction).round().max(1.0) as usize;

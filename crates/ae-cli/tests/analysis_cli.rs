@@ -31,8 +31,9 @@ fn analyses_run_on_a_trained_model() {
     let pca = json(&ae(d.path(), &["pca", "--components", "8", "--json"]));
     assert!(pca["test_mse"].as_f64().unwrap() > 0.0 && pca["explained_variance"].as_f64().unwrap() <= 1.0 + 1e-9);
 
-    for features in ["pixels", "pca:8", &format!("run:{r}")] {
-        let c = json(&ae(d.path(), &["classify", "--features", features, "--max-epochs", "3", "--json"]));
+    let (codes, recon, denoised) = (format!("run:{r}"), format!("recon:{r}"), format!("denoised:{r}"));
+    for (features, classifier) in [("pixels", "logistic"), ("pca:8", "logistic"), (codes.as_str(), "logistic"), (recon.as_str(), "cnn"), (denoised.as_str(), "logistic")] {
+        let c = json(&ae(d.path(), &["classify", "--features", features, "--classifier", classifier, "--max-epochs", "3", "--json"]));
         let acc = c["test_accuracy"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&acc), "{features}: {c}");
         assert_eq!(c["confusion"].as_array().unwrap().len(), 10);
