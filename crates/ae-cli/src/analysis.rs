@@ -31,15 +31,22 @@ pub struct SweepArgs {
     /// Train on the first N training images only.
     #[arg(long)]
     limit: Option<usize>,
-    /// Seed.
+    #[command(flatten)]
+    runs: RunsArgs,
+}
+
+/// Seed, run folder and output format of the commands that train several runs.
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Seed of every random choice.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Folder of the runs (one sub-folder per code size; finished ones are reused).
+    pub seed: u64,
+    /// Folder of the runs (one sub-folder each; finished ones are reused).
     #[arg(long)]
-    out: PathBuf,
+    pub out: PathBuf,
     /// Print one JSON object.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Trains the shallow autoencoder at each code size; prints final train and test loss.
@@ -53,7 +60,7 @@ pub fn sweep(args: &SweepArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         learning_rate: OptimizerKind::Adam.default_learning_rate(),
         epochs: args.epochs,
         batch_size: args.batch,
-        seed: args.seed,
+        seed: args.runs.seed,
         noise: Noise::None,
         data: DataSelection { dataset: args.dataset, classes: None, train_limit: args.limit, val_limit: None },
         backend: BackendKind::Flex,
@@ -64,8 +71,8 @@ pub fn sweep(args: &SweepArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     }
     let ds = crate::data::load_dataset(data_dir, args.dataset)?;
     let data = TrainData::select(&base, &ds)?;
-    let points = bottleneck_sweep::<DefaultBackend>(&base, &sizes, &data, &args.out, ae_train::ProgressMode::Auto, &Default::default())?;
-    if args.json {
+    let points = bottleneck_sweep::<DefaultBackend>(&base, &sizes, &data, &args.runs.out, ae_train::ProgressMode::Auto, &Default::default())?;
+    if args.runs.json {
         let rows: Vec<_> = points.iter().map(|p| serde_json::json!({"code_size": p.code_size, "train_loss": p.train_loss, "test_loss": p.test_loss})).collect();
         println!("{}", serde_json::json!({"dataset": args.dataset.name(), "epochs": args.epochs, "points": rows, "verified": ds.verified()}));
     } else {

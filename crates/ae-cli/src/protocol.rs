@@ -1,6 +1,6 @@
 //! `ae five-class`: the seed report's five-class protocol (digits 0, 1, 2, 4, 7).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use ae_analysis::protocol::{FiveClassConfig, five_class_protocol};
@@ -20,15 +20,8 @@ pub struct FiveClassArgs {
     /// Images per class for train, validation and test.
     #[arg(long, value_delimiter = ',', default_value = "2277,759,759")]
     split: Vec<usize>,
-    /// Seed of the split, initialisations and shuffling.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Folder of the runs (finished ones are reused).
-    #[arg(long)]
-    out: PathBuf,
-    /// Print one JSON object.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    runs: crate::analysis::RunsArgs,
 }
 
 /// Runs the protocol on MNIST and prints one row per representation.
@@ -36,13 +29,13 @@ pub fn run(args: &FiveClassArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let &[train, val, test] = args.split.as_slice() else {
         anyhow::bail!("--split: expected three counts TRAIN,VAL,TEST per class");
     };
-    let mut config = FiveClassConfig::seed_protocol(args.epochs, args.seed);
+    let mut config = FiveClassConfig::seed_protocol(args.epochs, args.runs.seed);
     config.per_class = [train, val, test];
     config.classifier_epochs = args.classifier_epochs;
     let ds = crate::data::load_dataset(data_dir, DatasetKind::Mnist)?;
     let pool = ds.train.concat(&ds.test)?;
-    let result = five_class_protocol::<DefaultBackend>(&config, &pool, DatasetKind::Mnist, &args.out, ProgressMode::Auto, &Default::default())?;
-    if args.json {
+    let result = five_class_protocol::<DefaultBackend>(&config, &pool, DatasetKind::Mnist, &args.runs.out, ProgressMode::Auto, &Default::default())?;
+    if args.runs.json {
         let rows: Vec<_> = result
             .methods
             .iter()
