@@ -223,7 +223,6 @@ fn render(results: &[(&Case, Vec<Measurement>)], rounds: usize, peers_note: Opti
     ]);
     for (case, runs) in results {
         let mut frameworks: Vec<String> = runs.iter().map(|m| m.framework.clone()).collect();
-        frameworks.dedup();
         frameworks.sort();
         frameworks.dedup();
         let summary = |name: &str| {

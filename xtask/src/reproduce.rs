@@ -60,7 +60,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         report.provenance.push(format!("{}: verified: {}", ds.kind, ds.verified()));
     }
     report.provenance.push(format!("backend: flex (Autodiff<Flex>, CPU); profile: {}; seed: {}", profile.name(), args.seed));
-    report.sections.push(ae_report::data_section::data_section(&[mnist.clone(), fashion.clone()], &args.out)?);
+    report.sections.push(ae_report::data_section::data_section(&[&mnist, &fashion], &args.out)?);
 
     let ctx = Context {
         mnist: &mnist,

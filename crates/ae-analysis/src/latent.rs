@@ -41,6 +41,20 @@ fn require_2d<B: Backend>(model: &AnyAutoencoder<B>) -> Result<()> {
     }
 }
 
+impl LatentBox {
+    /// The points' bounding box, padded by 5% per side (at least 1e-3, so a flat
+    /// cloud still spans an area); the unit box around 0 when there are no points.
+    pub fn around(points: &[LatentPoint]) -> LatentBox {
+        if points.is_empty() {
+            return LatentBox { x_min: -1.0, x_max: 1.0, y_min: -1.0, y_max: 1.0 };
+        }
+        let fold = |f: fn(&LatentPoint) -> f32| points.iter().map(f).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let ((x0, x1), (y0, y1)) = (fold(|p| p.x), fold(|p| p.y));
+        let pad = |lo: f32, hi: f32| ((hi - lo) * 0.05).max(1e-3);
+        LatentBox { x_min: x0 - pad(x0, x1), x_max: x1 + pad(x0, x1), y_min: y0 - pad(y0, y1), y_max: y1 + pad(y0, y1) }
+    }
+}
+
 /// Latent coordinates of the first `n` images of `set` with their labels.
 pub fn latent_points<B: Backend>(model: &AnyAutoencoder<B>, set: &ImageSet, n: usize, device: &B::Device) -> Result<Vec<LatentPoint>> {
     require_2d(model)?;

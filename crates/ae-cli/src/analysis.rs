@@ -7,9 +7,9 @@ use ae_analysis::latent::{LatentBox, decode_point, latent_points, manifold};
 use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep};
 use ae_analysis::weights::{first_layer_weights, normalise_for_display};
 use ae_data::grid::{GridLayout, render_grid, save_png};
-use ae_data::{DatasetKind, Noise};
-use ae_models::{ModelConfig, Objective, OptimizerKind, ReconstructionLoss};
-use ae_train::{BackendKind, DataSelection, DefaultBackend, TrainData, TrainingConfig, load_run};
+use ae_data::DatasetKind;
+use ae_models::ModelConfig;
+use ae_train::{DefaultBackend, TrainData, TrainingConfig, load_run};
 use anyhow::Context;
 use clap::Args;
 
@@ -53,18 +53,12 @@ pub struct RunsArgs {
 pub fn sweep(args: &SweepArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let sizes = args.sizes.clone().unwrap_or_else(|| SEED_CODE_SIZES.to_vec());
     let first = *sizes.first().context("--sizes: give at least one code size")?;
-    let base = TrainingConfig {
-        model: ModelConfig::named("shallow", Some(first), 28, 28)?,
-        objective: Objective { loss: ReconstructionLoss::Bce, sparse: None, contractive: None },
-        optimizer: OptimizerKind::Adam,
-        learning_rate: OptimizerKind::Adam.default_learning_rate(),
-        epochs: args.epochs,
-        batch_size: args.batch,
-        seed: args.runs.seed,
-        noise: Noise::None,
-        data: DataSelection { dataset: args.dataset, classes: None, train_limit: args.limit, val_limit: None },
-        backend: BackendKind::Flex,
-    };
+    // TrainingConfig::new gives the sweep's settings: BCE, Adam at its default rate, no noise.
+    let mut base = TrainingConfig::new(ModelConfig::named("shallow", Some(first), 28, 28)?, args.dataset);
+    base.epochs = args.epochs;
+    base.batch_size = args.batch;
+    base.seed = args.runs.seed;
+    base.data.train_limit = args.limit;
     base.validate()?;
     if let Some(bad) = sizes.iter().find(|&&s| s == 0) {
         anyhow::bail!("--sizes: code size {bad} must be at least 1");
@@ -129,7 +123,7 @@ pub fn latent(args: &LatentArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.grid_out {
         let area = match args.r#box.as_deref() {
             Some(&[x_min, x_max, y_min, y_max]) => LatentBox { x_min, x_max, y_min, y_max },
-            _ => bounding_box(&points),
+            _ => LatentBox::around(&points),
         };
         let images = manifold(&model, area, args.steps, &device)?;
         save_png(&render_grid(&images, side, side, None, GridLayout { columns: args.steps, scale: 1, gap: 0 }), path)?;
@@ -147,16 +141,6 @@ pub fn latent(args: &LatentArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         crate::output::print_lines(points.iter().map(|p| format!("{:.5} {:.5} {}", p.x, p.y, p.label)))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The points' bounding box, padded by 5% per side.
-fn bounding_box(points: &[ae_analysis::latent::LatentPoint]) -> LatentBox {
-    let fold = |f: fn(&ae_analysis::latent::LatentPoint) -> f32| {
-        points.iter().map(f).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
-    };
-    let ((x0, x1), (y0, y1)) = (fold(|p| p.x), fold(|p| p.y));
-    let pad = |lo: f32, hi: f32| ((hi - lo) * 0.05).max(1e-3);
-    LatentBox { x_min: x0 - pad(x0, x1), x_max: x1 + pad(x0, x1), y_min: y0 - pad(y0, y1), y_max: y1 + pad(y0, y1) }
 }
 
 /// Arguments of `ae weights`.

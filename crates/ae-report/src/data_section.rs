@@ -11,7 +11,7 @@ use crate::report::Section;
 use crate::table::Table;
 
 /// Builds the datasets section, writing one grid figure per dataset into `report_dir`.
-pub fn data_section(datasets: &[Dataset], report_dir: &Path) -> Result<Section> {
+pub fn data_section(datasets: &[&Dataset], report_dir: &Path) -> Result<Section> {
     crate::report::create_dir(report_dir)?;
     let mut section = Section::new("datasets", "Datasets");
     let mut table = Table::new(["dataset", "file", "items", "verified", "sha256"]);
@@ -52,7 +52,7 @@ mod tests {
         let ds = Dataset::load(data.path(), DatasetKind::Mnist).unwrap();
         let out = tempfile::tempdir().unwrap();
         let dir = out.path().join("reports");
-        let section = data_section(std::slice::from_ref(&ds), &dir).unwrap();
+        let section = data_section(&[&ds], &dir).unwrap();
         let mut report = crate::Report::new(&dir, "test");
         report.sections.push(section);
         report.write().unwrap();

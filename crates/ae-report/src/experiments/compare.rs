@@ -1,12 +1,13 @@
 //! Section 5: shallow, deep and denoising autoencoders on MNIST and on Fashion-MNIST,
 //! with first-layer weight images and the bottleneck-size sweep.
 
+use ae_analysis::encode::reconstruct_set;
 use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep};
 use ae_analysis::weights::{first_layer_weights, normalise_for_display};
 use ae_data::{DatasetKind, Noise};
 use ae_train::TrainData;
 
-use super::{Context, ExpBackend, first, png, reconstruct, seed_table};
+use super::{Context, ExpBackend, first, png, seed_table};
 use crate::error::Result;
 use crate::plot::{Labels, Series, line_chart};
 use crate::report::Section;
@@ -57,7 +58,7 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
             rows.push((format!("{what}: validation BCE"), None, last.val_loss));
             let shown = first(&data.val, 15)?;
             let mut both = shown.to_f32();
-            both.extend(reconstruct(&outcome.model, &shown, &ctx.device));
+            both.extend(reconstruct_set(&outcome.model, &shown, &ctx.device));
             section.figure(ctx.grid(&png(ID, &format!("{run}-reconstructions")), &both, 28, 28, None, 15)?, format!("{what}: 15 test images (top) and their reconstructions (bottom)"));
             let weights: Vec<f32> = first_layer_weights(&outcome.model, 12)?.iter().flat_map(|w| normalise_for_display(w)).collect();
             section.figure(ctx.grid(&png(ID, &format!("{run}-weights")), &weights, 28, 28, None, 12)?, format!("{what}: first-layer weights of 12 units as 28x28 images"));

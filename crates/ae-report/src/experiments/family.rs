@@ -8,7 +8,7 @@ use ae_analysis::protocol::mean_squared_error;
 use ae_data::{DatasetKind, ImageSet, Noise};
 use ae_models::{Autoencoder, Sparsity};
 
-use super::{Context, ExpBackend, first, png, reconstruct};
+use super::{Context, ExpBackend, first, png};
 use crate::error::Result;
 use crate::report::Section;
 use crate::table::Table;
@@ -84,7 +84,7 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
         if grid.is_empty() {
             grid.extend(shown.to_f32());
         }
-        grid.extend(reconstruct(&outcome.model, &shown, &ctx.device));
+        grid.extend(reconstruct_set(&outcome.model, &shown, &ctx.device));
         shown_names.push(m.name);
     }
     section.text(format!(

@@ -39,7 +39,7 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
         section.figure(file, format!("Codes of {} test images of digits 1, 5, 6; the cross marks the centroid of the 1s", points.len()));
         let decoded = decode_point(&outcome.model, mark.0, mark.1, &ctx.device)?;
         section.figure(ctx.grid(&png(ID, &format!("{model}-decoded-point")), &decoded, 28, 28, None, 1)?, format!("The image decoded from the marked point ({:.3}, {:.3})", mark.0, mark.1));
-        let area = if model == "vae" { LatentBox { x_min: -3.0, x_max: 3.0, y_min: -3.0, y_max: 3.0 } } else { bounding_box(&coords) };
+        let area = if model == "vae" { LatentBox { x_min: -3.0, x_max: 3.0, y_min: -3.0, y_max: 3.0 } } else { LatentBox::around(&points) };
         let grid = manifold(&outcome.model, area, STEPS, &ctx.device)?;
         section.figure(
             ctx.grid(&png(ID, &format!("{model}-manifold")), &grid, 28, 28, None, STEPS)?,
@@ -54,17 +54,4 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     }
     section.table("points", table);
     Ok(section)
-}
-
-/// The smallest box holding every point (widened where it would be flat).
-fn bounding_box(points: &[(f32, f32, u8)]) -> LatentBox {
-    let fold = |f: fn(&(f32, f32, u8)) -> f32| points.iter().map(f).fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-    let widen = |(lo, hi): (f32, f32)| match (lo.is_finite(), hi > lo) {
-        (true, true) => (lo, hi),
-        (true, false) => (lo - 1.0, hi + 1.0),
-        (false, _) => (-1.0, 1.0),
-    };
-    let (x_min, x_max) = widen(fold(|p| p.0));
-    let (y_min, y_max) = widen(fold(|p| p.1));
-    LatentBox { x_min, x_max, y_min, y_max }
 }

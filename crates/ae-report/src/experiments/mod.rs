@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use ae_analysis::encode::{encode_set, reconstruct_set};
 use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::{Dataset, DatasetKind, ImageSet};
-use ae_models::{AnyAutoencoder, ModelConfig};
+use ae_models::ModelConfig;
 use ae_train::{DefaultBackend, EpochRecord, ProgressMode, TrainData, TrainOutcome, TrainingConfig, train_or_resume};
 use burn::tensor::backend::AutodiffBackend;
 
@@ -190,7 +190,7 @@ impl Context<'_> {
         let scaled = codes_for_display(&encode_set(&outcome.model, &shown, &self.device), code_len);
         let images: Vec<f32> = scaled.chunks(code_len.max(1)).flat_map(codes.layout).collect();
         section.figure(self.grid(&png(id, "codes"), &images, codes.shape.0, codes.shape.1, None, 10)?, codes.caption);
-        section.figure(self.grid(&png(id, "reconstructions"), &reconstruct(&outcome.model, &shown, &self.device), 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
+        section.figure(self.grid(&png(id, "reconstructions"), &reconstruct_set(&outcome.model, &shown, &self.device), 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
         let last = outcome.history.last().copied().unwrap_or_default();
         section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), seed_val, last.val_loss)]));
         Ok(())
@@ -247,11 +247,6 @@ fn codes_for_display(codes: &[f32], len: usize) -> Vec<f32> {
             c.iter().map(move |&v| (v - lo) / span)
         })
         .collect()
-}
-
-/// Reconstructions of `set` by `model`.
-fn reconstruct(model: &AnyAutoencoder<InferBackend>, set: &ImageSet, device: &Device) -> Vec<f32> {
-    reconstruct_set(model, set, device)
 }
 
 /// A file name `<section>-<name>.png`.
