@@ -10,26 +10,15 @@ use ae_data::{Dataset, DatasetKind};
 use ae_report::experiments::{Context, EXPERIMENTS, Profile};
 use ae_report::{Report, Table};
 use ae_train::ProgressMode;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-
-/// How much compute the report may use.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ProfileArg {
-    /// Tiny subsets, 1 epoch: every section in minutes (used by the tests).
-    Smoke,
-    /// Full datasets, reduced epochs.
-    Quick,
-    /// The seeds' own settings.
-    Full,
-}
 
 /// Arguments of `cargo xtask reproduce`.
 #[derive(Debug, Args)]
 pub struct ReproduceArgs {
-    /// Compute profile.
-    #[arg(long, value_enum, default_value = "quick")]
-    profile: ProfileArg,
+    /// Compute profile: smoke (tiny subsets, 1 epoch), quick (full data, fewer epochs) or full (the seeds' settings).
+    #[arg(long, default_value = "quick")]
+    profile: Profile,
     /// Folder holding `mnist/` and `fashion/` (default: $AE_DATA_DIR, else ./data).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -47,11 +36,7 @@ pub struct ReproduceArgs {
 /// Builds the report.
 pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let profile = match args.profile {
-        ProfileArg::Smoke => Profile::Smoke,
-        ProfileArg::Quick => Profile::Quick,
-        ProfileArg::Full => Profile::Full,
-    };
+    let profile = args.profile;
     let dir = ae_data::resolve_data_dir(args.data_dir.as_deref());
     let mnist = Dataset::load_or_fetch(&dir, DatasetKind::Mnist, &mut |line| eprintln!("{line}"))?;
     let fashion = Dataset::load_or_fetch(&dir, DatasetKind::Fashion, &mut |line| eprintln!("{line}"))?;

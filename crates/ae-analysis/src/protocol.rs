@@ -121,12 +121,12 @@ pub fn five_class_protocol<B: AutodiffBackend>(config: &FiveClassConfig, pool: &
     let shown_count = EXAMPLES.min(test.len());
     let examples = test.select(&(0..shown_count).map(|i| i * test.len() / shown_count).collect::<Vec<_>>())?;
     let mut methods = Vec::new();
-    let samples = |s: &ImageSet| s.to_f32();
-    let values = sets.map(samples);
+    let values = sets.map(ImageSet::to_f32);
     let pixels = train.pixels_per_image();
     let classify = |codes: [Vec<f32>; 3], cols: usize| -> Result<Vec<ClassifierReport>> {
-        let f = |i: usize, codes: &[Vec<f32>; 3]| Features::new(codes[i].clone(), cols, sets[i].labels().to_vec());
-        let (ftrain, fval, ftest) = (f(0, &codes)?, f(1, &codes)?, f(2, &codes)?);
+        let [ctrain, cval, ctest] = codes;
+        let f = |values: Vec<f32>, set: &ImageSet| Features::new(values, cols, set.labels().to_vec());
+        let (ftrain, fval, ftest) = (f(ctrain, &train)?, f(cval, &val)?, f(ctest, &test)?);
         config
             .classifiers
             .iter()

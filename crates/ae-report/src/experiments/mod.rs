@@ -43,6 +43,19 @@ pub enum Profile {
     Full,
 }
 
+impl std::str::FromStr for Profile {
+    type Err = String;
+
+    fn from_str(name: &str) -> std::result::Result<Self, String> {
+        match name {
+            "smoke" => Ok(Profile::Smoke),
+            "quick" => Ok(Profile::Quick),
+            "full" => Ok(Profile::Full),
+            other => Err(format!("unknown profile `{other}` (expected smoke, quick or full)")),
+        }
+    }
+}
+
 impl Profile {
     /// Lower-case name.
     pub fn name(self) -> &'static str {
