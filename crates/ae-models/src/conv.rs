@@ -14,6 +14,7 @@ use burn::tensor::backend::Backend;
 use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
+use crate::kernels::conv2d_layer;
 
 /// Configuration of the convolutional autoencoder.
 #[derive(Config, Debug)]
@@ -112,8 +113,8 @@ impl<B: Backend> ConvAutoencoder<B> {
     /// - `x`: `[batch, 1, height, width]`
     /// - output: `[batch, code_channels, height/4, width/4]`
     pub fn encode_images(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = self.pool.forward(self.hidden.apply(self.enc1.forward(x)));
-        self.pool.forward(self.hidden.apply(self.enc2.forward(h)))
+        let h = self.pool.forward(self.hidden.apply(conv2d_layer(&self.enc1, x)));
+        self.pool.forward(self.hidden.apply(conv2d_layer(&self.enc2, h)))
     }
 
     /// Decoder on feature maps.
@@ -126,9 +127,9 @@ impl<B: Backend> ConvAutoencoder<B> {
     }
 
     fn decode_pre_activation(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = self.up.forward(self.hidden.apply(self.dec1.forward(code)));
-        let h = self.up.forward(self.hidden.apply(self.dec2.forward(h)));
-        self.out.forward(h)
+        let h = self.up.forward(self.hidden.apply(conv2d_layer(&self.dec1, code)));
+        let h = self.up.forward(self.hidden.apply(conv2d_layer(&self.dec2, h)));
+        conv2d_layer(&self.out, h)
     }
 
     fn unflatten_code(&self, code: Tensor<B, 2>) -> Tensor<B, 4> {

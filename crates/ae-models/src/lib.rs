@@ -7,6 +7,7 @@
 //!   autoencoders are penalties in [`objective`].
 //! - [`losses`]: Keras-style MSE/BCE, penalties, the VAE ELBO; [`optim`]: Adam, SGD,
 //!   RMSprop and an Adadelta for burn.
+//! - [`kernels`]: fused convolution and BCE-from-logits kernels for the default backend.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod activation;
@@ -14,6 +15,7 @@ pub mod autoencoder;
 pub mod conv;
 pub mod dense;
 pub mod error;
+pub mod kernels;
 pub mod losses;
 pub mod model;
 pub mod objective;

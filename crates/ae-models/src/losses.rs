@@ -70,8 +70,8 @@ pub fn bce<B: Backend, const D: usize>(prediction: Tensor<B, D>, target: Tensor<
 /// `max(z, 0) - z t + ln(1 + e^-|z|)`, exact and stable for any `z`. This is what Keras
 /// computes when `binary_crossentropy` follows a sigmoid layer.
 pub fn bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
-    let softplus_neg_abs = logits.clone().abs().neg().exp().log1p();
-    (logits.clone().clamp_min(0.0) - logits * target + softplus_neg_abs).mean()
+    // One fused pass (and one for the gradient) on the default backend.
+    crate::kernels::bce_with_logits(logits, target)
 }
 
 /// L1 activity penalty `lambda * sum |h| / batch`.

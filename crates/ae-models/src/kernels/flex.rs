@@ -1,0 +1,192 @@
+//! The kernels of [`super::conv`] and [`super::bce`] as operations of the default
+//! backend: forward on `Flex`, forward plus a registered backward step on
+//! `Autodiff<Flex>` (burn-autodiff's `Backward` extension point).
+//!
+//! Generic model code reaches them through [`as_backend`]: when the generic backend
+//! *is* one of these two types (a `TypeId` comparison, no `unsafe`), the tensors are
+//! moved across unchanged; any other backend keeps burn's own operations.
+
+use std::any::Any;
+
+use burn::backend::Flex;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::Autodiff;
+use burn::tensor::backend::Backend;
+use burn::tensor::{DType, Shape, Tensor, TensorData, TensorPrimitive};
+use burn_flex::FlexTensor;
+
+use super::bce;
+use super::conv::{self, ConvGeometry};
+
+/// `Autodiff<Flex>`, the training backend these kernels serve.
+pub(super) type FlexAutodiff = Autodiff<Flex>;
+
+/// Moves `value` to type `U` when `T` is `U`; gives it back otherwise.
+fn cast<T: 'static, U: 'static>(value: T) -> Result<U, T> {
+    let mut slot = Some(value);
+    match (&mut slot as &mut dyn Any).downcast_mut::<Option<U>>() {
+        Some(u) => Ok(u.take().expect("slot was just filled")),
+        None => Err(slot.expect("slot untouched when the cast fails")),
+    }
+}
+
+/// The tensor as a tensor of backend `C`, when `B` is `C`.
+pub(super) fn as_backend<B: Backend, C: Backend, const D: usize>(t: Tensor<B, D>) -> Result<Tensor<C, D>, Tensor<B, D>> {
+    cast(t)
+}
+
+/// Whether backend `B` is `C`.
+pub(super) fn is_backend<B: Backend, C: Backend>() -> bool {
+    std::any::TypeId::of::<B>() == std::any::TypeId::of::<C>()
+}
+
+fn float<B: Backend, const D: usize>(t: Tensor<B, D>) -> B::FloatTensorPrimitive {
+    t.into_primitive().tensor()
+}
+
+fn from_float<B: Backend, const D: usize>(t: B::FloatTensorPrimitive) -> Tensor<B, D> {
+    Tensor::from_primitive(TensorPrimitive::Float(t))
+}
+
+/// A contiguous copy (or the tensor itself when already contiguous).
+fn contiguous(t: &FlexTensor) -> FlexTensor {
+    t.to_contiguous()
+}
+
+/// The values of a contiguous `f32` tensor.
+fn values(t: &FlexTensor) -> &[f32] {
+    t.as_slice::<f32>().expect("contiguous f32 tensor (dtype checked before dispatch)")
+}
+
+fn flex_tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.into()))
+}
+
+/// Whether every tensor is `f32` (the kernels' only element type).
+pub(super) fn all_f32(dtypes: &[DType]) -> bool {
+    dtypes.iter().all(|d| *d == DType::F32)
+}
+
+// ---------------------------------------------------------------- convolution
+
+/// Saved for the backward step: the contiguous input and weight.
+#[derive(Debug, Clone)]
+struct ConvState {
+    x: FlexTensor,
+    weight: FlexTensor,
+    geometry: ConvGeometry,
+}
+
+#[derive(Debug)]
+struct ConvBackward;
+
+impl Backward<Flex, 3> for ConvBackward {
+    type State = ConvState;
+
+    fn backward(self, ops: Ops<ConvState, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_x, node_weight, node_bias] = ops.parents;
+        let dy = contiguous(&grads.consume::<Flex>(&ops.node));
+        let ConvState { x, weight, geometry } = ops.state;
+        let g = conv::backward(&geometry, values(&x), values(&weight), values(&dy), node_x.is_some());
+        if let (Some(node), Some(dx)) = (node_x, g.x) {
+            grads.register::<Flex>(node.id, flex_tensor(dx, x.layout().shape().clone()));
+        }
+        if let Some(node) = node_weight {
+            grads.register::<Flex>(node.id, flex_tensor(g.weight, weight.layout().shape().clone()));
+        }
+        if let Some(node) = node_bias {
+            grads.register::<Flex>(node.id, flex_tensor(g.bias, [geometry.out_channels]));
+        }
+    }
+}
+
+fn conv_forward(geometry: &ConvGeometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
+    let (y, out) = conv::forward(geometry, values(x), values(weight), Some(values(bias)));
+    flex_tensor(y, [geometry.batch, geometry.out_channels, out[0], out[1]])
+}
+
+/// Convolution with bias on `Autodiff<Flex>`.
+pub(super) fn conv2d_autodiff(
+    geometry: &ConvGeometry,
+    x: Tensor<FlexAutodiff, 4>,
+    weight: Tensor<FlexAutodiff, 4>,
+    bias: Tensor<FlexAutodiff, 1>,
+) -> Tensor<FlexAutodiff, 4> {
+    let (x, weight, bias) = (float(x), float(weight), float(bias));
+    let (x_values, w_values) = (contiguous(&x.primitive), contiguous(&weight.primitive));
+    let y = conv_forward(geometry, &x_values, &w_values, &contiguous(&bias.primitive));
+    let out = match ConvBackward
+        .prepare::<NoCheckpointing>([x.node.clone(), weight.node.clone(), bias.node.clone()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(ConvState { x: x_values, weight: w_values, geometry: *geometry }, y),
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    };
+    from_float(out)
+}
+
+/// Convolution with bias on `Flex` (inference).
+pub(super) fn conv2d_plain(
+    geometry: &ConvGeometry,
+    x: Tensor<Flex, 4>,
+    weight: Tensor<Flex, 4>,
+    bias: Tensor<Flex, 1>,
+) -> Tensor<Flex, 4> {
+    let (x, weight, bias) = (float(x), float(weight), float(bias));
+    from_float(conv_forward(geometry, &contiguous(&x), &contiguous(&weight), &contiguous(&bias)))
+}
+
+// ------------------------------------------------------ binary cross-entropy
+
+#[derive(Debug, Clone)]
+struct BceState {
+    logits: FlexTensor,
+    target: FlexTensor,
+}
+
+#[derive(Debug)]
+struct BceBackward;
+
+impl Backward<Flex, 2> for BceBackward {
+    type State = BceState;
+
+    fn backward(self, ops: Ops<BceState, 2>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_logits, node_target] = ops.parents;
+        let upstream = contiguous(&grads.consume::<Flex>(&ops.node));
+        let BceState { logits, target } = ops.state;
+        let (z, t) = (values(&logits), values(&target));
+        // d mean / d element = upstream / n
+        let scale = values(&upstream).first().copied().unwrap_or(0.0) / z.len().max(1) as f32;
+        if let Some(node) = node_logits {
+            grads.register::<Flex>(node.id, flex_tensor(bce::logits_grad(z, t, scale), logits.layout().shape().clone()));
+        }
+        if let Some(node) = node_target {
+            grads.register::<Flex>(node.id, flex_tensor(bce::target_grad(z, scale), target.layout().shape().clone()));
+        }
+    }
+}
+
+/// Mean BCE from logits on `Autodiff<Flex>`.
+pub(super) fn bce_autodiff<const D: usize>(
+    logits: Tensor<FlexAutodiff, D>,
+    target: Tensor<FlexAutodiff, D>,
+) -> Tensor<FlexAutodiff, 1> {
+    let (logits, target) = (float(logits), float(target));
+    let (z, t) = (contiguous(&logits.primitive), contiguous(&target.primitive));
+    let loss = flex_tensor(vec![bce::mean_loss(values(&z), values(&t))], [1]);
+    let out = match BceBackward.prepare::<NoCheckpointing>([logits.node.clone(), target.node.clone()]).compute_bound().stateful() {
+        OpsKind::Tracked(prep) => prep.finish(BceState { logits: z, target: t }, loss),
+        OpsKind::UnTracked(prep) => prep.finish(loss),
+    };
+    from_float(out)
+}
+
+/// Mean BCE from logits on `Flex` (evaluation).
+pub(super) fn bce_plain<const D: usize>(logits: Tensor<Flex, D>, target: Tensor<Flex, D>) -> Tensor<Flex, 1> {
+    let (z, t) = (contiguous(&float(logits)), contiguous(&float(target)));
+    from_float(flex_tensor(vec![bce::mean_loss(values(&z), values(&t))], [1]))
+}

@@ -1,0 +1,124 @@
+//! Fused kernels for the default backend, behind backend-generic functions.
+//!
+//! Each function has burn's semantics on every backend; on `Flex` and
+//! `Autodiff<Flex>` with `f32` tensors it runs this module's kernels instead of
+//! burn's composed operations (see `docs/performance.md` for what they save). The
+//! tests in `tests/kernels.rs` hold them to burn's reference results within 1e-5.
+
+pub mod bce;
+pub mod conv;
+mod flex;
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::tensor::Tensor;
+use burn::tensor::backend::Backend;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::module;
+
+use self::conv::ConvGeometry;
+use self::flex::{FlexAutodiff, all_f32, as_backend, is_backend};
+use burn::backend::Flex;
+
+/// Mean binary cross-entropy from logits, `max(z, 0) - z t + ln(1 + e^-|z|)`.
+pub fn bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
+    if all_f32(&[logits.dtype(), target.dtype()]) && logits.dims() == target.dims() {
+        if is_backend::<B, FlexAutodiff>() {
+            let (z, t) = (moved::<B, FlexAutodiff, D>(logits), moved::<B, FlexAutodiff, D>(target));
+            return moved(flex::bce_autodiff(z, t));
+        }
+        if is_backend::<B, Flex>() {
+            let (z, t) = (moved::<B, Flex, D>(logits), moved::<B, Flex, D>(target));
+            return moved(flex::bce_plain(z, t));
+        }
+    }
+    composed_bce_with_logits(logits, target)
+}
+
+/// The same loss from burn's element-wise operations (the reference for the tests).
+pub fn composed_bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
+    let softplus_neg_abs = logits.clone().abs().neg().exp().log1p();
+    (logits.clone().clamp_min(0.0) - logits * target + softplus_neg_abs).mean()
+}
+
+/// 2-D convolution with bias, burn's [`module::conv2d`] semantics.
+///
+/// # Shapes
+/// - `x`: `[batch, in_channels, h, w]`
+/// - `weight`: `[out_channels, in_channels, kh, kw]`
+/// - `bias`: `[out_channels]`
+/// - output: `[batch, out_channels, out_h, out_w]`
+pub fn conv2d<B: Backend>(x: Tensor<B, 4>, weight: Tensor<B, 4>, bias: Tensor<B, 1>, options: ConvOptions<2>) -> Tensor<B, 4> {
+    if let Some(geometry) = fused_geometry(&x, &weight, &bias, &options) {
+        if is_backend::<B, FlexAutodiff>() {
+            let y = flex::conv2d_autodiff(&geometry, moved(x), moved(weight), moved(bias));
+            return moved(y);
+        }
+        if is_backend::<B, Flex>() {
+            return moved(flex::conv2d_plain(&geometry, moved(x), moved(weight), moved(bias)));
+        }
+    }
+    module::conv2d(x, weight, Some(bias), options)
+}
+
+/// A [`Conv2d`] layer's forward pass through [`conv2d`] (the layer's own padding rule;
+/// layers without bias or with asymmetric padding use burn's implementation).
+///
+/// # Shapes
+/// - `x`: `[batch, in_channels, h, w]`
+/// - output: `[batch, out_channels, out_h, out_w]`
+pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    let [_, _, height, width] = x.dims();
+    let [(top, bottom), (left, right)] = padding_pairs(&layer.padding, [height, width], layer.kernel_size, layer.stride);
+    match &layer.bias {
+        Some(bias) if top == bottom && left == right => {
+            let options = ConvOptions::new(layer.stride, [top, left], layer.dilation, layer.groups);
+            conv2d(x, layer.weight.val(), bias.val(), options)
+        }
+        _ => layer.forward(x),
+    }
+}
+
+/// `(start, end)` padding per axis, burn-nn's rule (its own helper is crate-private):
+/// "same" puts the odd pixel at the end, as ONNX does.
+fn padding_pairs(padding: &PaddingConfig2d, size: [usize; 2], kernel: [usize; 2], stride: [usize; 2]) -> [(usize, usize); 2] {
+    match padding {
+        PaddingConfig2d::Valid => [(0, 0); 2],
+        PaddingConfig2d::Explicit(top, left, bottom, right) => [(*top, *bottom), (*left, *right)],
+        PaddingConfig2d::Same => std::array::from_fn(|axis| {
+            let out = size[axis].div_ceil(stride[axis].max(1));
+            let total = if out > 0 { ((out - 1) * stride[axis] + kernel[axis]).saturating_sub(size[axis]) } else { 0 };
+            (total / 2, total - total / 2)
+        }),
+    }
+}
+
+/// The kernel's geometry when it handles these operands: `f32`, one group, shapes
+/// consistent and an output of at least one pixel.
+fn fused_geometry<B: Backend>(x: &Tensor<B, 4>, weight: &Tensor<B, 4>, bias: &Tensor<B, 1>, options: &ConvOptions<2>) -> Option<ConvGeometry> {
+    let [batch, in_channels, h, w] = x.dims();
+    let [out_channels, weight_in, kh, kw] = weight.dims();
+    let consistent = options.groups == 1 && weight_in == in_channels && bias.dims() == [out_channels];
+    if !consistent || !all_f32(&[x.dtype(), weight.dtype(), bias.dtype()]) {
+        return None;
+    }
+    let geometry = ConvGeometry {
+        batch,
+        in_channels,
+        out_channels,
+        in_size: [h, w],
+        kernel: [kh, kw],
+        stride: options.stride,
+        padding: options.padding,
+        dilation: options.dilation,
+    };
+    geometry.out_size().map(|_| geometry)
+}
+
+/// Moves a tensor between two names of the same backend type.
+fn moved<B: Backend, C: Backend, const D: usize>(t: Tensor<B, D>) -> Tensor<C, D> {
+    match as_backend::<B, C, D>(t) {
+        Ok(t) => t,
+        Err(_) => unreachable!("callers check is_backend::<B, C>() first"),
+    }
+}

@@ -1,0 +1,137 @@
+//! The fused kernels against burn's reference implementations: values and every
+//! gradient within 1e-5 of the largest reference magnitude (sums of thousands of terms
+//! differ in their last bits), on `Autodiff<Flex>` (training) and `Flex` (inference).
+#![allow(clippy::unwrap_used)]
+
+use ae_models::kernels::{self, composed_bce_with_logits};
+use burn::backend::{Autodiff, Flex};
+use burn::nn::conv::Conv2dConfig;
+use burn::nn::PaddingConfig2d;
+use burn::tensor::module::conv2d as reference_conv2d;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::backend::Backend;
+use burn::tensor::{Distribution, Tensor, TensorData};
+
+type Ad = Autodiff<Flex>;
+
+fn random<const D: usize>(shape: [usize; D], seed: u64) -> Tensor<Ad, D> {
+    <Flex as Backend>::seed(&Default::default(), seed);
+    Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), &Default::default())
+}
+
+fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().to_vec().unwrap()
+}
+
+/// `max |a - b| <= 1e-5 * max |b|`.
+fn assert_close(what: &str, a: &[f32], b: &[f32]) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let scale = b.iter().fold(f32::MIN_POSITIVE, |m, v| m.max(v.abs()));
+    let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= 1e-5 * scale, "{what}: max difference {worst} (scale {scale})");
+}
+
+struct Case {
+    batch: usize,
+    channels: [usize; 2],
+    size: [usize; 2],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+}
+
+const CASES: [Case; 6] = [
+    // the conv autoencoder's layers
+    Case { batch: 3, channels: [1, 16], size: [28, 28], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+    Case { batch: 2, channels: [16, 8], size: [14, 14], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+    Case { batch: 5, channels: [8, 8], size: [7, 7], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+    Case { batch: 2, channels: [16, 1], size: [28, 28], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+    // beyond them: strides, valid padding, dilation, rectangular kernels
+    Case { batch: 3, channels: [3, 4], size: [11, 9], kernel: [3, 2], stride: [2, 3], padding: [1, 0], dilation: [1, 1] },
+    Case { batch: 6, channels: [2, 5], size: [10, 12], kernel: [3, 3], stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
+];
+
+#[test]
+fn convolution_values_and_gradients_match_burn() {
+    for (i, c) in CASES.iter().enumerate() {
+        let seed = 10 * i as u64;
+        let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], seed).require_grad();
+        let w = random([c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]], seed + 1).require_grad();
+        let b = random([c.channels[1]], seed + 2).require_grad();
+        let options = ConvOptions::new(c.stride, c.padding, c.dilation, 1);
+        let fused = kernels::conv2d(x.clone(), w.clone(), b.clone(), options.clone());
+        let reference = reference_conv2d(x.clone(), w.clone(), Some(b.clone()), options);
+        assert_eq!(fused.dims(), reference.dims(), "case {i}: output shape");
+        assert_close(&format!("case {i}: output"), &values(fused.clone()), &values(reference.clone()));
+
+        // A non-uniform upstream gradient: the loss weighs every output differently.
+        let upstream = random(fused.dims(), seed + 3);
+        let grads_fused = (fused * upstream.clone()).sum().backward();
+        let grads_reference = (reference * upstream).sum().backward();
+        for (name, fused, reference) in [
+            ("x", values(x.grad(&grads_fused).unwrap()), values(x.grad(&grads_reference).unwrap())),
+            ("weight", values(w.grad(&grads_fused).unwrap()), values(w.grad(&grads_reference).unwrap())),
+            ("bias", values(b.grad(&grads_fused).unwrap()), values(b.grad(&grads_reference).unwrap())),
+        ] {
+            assert_close(&format!("case {i}: d{name}"), &fused, &reference);
+        }
+    }
+}
+
+#[test]
+fn an_input_without_gradient_gets_none_and_parameters_still_do() {
+    let x = random([2, 1, 8, 8], 1);
+    let w = random([4, 1, 3, 3], 2).require_grad();
+    let b = random([4], 3).require_grad();
+    let y = kernels::conv2d(x.clone(), w.clone(), b.clone(), ConvOptions::new([1, 1], [1, 1], [1, 1], 1));
+    let grads = y.sum().backward();
+    assert!(x.grad(&grads).is_none());
+    let expected_bias = 2.0 * 8.0 * 8.0;
+    for v in values(b.grad(&grads).unwrap()) {
+        assert!((v - expected_bias).abs() < 1e-3, "{v}");
+    }
+    assert!(w.grad(&grads).is_some());
+}
+
+#[test]
+fn inference_backend_gives_the_same_convolution() {
+    let c = &CASES[1];
+    let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], 7);
+    let w = random([c.channels[1], c.channels[0], 3, 3], 8);
+    let b = random([c.channels[1]], 9);
+    let options = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+    let plain = kernels::conv2d(x.clone().inner(), w.clone().inner(), b.clone().inner(), options.clone());
+    let reference = reference_conv2d(x.inner(), w.inner(), Some(b.inner()), options);
+    assert_close("flex output", &values(plain), &values(reference));
+}
+
+#[test]
+fn layer_forward_matches_the_layer_for_each_padding_rule() {
+    let device = Default::default();
+    for padding in [PaddingConfig2d::Same, PaddingConfig2d::Valid, PaddingConfig2d::Explicit(2, 1, 2, 1)] {
+        let layer = Conv2dConfig::new([3, 5], [3, 3]).with_padding(padding.clone()).init::<Ad>(&device);
+        let x = random([2, 3, 9, 10], 4);
+        assert_close(&format!("{padding:?}"), &values(kernels::conv2d_layer(&layer, x.clone())), &values(layer.forward(x)));
+    }
+    // Even kernel with "same": asymmetric padding, handled by burn's own path.
+    let layer = Conv2dConfig::new([2, 2], [2, 2]).with_padding(PaddingConfig2d::Same).init::<Ad>(&device);
+    let x = random([1, 2, 5, 5], 5);
+    assert_close("even same", &values(kernels::conv2d_layer(&layer, x.clone())), &values(layer.forward(x)));
+}
+
+#[test]
+fn bce_value_and_gradients_match_the_composed_loss() {
+    let logits = (random([64, 784], 11) * 12.0).require_grad();
+    let target = (random([64, 784], 12) * 0.5 + 0.5).require_grad();
+    let fused = kernels::bce_with_logits(logits.clone(), target.clone());
+    let reference = composed_bce_with_logits(logits.clone(), target.clone());
+    assert_close("loss", &values(fused.clone()), &values(reference.clone()));
+    let (gf, gr) = ((fused * 3.0).backward(), (reference * 3.0).backward());
+    assert_close("dlogits", &values(logits.grad(&gf).unwrap()), &values(logits.grad(&gr).unwrap()));
+    assert_close("dtarget", &values(target.grad(&gf).unwrap()), &values(target.grad(&gr).unwrap()));
+    // Inference backend, and saturated logits stay finite and exact.
+    let z = Tensor::<Flex, 2>::from_data(TensorData::new(vec![-80.0f32, 0.0, 90.0, 3.0], [2, 2]), &Default::default());
+    let t = Tensor::<Flex, 2>::from_data(TensorData::new(vec![1.0f32, 0.5, 0.0, 1.0], [2, 2]), &Default::default());
+    assert_close("flex loss", &values(kernels::bce_with_logits(z.clone(), t.clone())), &values(composed_bce_with_logits(z, t)));
+}
