@@ -116,3 +116,47 @@ fn an_unwritable_output_is_a_clear_error_and_the_last_checkpoint_survives() {
     assert!(!r.status.success() && stderr.contains("history.csv") && !stderr.contains("panicked"), "{stderr}");
     assert_eq!(std::fs::read(run.join("checkpoint.bin")).unwrap(), checkpoint, "the last good checkpoint was changed");
 }
+
+/// A disk that fills up mid-run. Unprivileged stand-in for a full filesystem: a file-size
+/// limit (`ulimit -f`, with SIGXFSZ ignored so the write fails with EFBIG instead of
+/// killing the process) makes the kernel refuse the checkpoint's bytes part-way through,
+/// exactly where ENOSPC would strike.
+#[test]
+fn a_disk_full_during_a_checkpoint_is_a_clear_error_and_the_last_checkpoint_survives() {
+    let d = data();
+    let run = d.path().join("run");
+    let run_s = run.to_str().unwrap();
+    let first = ae(d.path(), &["train", "--model", "deep", "--code-size", "8", "--epochs", "1", "--batch", "16", "--out", run_s]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let checkpoint = std::fs::read(run.join("checkpoint.bin")).unwrap();
+    let history = std::fs::read(run.join("history.csv")).unwrap();
+    // 16 blocks is 8 KiB (dash, 512-byte blocks) or 16 KiB (bash): either way far below
+    // the checkpoint and above every small file.
+    assert!(checkpoint.len() > 64 * 1024, "checkpoint too small for this test: {}", checkpoint.len());
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    config["epochs"] = 2.into();
+    std::fs::write(run.join("config.json"), config.to_string()).unwrap();
+
+    let r = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 16; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_ae"))
+        .args(["--data-dir", d.path().to_str().unwrap(), "train", "--resume", run_s, "--plain"])
+        .env_remove("AE_DATA_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success(), "the run should fail: {stderr}");
+    assert_eq!(r.status.code(), Some(1), "an error exit, not a signal: {stderr}");
+    assert!(stderr.contains("checkpoint.bin") && stderr.contains("too large"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read(run.join("checkpoint.bin")).unwrap(), checkpoint, "the last good checkpoint was changed");
+    assert_eq!(std::fs::read(run.join("history.csv")).unwrap(), history, "history of the failed epoch was recorded");
+    let leftovers: Vec<_> = std::fs::read_dir(&run).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| n.to_string_lossy().contains(".tmp-")).collect();
+    assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
+
+    // With space again, the same command resumes from epoch 1 and finishes.
+    let resumed = ae(d.path(), &["train", "--resume", run_s, "--json"]);
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert_eq!(last_json(&resumed)["epochs"], 2);
+}
