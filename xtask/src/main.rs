@@ -71,7 +71,7 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", ae_data::error::describe(e.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }

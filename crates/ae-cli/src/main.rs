@@ -71,7 +71,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", ae_data::error::describe(e.as_ref()));
             ExitCode::FAILURE
         }
     }

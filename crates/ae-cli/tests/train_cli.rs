@@ -149,6 +149,7 @@ fn a_disk_full_during_a_checkpoint_is_a_clear_error_and_the_last_checkpoint_surv
     assert!(!r.status.success(), "the run should fail: {stderr}");
     assert_eq!(r.status.code(), Some(1), "an error exit, not a signal: {stderr}");
     assert!(stderr.contains("checkpoint.bin") && stderr.contains("too large"), "{stderr}");
+    assert_eq!(stderr.matches("too large").count(), 1, "the cause is said once: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(std::fs::read(run.join("checkpoint.bin")).unwrap(), checkpoint, "the last good checkpoint was changed");
     assert_eq!(std::fs::read(run.join("history.csv")).unwrap(), history, "history of the failed epoch was recorded");
