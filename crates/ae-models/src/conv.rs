@@ -14,7 +14,7 @@ use burn::tensor::backend::Backend;
 use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
-use crate::kernels::conv2d_layer;
+use crate::kernels::{conv2d_layer, max_pool2d_layer};
 
 /// Configuration of the convolutional autoencoder.
 #[derive(Config, Debug)]
@@ -113,8 +113,8 @@ impl<B: Backend> ConvAutoencoder<B> {
     /// - `x`: `[batch, 1, height, width]`
     /// - output: `[batch, code_channels, height/4, width/4]`
     pub fn encode_images(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = self.pool.forward(self.hidden.apply(conv2d_layer(&self.enc1, x)));
-        self.pool.forward(self.hidden.apply(conv2d_layer(&self.enc2, h)))
+        let h = max_pool2d_layer(&self.pool, self.hidden.apply(conv2d_layer(&self.enc1, x)));
+        max_pool2d_layer(&self.pool, self.hidden.apply(conv2d_layer(&self.enc2, h)))
     }
 
     /// Decoder on feature maps.

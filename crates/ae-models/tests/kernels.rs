@@ -7,6 +7,7 @@ use ae_models::kernels::{self, composed_bce_with_logits};
 use burn::backend::{Autodiff, Flex};
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::PaddingConfig2d;
+use burn::nn::pool::MaxPool2dConfig;
 use burn::tensor::module::conv2d as reference_conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::backend::Backend;
@@ -134,4 +135,25 @@ fn bce_value_and_gradients_match_the_composed_loss() {
     let z = Tensor::<Flex, 2>::from_data(TensorData::new(vec![-80.0f32, 0.0, 90.0, 3.0], [2, 2]), &Default::default());
     let t = Tensor::<Flex, 2>::from_data(TensorData::new(vec![1.0f32, 0.5, 0.0, 1.0], [2, 2]), &Default::default());
     assert_close("flex loss", &values(kernels::bce_with_logits(z.clone(), t.clone())), &values(composed_bce_with_logits(z, t)));
+}
+
+#[test]
+fn max_pooling_values_and_gradients_match_burn() {
+    for (i, (shape, window)) in [([3, 16, 28, 28], [2, 2]), ([2, 8, 14, 14], [2, 2]), ([2, 3, 9, 11], [3, 2]), ([1, 2, 5, 5], [5, 5])].into_iter().enumerate() {
+        let layer = MaxPool2dConfig::new(window).init();
+        let x = random(shape, 100 + i as u64).require_grad();
+        let (fused, reference) = (kernels::max_pool2d_layer(&layer, x.clone()), layer.forward(x.clone()));
+        assert_eq!(fused.dims(), reference.dims(), "case {i}");
+        assert_close(&format!("pool case {i}: output"), &values(fused.clone()), &values(reference.clone()));
+        let upstream = random(fused.dims(), 200 + i as u64);
+        let (gf, gr) = ((fused * upstream.clone()).sum().backward(), (reference * upstream).sum().backward());
+        assert_close(&format!("pool case {i}: dx"), &values(x.grad(&gf).unwrap()), &values(x.grad(&gr).unwrap()));
+        let plain = kernels::max_pool2d_layer(&layer, x.clone().inner());
+        assert_close(&format!("pool case {i}: flex"), &values(plain), &values(layer.forward(x.inner())));
+    }
+    // Overlapping windows (stride 1) take burn's path and still agree.
+    let layer = MaxPool2dConfig::new([2, 2]).with_strides([1, 1]).init();
+    let x = random([1, 1, 6, 6], 300);
+    assert_eq!(kernels::max_pool2d_layer(&layer, x.clone()).dims(), [1, 1, 5, 5]);
+    assert_close("overlapping", &values(kernels::max_pool2d_layer(&layer, x.clone())), &values(layer.forward(x)));
 }

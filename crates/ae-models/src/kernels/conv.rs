@@ -207,11 +207,10 @@ pub struct ConvGrads {
     pub bias: Vec<f32>,
 }
 
-/// Per-block sums of the weight and bias gradients, and the scratch buffers of one task.
+/// Per-block sums of the weight and bias gradients.
 struct BlockSums {
     weight: Vec<f32>,
     bias: Vec<f32>,
-    cols: Vec<f32>,
 }
 
 /// Backward pass: `dy` is the gradient of the output (`[batch, out_channels, out_h, out_w]`).
@@ -226,22 +225,24 @@ pub fn backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want_x:
     assert_eq!(dy.len(), g.batch * oc * len, "output gradient length");
     let w = mat(weight, oc, patch);
 
-    let image_grads = |sums: &mut BlockSums, image: usize, dx_img: Option<&mut [f32]>| {
+    // `cols` is a task's scratch buffer (`[patch, len]`), reused across its blocks.
+    let image_grads = |sums: &mut BlockSums, cols: &mut [f32], image: usize, dx_img: Option<&mut [f32]>| {
         let dy_img = &dy[image * oc * len..(image + 1) * oc * len];
         for (b, row) in sums.bias.iter_mut().zip(dy_img.chunks(len)) {
             *b += row.iter().sum::<f32>();
         }
-        im2col(g, out, &x[image * in_len..(image + 1) * in_len], &mut sums.cols);
+        im2col(g, out, &x[image * in_len..(image + 1) * in_len], cols);
         // dW += dy_img [oc, len] . cols^T [len, patch]
-        let cols_t = mat(&sums.cols, patch, len).transpose();
+        let cols_t = mat(cols, patch, len).transpose();
         matmul(mat_mut(&mut sums.weight, oc, patch), Accum::Add, mat(dy_img, oc, len), cols_t, 1.0, Par::Seq);
         if let Some(dx_img) = dx_img {
             // dcols [patch, len] = W^T [patch, oc] . dy_img [oc, len], then scattered back.
-            matmul(mat_mut(&mut sums.cols, patch, len), Accum::Replace, w.transpose(), mat(dy_img, oc, len), 1.0, Par::Seq);
-            col2im(g, out, &sums.cols, dx_img);
+            matmul(mat_mut(cols, patch, len), Accum::Replace, w.transpose(), mat(dy_img, oc, len), 1.0, Par::Seq);
+            col2im(g, out, cols, dx_img);
         }
     };
-    let new_sums = || BlockSums { weight: vec![0.0; oc * patch], bias: vec![0.0; oc], cols: vec![0.0; patch * len] };
+    let new_sums = || BlockSums { weight: vec![0.0; oc * patch], bias: vec![0.0; oc] };
+    let new_cols = || vec![0.0f32; patch * len];
 
     let blocks = g.batch.div_ceil(IMAGES_PER_BLOCK);
     let mut dx = want_x.then(|| vec![0.0f32; g.batch * in_len]);
@@ -249,20 +250,20 @@ pub fn backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want_x:
         Some(dx) if in_len > 0 => dx
             .par_chunks_mut(IMAGES_PER_BLOCK * in_len)
             .enumerate()
-            .map(|(block, dx_block)| {
+            .map_init(new_cols, |cols, (block, dx_block)| {
                 let mut sums = new_sums();
                 for (i, dx_img) in dx_block.chunks_mut(in_len).enumerate() {
-                    image_grads(&mut sums, block * IMAGES_PER_BLOCK + i, Some(dx_img));
+                    image_grads(&mut sums, cols, block * IMAGES_PER_BLOCK + i, Some(dx_img));
                 }
                 sums
             })
             .collect(),
         _ => (0..blocks)
             .into_par_iter()
-            .map(|block| {
+            .map_init(new_cols, |cols, block| {
                 let mut sums = new_sums();
                 for image in block * IMAGES_PER_BLOCK..((block + 1) * IMAGES_PER_BLOCK).min(g.batch) {
-                    image_grads(&mut sums, image, None);
+                    image_grads(&mut sums, cols, image, None);
                 }
                 sums
             })

@@ -7,6 +7,7 @@
 //! moved across unchanged; any other backend keeps burn's own operations.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -20,6 +21,7 @@ use burn_flex::FlexTensor;
 
 use super::bce;
 use super::conv::{self, ConvGeometry};
+use super::pool::{self, PoolGeometry};
 
 /// `Autodiff<Flex>`, the training backend these kernels serve.
 pub(super) type FlexAutodiff = Autodiff<Flex>;
@@ -138,6 +140,60 @@ pub(super) fn conv2d_plain(
 ) -> Tensor<Flex, 4> {
     let (x, weight, bias) = (float(x), float(weight), float(bias));
     from_float(conv_forward(geometry, &contiguous(&x), &contiguous(&weight), &contiguous(&bias)))
+}
+
+// ---------------------------------------------------------------- max pooling
+
+#[derive(Debug, Clone)]
+struct PoolState {
+    argmax: Arc<Vec<u32>>,
+    geometry: PoolGeometry,
+    input_shape: Shape,
+}
+
+#[derive(Debug)]
+struct PoolBackward;
+
+impl Backward<Flex, 1> for PoolBackward {
+    type State = PoolState;
+
+    fn backward(self, ops: Ops<PoolState, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let dy = contiguous(&grads.consume::<Flex>(&ops.node));
+        if let Some(node) = node_x {
+            let PoolState { argmax, geometry, input_shape } = ops.state;
+            grads.register::<Flex>(node.id, flex_tensor(pool::backward(&geometry, &argmax, values(&dy)), input_shape));
+        }
+    }
+}
+
+fn pool_output(geometry: &PoolGeometry, x: &FlexTensor, out: Vec<f32>) -> FlexTensor {
+    let dims = x.layout().shape().clone();
+    let [oh, ow] = geometry.out_size().expect("pool geometry checked by the caller");
+    flex_tensor(out, [dims[0], dims[1], oh, ow])
+}
+
+/// Max pooling on `Autodiff<Flex>`.
+pub(super) fn max_pool2d_autodiff(geometry: &PoolGeometry, x: Tensor<FlexAutodiff, 4>) -> Tensor<FlexAutodiff, 4> {
+    let x = float(x);
+    let input = contiguous(&x.primitive);
+    let (out, argmax) = pool::forward(geometry, values(&input));
+    let y = pool_output(geometry, &input, out);
+    let result = match PoolBackward.prepare::<NoCheckpointing>([x.node.clone()]).compute_bound().stateful() {
+        OpsKind::Tracked(prep) => {
+            let state = PoolState { argmax: Arc::new(argmax), geometry: *geometry, input_shape: input.layout().shape().clone() };
+            prep.finish(state, y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    };
+    from_float(result)
+}
+
+/// Max pooling on `Flex` (inference).
+pub(super) fn max_pool2d_plain(geometry: &PoolGeometry, x: Tensor<Flex, 4>) -> Tensor<Flex, 4> {
+    let input = contiguous(&float(x));
+    let (out, _) = pool::forward(geometry, values(&input));
+    from_float(pool_output(geometry, &input, out))
 }
 
 // ------------------------------------------------------ binary cross-entropy

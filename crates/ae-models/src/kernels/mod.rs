@@ -8,15 +8,18 @@
 pub mod bce;
 pub mod conv;
 mod flex;
+pub mod pool;
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
+use burn::nn::pool::MaxPool2d;
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::module;
 
 use self::conv::ConvGeometry;
+use self::pool::PoolGeometry;
 use self::flex::{FlexAutodiff, all_f32, as_backend, is_backend};
 use burn::backend::Flex;
 
@@ -77,6 +80,27 @@ pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B,
         }
         _ => layer.forward(x),
     }
+}
+
+/// A [`MaxPool2d`] layer's forward pass: this module's kernel for non-overlapping
+/// windows without padding or dilation (Keras' `MaxPooling2D` default), burn's otherwise.
+///
+/// # Shapes
+/// - `x`: `[batch, channels, h, w]`
+/// - output: `[batch, channels, h / window_h, w / window_w]`
+pub fn max_pool2d_layer<B: Backend>(layer: &MaxPool2d, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    let [batch, channels, h, w] = x.dims();
+    let geometry = PoolGeometry { planes: batch * channels, in_size: [h, w], window: layer.kernel_size };
+    let simple = layer.stride == layer.kernel_size && layer.dilation == [1, 1] && !layer.ceil_mode && layer.padding == PaddingConfig2d::Valid;
+    if simple && all_f32(&[x.dtype()]) && geometry.out_size().is_some() {
+        if is_backend::<B, FlexAutodiff>() {
+            return moved(flex::max_pool2d_autodiff(&geometry, moved(x)));
+        }
+        if is_backend::<B, Flex>() {
+            return moved(flex::max_pool2d_plain(&geometry, moved(x)));
+        }
+    }
+    layer.forward(x)
 }
 
 /// `(start, end)` padding per axis, burn-nn's rule (its own helper is crate-private):
