@@ -85,33 +85,82 @@ impl ConvGeometry {
     }
 }
 
+/// Whether an output row is as wide as an input row and advances by one input row: then
+/// the valid part of one kernel tap's image is a single contiguous run in both the input
+/// and the column matrix (border columns excepted), so it moves with one copy instead of
+/// one tiny copy per row (which dominated for 28-pixel rows).
+fn rows_are_contiguous(g: &ConvGeometry, out: [usize; 2]) -> bool {
+    g.stride == [1, 1] && out[1] == g.in_size[1]
+}
+
+/// One kernel tap of one channel: which output rows/columns see the image, and where.
+struct Tap {
+    y_lo: usize,
+    y_hi: usize,
+    iy0: isize,
+    x_lo: usize,
+    x_hi: usize,
+    ix0: isize,
+}
+
+impl Tap {
+    fn new(g: &ConvGeometry, out: [usize; 2], kh: usize, kw: usize) -> Self {
+        let (y_lo, y_hi, iy0) = g.valid_range(0, kh, out[0]);
+        let (x_lo, x_hi, ix0) = g.valid_range(1, kw, out[1]);
+        Tap { y_lo, y_hi, iy0, x_lo, x_hi, ix0 }
+    }
+
+    /// For [`rows_are_contiguous`]: the column-matrix range `[lo, hi)` of the valid rows
+    /// without the leading/trailing border columns, and the input index matching `lo`.
+    fn run(&self, g: &ConvGeometry, out_w: usize) -> (usize, usize, usize) {
+        let lo = self.y_lo * out_w + self.x_lo;
+        let hi = (self.y_hi - 1) * out_w + self.x_hi;
+        (lo, hi, self.iy0 as usize * g.in_size[1] + self.ix0 as usize)
+    }
+
+    fn has_pixels(&self) -> bool {
+        self.y_lo < self.y_hi && self.x_lo < self.x_hi
+    }
+}
+
 /// Copies one image's receptive fields into `cols` (`[patch_len, out_h * out_w]`).
 fn im2col(g: &ConvGeometry, out: [usize; 2], image: &[f32], cols: &mut [f32]) {
     let [h, w] = g.in_size;
     let [kh_n, kw_n] = g.kernel;
     let len = g.out_len(out);
+    let contiguous = rows_are_contiguous(g, out);
     for c in 0..g.in_channels {
         let plane = &image[c * h * w..(c + 1) * h * w];
         for kh in 0..kh_n {
-            let (y_lo, y_hi, iy0) = g.valid_range(0, kh, out[0]);
             for kw in 0..kw_n {
-                let (x_lo, x_hi, ix0) = g.valid_range(1, kw, out[1]);
+                let tap = Tap::new(g, out, kh, kw);
                 let row = &mut cols[((c * kh_n + kh) * kw_n + kw) * len..][..len];
-                row[..y_lo * out[1]].fill(0.0);
-                row[y_hi * out[1]..].fill(0.0);
-                for y in y_lo..y_hi {
-                    let iy = (iy0 + ((y - y_lo) * g.stride[0]) as isize) as usize;
-                    let dst = &mut row[y * out[1]..(y + 1) * out[1]];
-                    dst[..x_lo].fill(0.0);
-                    dst[x_hi..].fill(0.0);
-                    let src = &plane[iy * w..(iy + 1) * w];
-                    if g.stride[1] == 1 {
-                        let start = ix0 as usize;
-                        dst[x_lo..x_hi].copy_from_slice(&src[start..start + (x_hi - x_lo)]);
-                    } else {
-                        for (i, d) in dst[x_lo..x_hi].iter_mut().enumerate() {
-                            *d = src[ix0 as usize + i * g.stride[1]];
+                if !tap.has_pixels() {
+                    row.fill(0.0);
+                    continue;
+                }
+                row[..tap.y_lo * out[1]].fill(0.0);
+                row[tap.y_hi * out[1]..].fill(0.0);
+                if contiguous {
+                    let (lo, hi, src) = tap.run(g, out[1]);
+                    row[lo..hi].copy_from_slice(&plane[src..src + (hi - lo)]);
+                    // The run also copied wrapped-around pixels into the border columns.
+                    for y in tap.y_lo..tap.y_hi {
+                        let line = &mut row[y * out[1]..(y + 1) * out[1]];
+                        for x in (0..tap.x_lo).chain(tap.x_hi..out[1]) {
+                            line[x] = 0.0;
                         }
+                    }
+                    continue;
+                }
+                for y in tap.y_lo..tap.y_hi {
+                    let iy = (tap.iy0 + ((y - tap.y_lo) * g.stride[0]) as isize) as usize;
+                    let dst = &mut row[y * out[1]..(y + 1) * out[1]];
+                    dst[..tap.x_lo].fill(0.0);
+                    dst[tap.x_hi..].fill(0.0);
+                    let src = &plane[iy * w..(iy + 1) * w];
+                    for (i, d) in dst[tap.x_lo..tap.x_hi].iter_mut().enumerate() {
+                        *d = src[tap.ix0 as usize + i * g.stride[1]];
                     }
                 }
             }
@@ -120,31 +169,43 @@ fn im2col(g: &ConvGeometry, out: [usize; 2], image: &[f32], cols: &mut [f32]) {
 }
 
 /// Adds `cols` (`[patch_len, out_h * out_w]`) back onto the image positions it was
-/// copied from: the adjoint of [`im2col`].
-fn col2im(g: &ConvGeometry, out: [usize; 2], cols: &[f32], image: &mut [f32]) {
+/// copied from: the adjoint of [`im2col`]. `cols` is scratch: its border entries are
+/// zeroed on the way.
+fn col2im(g: &ConvGeometry, out: [usize; 2], cols: &mut [f32], image: &mut [f32]) {
     let [h, w] = g.in_size;
     let [kh_n, kw_n] = g.kernel;
     let len = g.out_len(out);
+    let contiguous = rows_are_contiguous(g, out);
     for c in 0..g.in_channels {
         let plane = &mut image[c * h * w..(c + 1) * h * w];
         for kh in 0..kh_n {
-            let (y_lo, y_hi, iy0) = g.valid_range(0, kh, out[0]);
             for kw in 0..kw_n {
-                let (x_lo, x_hi, ix0) = g.valid_range(1, kw, out[1]);
-                let row = &cols[((c * kh_n + kh) * kw_n + kw) * len..][..len];
-                for y in y_lo..y_hi {
-                    let iy = (iy0 + ((y - y_lo) * g.stride[0]) as isize) as usize;
-                    let src = &row[y * out[1] + x_lo..y * out[1] + x_hi];
+                let tap = Tap::new(g, out, kh, kw);
+                if !tap.has_pixels() {
+                    continue;
+                }
+                let row = &mut cols[((c * kh_n + kh) * kw_n + kw) * len..][..len];
+                if contiguous {
+                    // Border entries fall outside the image; zeroed, the run adds them
+                    // harmlessly onto the wrapped-around neighbours.
+                    for y in tap.y_lo..tap.y_hi {
+                        let line = &mut row[y * out[1]..(y + 1) * out[1]];
+                        for x in (0..tap.x_lo).chain(tap.x_hi..out[1]) {
+                            line[x] = 0.0;
+                        }
+                    }
+                    let (lo, hi, dst) = tap.run(g, out[1]);
+                    for (d, s) in plane[dst..dst + (hi - lo)].iter_mut().zip(&row[lo..hi]) {
+                        *d += s;
+                    }
+                    continue;
+                }
+                for y in tap.y_lo..tap.y_hi {
+                    let iy = (tap.iy0 + ((y - tap.y_lo) * g.stride[0]) as isize) as usize;
+                    let src = &row[y * out[1] + tap.x_lo..y * out[1] + tap.x_hi];
                     let dst = &mut plane[iy * w..(iy + 1) * w];
-                    if g.stride[1] == 1 {
-                        let start = ix0 as usize;
-                        for (d, s) in dst[start..start + src.len()].iter_mut().zip(src) {
-                            *d += s;
-                        }
-                    } else {
-                        for (i, s) in src.iter().enumerate() {
-                            dst[ix0 as usize + i * g.stride[1]] += s;
-                        }
+                    for (i, s) in src.iter().enumerate() {
+                        dst[tap.ix0 as usize + i * g.stride[1]] += s;
                     }
                 }
             }
@@ -320,7 +381,7 @@ mod tests {
     fn forward_matches_the_definition_for_strides_paddings_dilations() {
         let x: Vec<f32> = (0..30).map(|i| (i as f32 * 0.37).sin()).collect();
         let w = [0.5, -1.0, 0.25, 2.0, -0.75, 1.5];
-        for (stride, padding, dilation) in [(1, 0, 1), (1, 1, 1), (2, 1, 1), (1, 2, 2), (3, 2, 1), (2, 0, 2)] {
+        for (stride, padding, dilation) in [(1, 0, 1), (1, 1, 1), (2, 1, 1), (1, 2, 2), (3, 2, 1), (2, 0, 2), (1, 1, 2), (1, 2, 4)] {
             let g = geometry(stride, padding, dilation);
             let (y, _) = forward(&g, &x, &w, None);
             let expected = naive(&g, &x, &w);
@@ -331,9 +392,16 @@ mod tests {
     }
 
     #[test]
+    fn the_cases_cover_both_copy_paths() {
+        let [wide, strided] = [geometry(1, 1, 2), geometry(2, 1, 1)];
+        assert!(rows_are_contiguous(&wide, wide.out_size().unwrap()));
+        assert!(!rows_are_contiguous(&strided, strided.out_size().unwrap()));
+    }
+
+    #[test]
     fn col2im_is_the_adjoint_of_im2col() {
         // <im2col(x), c> == <x, col2im(c)> for any x, c.
-        for (stride, padding, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2), (3, 0, 1)] {
+        for (stride, padding, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2), (3, 0, 1), (1, 1, 2), (1, 2, 4)] {
             let g = geometry(stride, padding, dilation);
             let out = g.out_size().unwrap();
             let x: Vec<f32> = (0..30).map(|i| (i as f32 * 0.7).cos()).collect();
@@ -341,7 +409,7 @@ mod tests {
             let mut cols = vec![0.0; c.len()];
             im2col(&g, out, &x, &mut cols);
             let mut back = vec![0.0; 30];
-            col2im(&g, out, &c, &mut back);
+            col2im(&g, out, &mut c.clone(), &mut back);
             let lhs: f32 = cols.iter().zip(&c).map(|(a, b)| a * b).sum();
             let rhs: f32 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
             assert!((lhs - rhs).abs() < 1e-4, "s{stride} p{padding} d{dilation}: {lhs} vs {rhs}");
