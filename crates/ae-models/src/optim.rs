@@ -4,11 +4,13 @@
 use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{Adam, AdamConfig, AdamState, LearningRate, RmsProp, RmsPropConfig, RmsPropState, SimpleOptimizer, Sgd, SgdConfig, SgdState};
+use burn::optim::{AdaptiveMomentumState, Adam, AdamConfig, AdamState, LearningRate, RmsProp, RmsPropConfig, RmsPropState, SimpleOptimizer, Sgd, SgdConfig, SgdState};
 use burn::record::Record;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
+
+use crate::kernels::{self, adam::AdamConstants};
 
 /// The optimizers the toolkit offers, with their hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -62,7 +64,7 @@ impl OptimizerKind {
     /// The optimizer, on the inner (non-autodiff) backend of `B`.
     pub fn build<B: Backend>(self) -> AnyOptimizer<B> {
         match self {
-            OptimizerKind::Adam => AnyOptimizer::Adam(AdamConfig::new().with_epsilon(1e-7).build()),
+            OptimizerKind::Adam => AnyOptimizer::Adam(KerasAdam::default()),
             OptimizerKind::Sgd { momentum } => {
                 let momentum = (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum).with_dampening(0.0));
                 AnyOptimizer::Sgd(SgdConfig::new().with_momentum(momentum).build())
@@ -124,11 +126,53 @@ impl<B: Backend> SimpleOptimizer<B> for Adadelta {
     }
 }
 
+/// Adam with Keras' defaults (beta1 0.9, beta2 0.999, epsilon 1e-7): burn's Adam, whose
+/// state (and so checkpoint) it shares, with the whole step fused into one in-place pass
+/// on the Flex backend ([`kernels::adam`](crate::kernels::adam), equal to burn's
+/// arithmetic bit for bit).
+#[derive(Clone)]
+pub struct KerasAdam {
+    constants: AdamConstants,
+    reference: Adam,
+}
+
+impl Default for KerasAdam {
+    fn default() -> Self {
+        let constants = AdamConstants { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 };
+        let reference = AdamConfig::new()
+            .with_beta_1(constants.beta_1)
+            .with_beta_2(constants.beta_2)
+            .with_epsilon(constants.epsilon)
+            .build();
+        KerasAdam { constants, reference }
+    }
+}
+
+impl<B: Backend> SimpleOptimizer<B> for KerasAdam {
+    type State<const D: usize> = AdamState<B, D>;
+
+    fn step<const D: usize>(&self, lr: LearningRate, tensor: Tensor<B, D>, grad: Tensor<B, D>, state: Option<Self::State<D>>) -> (Tensor<B, D>, Option<Self::State<D>>) {
+        // AMSGrad state (never created here) would need burn's path.
+        let plain_state = state.as_ref().is_none_or(|s| s.momentum.max_moment_2.is_none());
+        if !(plain_state && kernels::fused_adam_applies(&tensor, &grad)) {
+            return self.reference.step(lr, tensor, grad, state);
+        }
+        let moments = state.map(|s| (s.momentum.time, s.momentum.moment_1, s.momentum.moment_2));
+        let (tensor, (time, moment_1, moment_2)) = kernels::adam_step(self.constants, lr, tensor, grad, moments);
+        let momentum = AdaptiveMomentumState { time, moment_1, moment_2, max_moment_2: None };
+        (tensor, Some(AdamState { momentum }))
+    }
+
+    fn to_device<const D: usize>(state: Self::State<D>, device: &Device<B>) -> Self::State<D> {
+        <Adam as SimpleOptimizer<B>>::to_device(state, device)
+    }
+}
+
 /// One optimizer type for the training loop, whichever the config picks.
 #[derive(Clone)]
 pub enum AnyOptimizer<B: Backend> {
-    /// burn's Adam.
-    Adam(Adam),
+    /// Adam (burn's, fused on Flex).
+    Adam(KerasAdam),
     /// burn's SGD.
     Sgd(Sgd<B>),
     /// burn's RMSprop.
@@ -174,7 +218,7 @@ impl<B: Backend> SimpleOptimizer<B> for AnyOptimizer<B> {
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device<B>) -> Self::State<D> {
         match state {
-            AnyOptimizerState::Adam(s) => AnyOptimizerState::Adam(<Adam as SimpleOptimizer<B>>::to_device(s, device)),
+            AnyOptimizerState::Adam(s) => AnyOptimizerState::Adam(<KerasAdam as SimpleOptimizer<B>>::to_device(s, device)),
             AnyOptimizerState::Sgd(s) => AnyOptimizerState::Sgd(<Sgd<B> as SimpleOptimizer<B>>::to_device(s, device)),
             AnyOptimizerState::RmsProp(s) => AnyOptimizerState::RmsProp(<RmsProp as SimpleOptimizer<B>>::to_device(s, device)),
             AnyOptimizerState::Adadelta(s) => AnyOptimizerState::Adadelta(<Adadelta as SimpleOptimizer<B>>::to_device(s, device)),
@@ -219,6 +263,38 @@ mod tests {
             let got = values(tensor.clone())[0] as f64;
             assert!((got - x).abs() < 1e-6, "got {got}, expected {x}");
         }
+    }
+
+    #[test]
+    fn fused_adam_equals_burns_adam_bit_for_bit() {
+        let fused = KerasAdam::default();
+        let reference = AdamConfig::new().with_epsilon(1e-7).build();
+        let n = 40_000; // several parallel chunks
+        let wave = |k: f32| t(&(0..n).map(|i| ((i as f32) * k).sin()).collect::<Vec<_>>());
+        let (mut x_fused, mut x_ref) = (wave(0.37), wave(0.37));
+        assert!(kernels::fused_adam_applies(&x_fused, &wave(0.1)), "the test must exercise the fused path");
+        let (mut s_fused, mut s_ref) = (None, None);
+        for step in 1..=3 {
+            let grad = wave(0.11 * step as f32);
+            let (x, s) = fused.step(1e-3, x_fused, grad.clone(), s_fused);
+            (x_fused, s_fused) = (x, s);
+            let (x, s) = reference.step(1e-3, x_ref, grad, s_ref);
+            (x_ref, s_ref) = (x, s);
+            assert_eq!(values(x_fused.clone()), values(x_ref.clone()), "parameters after step {step}");
+        }
+        let (a, b) = (s_fused.unwrap().momentum, s_ref.unwrap().momentum);
+        assert_eq!(a.time, b.time);
+        assert_eq!(values(a.moment_1), values(b.moment_1));
+        assert_eq!(values(a.moment_2), values(b.moment_2));
+    }
+
+    #[test]
+    fn fused_adam_leaves_a_shared_parameter_buffer_alone() {
+        let x = t(&[1.0, 2.0]);
+        let alias = x.clone();
+        let (updated, _) = KerasAdam::default().step(0.1, x, t(&[1.0, -1.0]), None);
+        assert_eq!(values(alias), [1.0, 2.0]);
+        assert_ne!(values(updated), [1.0, 2.0]);
     }
 
     #[test]

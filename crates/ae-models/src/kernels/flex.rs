@@ -19,6 +19,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Shape, Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
 
+use super::adam::{self, AdamConstants};
 use super::bce;
 use super::conv::{self, ConvGeometry};
 use super::pool::{self, PoolGeometry};
@@ -245,4 +246,33 @@ pub(super) fn bce_autodiff<const D: usize>(
 pub(super) fn bce_plain<const D: usize>(logits: Tensor<Flex, D>, target: Tensor<Flex, D>) -> Tensor<Flex, 1> {
     let (z, t) = (contiguous(&float(logits)), contiguous(&float(target)));
     from_float(flex_tensor(vec![bce::mean_loss(values(&z), values(&t))], [1]))
+}
+
+// ----------------------------------------------------------------------- Adam
+
+/// The tensor's values, contiguous and owned by it alone, for in-place updates.
+fn unique_contiguous(t: FlexTensor) -> FlexTensor {
+    let mut t = t.to_contiguous();
+    if t.try_storage_mut::<f32>().is_none() {
+        // Shared buffer: copy once so the update does not touch another tensor.
+        t = flex_tensor(values(&t).to_vec(), t.layout().shape().clone());
+    }
+    t
+}
+
+/// One in-place Adam step on `Flex` tensors; returns the parameter and the moments.
+pub(super) fn adam_step<const D: usize>(
+    constants: AdamConstants,
+    lr: f32,
+    time: usize,
+    param: Tensor<Flex, D>,
+    grad: Tensor<Flex, D>,
+    moment_1: Tensor<Flex, D>,
+    moment_2: Tensor<Flex, D>,
+) -> (Tensor<Flex, D>, Tensor<Flex, D>, Tensor<Flex, D>) {
+    let grad = contiguous(&float(grad));
+    let (mut x, mut m, mut v) = (unique_contiguous(float(param)), unique_contiguous(float(moment_1)), unique_contiguous(float(moment_2)));
+    let time = i32::try_from(time).unwrap_or(i32::MAX);
+    adam::step(constants, lr, time, x.storage_mut::<f32>(), m.storage_mut::<f32>(), v.storage_mut::<f32>(), values(&grad));
+    (from_float(x), from_float(m), from_float(v))
 }

@@ -5,6 +5,7 @@
 //! burn's composed operations (see `docs/performance.md` for what they save). The
 //! tests in `tests/kernels.rs` hold them to burn's reference results within 1e-5.
 
+pub mod adam;
 pub mod bce;
 pub mod conv;
 mod flex;
@@ -42,6 +43,34 @@ pub fn bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target:
 pub fn composed_bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
     let softplus_neg_abs = logits.clone().abs().neg().exp().log1p();
     (logits.clone().clamp_min(0.0) - logits * target + softplus_neg_abs).mean()
+}
+
+/// One Adam step of a parameter tensor on `Flex`, in place ([`adam::step`]).
+///
+/// `moments` is `(time, moment_1, moment_2)` of the previous step, `None` on the first
+/// (burn's Adam starts from zero moments); the new ones are returned.
+///
+/// # Panics
+/// When [`fused_adam_applies`] is false for these tensors: callers check it first.
+#[allow(clippy::type_complexity)]
+pub fn adam_step<B: Backend, const D: usize>(
+    constants: adam::AdamConstants,
+    lr: f64,
+    param: Tensor<B, D>,
+    grad: Tensor<B, D>,
+    moments: Option<(usize, Tensor<B, D>, Tensor<B, D>)>,
+) -> (Tensor<B, D>, (usize, Tensor<B, D>, Tensor<B, D>)) {
+    let (time, m, v) = match moments {
+        Some((time, m, v)) => (time + 1, moved(m), moved(v)),
+        None => (1, moved(grad.zeros_like()), moved(grad.zeros_like())),
+    };
+    let (param, m, v) = flex::adam_step(constants, lr as f32, time, moved(param), moved(grad), m, v);
+    (moved(param), (time, moved(m), moved(v)))
+}
+
+/// Whether [`adam_step`] runs on backend `B` for these tensors.
+pub fn fused_adam_applies<B: Backend, const D: usize>(param: &Tensor<B, D>, grad: &Tensor<B, D>) -> bool {
+    is_backend::<B, Flex>() && all_f32(&[param.dtype(), grad.dtype()]) && param.dims() == grad.dims()
 }
 
 /// 2-D convolution with bias, burn's [`module::conv2d`] semantics.
