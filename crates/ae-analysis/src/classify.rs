@@ -8,6 +8,7 @@ use ae_data::flat_tensor;
 use ae_models::dense::glorot_linear;
 use burn::module::{AutodiffModule, Module};
 use ae_models::conv::same_conv;
+use ae_models::kernels::{conv2d_layer, max_pool2d_layer};
 use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
@@ -162,8 +163,8 @@ impl<B: Backend> ConvFront<B> {
     fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
         let n = x.dims()[0];
         let x = x.reshape([n, 1, self.side, self.side]);
-        let h = self.pool.forward(relu(self.conv1.forward(x)));
-        let h = self.pool.forward(relu(self.conv2.forward(h)));
+        let h = max_pool2d_layer(&self.pool, relu(conv2d_layer(&self.conv1, x)));
+        let h = max_pool2d_layer(&self.pool, relu(conv2d_layer(&self.conv2, h)));
         h.reshape([n, Self::outputs(self.side)])
     }
 }
