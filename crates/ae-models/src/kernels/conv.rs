@@ -280,6 +280,59 @@ struct BlockSums {
 /// # Panics
 /// When a slice length does not match `g`.
 pub fn backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want_x: bool) -> ConvGrads {
+    if want_x && let Some(transposed) = cheaper_input_gradient_geometry(g) {
+        let mut grads = im2col_backward(g, x, weight, dy, false);
+        let (dx, _) = forward(&transposed, dy, &flip_and_swap_channels(g, weight), None);
+        grads.x = Some(dx);
+        return grads;
+    }
+    im2col_backward(g, x, weight, dy, want_x)
+}
+
+/// For stride 1 and dilation 1 the input gradient is itself a convolution: of `dy`, with
+/// the kernel flipped and its channel axes swapped, padded by `k - 1 - p`. That reads an
+/// im2col of `dy` (`out_channels` rows per tap) instead of scattering one of `x`
+/// (`in_channels` rows per tap): returned when it is the smaller, e.g. 16x less for the
+/// conv autoencoder's 16 -> 1 output layer.
+fn cheaper_input_gradient_geometry(g: &ConvGeometry) -> Option<ConvGeometry> {
+    let out = g.out_size()?;
+    let fits = g.stride == [1, 1] && g.dilation == [1, 1] && (0..2).all(|a| g.padding[a] < g.kernel[a]);
+    if !fits || g.out_channels >= g.in_channels {
+        return None;
+    }
+    let transposed = ConvGeometry {
+        batch: g.batch,
+        in_channels: g.out_channels,
+        out_channels: g.in_channels,
+        in_size: out,
+        kernel: g.kernel,
+        stride: [1, 1],
+        padding: [g.kernel[0] - 1 - g.padding[0], g.kernel[1] - 1 - g.padding[1]],
+        dilation: [1, 1],
+    };
+    (transposed.out_size() == Some(g.in_size)).then_some(transposed)
+}
+
+/// `w'[c, o, i, j] = w[o, c, kh - 1 - i, kw - 1 - j]`.
+fn flip_and_swap_channels(g: &ConvGeometry, weight: &[f32]) -> Vec<f32> {
+    let [kh, kw] = g.kernel;
+    let (oc, ic) = (g.out_channels, g.in_channels);
+    let mut flipped = vec![0.0f32; weight.len()];
+    for o in 0..oc {
+        for c in 0..ic {
+            for i in 0..kh {
+                for j in 0..kw {
+                    flipped[((c * oc + o) * kh + i) * kw + j] = weight[((o * ic + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
+                }
+            }
+        }
+    }
+    flipped
+}
+
+/// Weight and bias gradients from an im2col of `x`; the input gradient, when wanted, by
+/// GEMM and col2im.
+fn im2col_backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want_x: bool) -> ConvGrads {
     let out = g.out_size().expect("convolution geometry checked by the caller");
     let (len, patch, oc, in_len) = (g.out_len(out), g.patch_len(), g.out_channels, g.in_len());
     assert_eq!(x.len(), g.batch * in_len, "input length");
@@ -396,6 +449,26 @@ mod tests {
         let [wide, strided] = [geometry(1, 1, 2), geometry(2, 1, 1)];
         assert!(rows_are_contiguous(&wide, wide.out_size().unwrap()));
         assert!(!rows_are_contiguous(&strided, strided.out_size().unwrap()));
+    }
+
+    #[test]
+    fn both_input_gradient_methods_agree() {
+        // 4 -> 2 channels: the transposed-convolution path; compare with col2im's.
+        let g = ConvGeometry { batch: 3, in_channels: 4, out_channels: 2, in_size: [6, 5], kernel: [3, 3], stride: [1, 1], padding: [1, 0], dilation: [1, 1] };
+        assert!(cheaper_input_gradient_geometry(&g).is_some());
+        let x: Vec<f32> = (0..3 * 4 * 30).map(|i| (i as f32 * 0.13).sin()).collect();
+        let w: Vec<f32> = (0..2 * 4 * 9).map(|i| (i as f32 * 0.71).cos()).collect();
+        let out = g.out_size().unwrap();
+        let dy: Vec<f32> = (0..3 * 2 * out[0] * out[1]).map(|i| (i as f32 * 0.29).sin()).collect();
+        let fast = backward(&g, &x, &w, &dy, true);
+        let reference = im2col_backward(&g, &x, &w, &dy, true);
+        for (a, b) in fast.x.unwrap().iter().zip(reference.x.unwrap()) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+        assert_eq!(fast.weight, reference.weight);
+        // More output than input channels, or a stride: col2im.
+        assert!(cheaper_input_gradient_geometry(&ConvGeometry { in_channels: 2, out_channels: 4, ..g }).is_none());
+        assert!(cheaper_input_gradient_geometry(&ConvGeometry { stride: [2, 1], ..g }).is_none());
     }
 
     #[test]
