@@ -1,10 +1,10 @@
-//! The kernels of [`super::conv`] and [`super::bce`] as operations of the default
-//! backend: forward on `Flex`, forward plus a registered backward step on
-//! `Autodiff<Flex>` (burn-autodiff's `Backward` extension point).
+//! The kernels of [`super::conv`], [`super::pool`], [`super::bce`] and [`super::adam`]
+//! as operations of the default backend: forward on `Flex`, forward plus a registered
+//! backward step on `Autodiff<Flex>` (burn-autodiff's `Backward` extension point).
 //!
-//! Generic model code reaches them through [`as_backend`]: when the generic backend
-//! *is* one of these two types (a `TypeId` comparison, no `unsafe`), the tensors are
-//! moved across unchanged; any other backend keeps burn's own operations.
+//! Generic model code reaches them through [`moved`]: when the generic backend *is* one
+//! of these two types ([`is_backend`], a `TypeId` comparison, no `unsafe`), the tensors
+//! are moved across unchanged; any other backend keeps burn's own operations.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
+use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Shape, Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
 
@@ -27,23 +28,35 @@ use super::pool::{self, PoolGeometry};
 /// `Autodiff<Flex>`, the training backend these kernels serve.
 pub(super) type FlexAutodiff = Autodiff<Flex>;
 
-/// Moves `value` to type `U` when `T` is `U`; gives it back otherwise.
-fn cast<T: 'static, U: 'static>(value: T) -> Result<U, T> {
-    let mut slot = Some(value);
-    match (&mut slot as &mut dyn Any).downcast_mut::<Option<U>>() {
-        Some(u) => Ok(u.take().expect("slot was just filled")),
-        None => Err(slot.expect("slot untouched when the cast fails")),
+/// The tensor as a tensor of backend `C`.
+///
+/// # Panics
+/// When `B` is not `C`: callers check [`is_backend`] first.
+pub(super) fn moved<B: Backend, C: Backend, const D: usize>(t: Tensor<B, D>) -> Tensor<C, D> {
+    let mut slot = Some(t);
+    match (&mut slot as &mut dyn Any).downcast_mut::<Option<Tensor<C, D>>>() {
+        Some(moved) => moved.take().expect("slot was just filled"),
+        None => unreachable!("callers check is_backend::<B, C>() first"),
     }
-}
-
-/// The tensor as a tensor of backend `C`, when `B` is `C`.
-pub(super) fn as_backend<B: Backend, C: Backend, const D: usize>(t: Tensor<B, D>) -> Result<Tensor<C, D>, Tensor<B, D>> {
-    cast(t)
 }
 
 /// Whether backend `B` is `C`.
 pub(super) fn is_backend<B: Backend, C: Backend>() -> bool {
     std::any::TypeId::of::<B>() == std::any::TypeId::of::<C>()
+}
+
+/// Records `output` in the autodiff graph as the result of `op` on `parents`; `state`
+/// (what the backward step needs) is built only when some parent is tracked.
+fn record<O: Backward<Flex, N>, const N: usize>(
+    op: O,
+    parents: [&FloatTensor<FlexAutodiff>; N],
+    state: impl FnOnce() -> O::State,
+    output: FlexTensor,
+) -> FloatTensor<FlexAutodiff> {
+    match op.prepare::<NoCheckpointing>(parents.map(|p| p.node.clone())).compute_bound().stateful() {
+        OpsKind::Tracked(prep) => prep.finish(state(), output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    }
 }
 
 fn float<B: Backend, const D: usize>(t: Tensor<B, D>) -> B::FloatTensorPrimitive {
@@ -121,15 +134,8 @@ pub(super) fn conv2d_autodiff(
     let (x, weight, bias) = (float(x), float(weight), float(bias));
     let (x_values, w_values) = (contiguous(&x.primitive), contiguous(&weight.primitive));
     let y = conv_forward(geometry, &x_values, &w_values, &contiguous(&bias.primitive));
-    let out = match ConvBackward
-        .prepare::<NoCheckpointing>([x.node.clone(), weight.node.clone(), bias.node.clone()])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish(ConvState { x: x_values, weight: w_values, geometry: *geometry }, y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    };
-    from_float(out)
+    let state = || ConvState { x: x_values, weight: w_values, geometry: *geometry };
+    from_float(record(ConvBackward, [&x, &weight, &bias], state, y))
 }
 
 /// Convolution with bias on `Flex` (inference).
@@ -180,14 +186,8 @@ pub(super) fn max_pool2d_autodiff(geometry: &PoolGeometry, x: Tensor<FlexAutodif
     let input = contiguous(&x.primitive);
     let (out, argmax) = pool::forward(geometry, values(&input));
     let y = pool_output(geometry, &input, out);
-    let result = match PoolBackward.prepare::<NoCheckpointing>([x.node.clone()]).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => {
-            let state = PoolState { argmax: Arc::new(argmax), geometry: *geometry, input_shape: input.layout().shape().clone() };
-            prep.finish(state, y)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    };
-    from_float(result)
+    let state = || PoolState { argmax: Arc::new(argmax), geometry: *geometry, input_shape: input.layout().shape().clone() };
+    from_float(record(PoolBackward, [&x], state, y))
 }
 
 /// Max pooling on `Flex` (inference).
@@ -234,18 +234,19 @@ pub(super) fn bce_autodiff<const D: usize>(
 ) -> Tensor<FlexAutodiff, 1> {
     let (logits, target) = (float(logits), float(target));
     let (z, t) = (contiguous(&logits.primitive), contiguous(&target.primitive));
-    let loss = flex_tensor(vec![bce::mean_loss(values(&z), values(&t))], [1]);
-    let out = match BceBackward.prepare::<NoCheckpointing>([logits.node.clone(), target.node.clone()]).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish(BceState { logits: z, target: t }, loss),
-        OpsKind::UnTracked(prep) => prep.finish(loss),
-    };
-    from_float(out)
+    let loss = bce_loss(&z, &t);
+    from_float(record(BceBackward, [&logits, &target], || BceState { logits: z, target: t }, loss))
 }
 
 /// Mean BCE from logits on `Flex` (evaluation).
 pub(super) fn bce_plain<const D: usize>(logits: Tensor<Flex, D>, target: Tensor<Flex, D>) -> Tensor<Flex, 1> {
     let (z, t) = (contiguous(&float(logits)), contiguous(&float(target)));
-    from_float(flex_tensor(vec![bce::mean_loss(values(&z), values(&t))], [1]))
+    from_float(bce_loss(&z, &t))
+}
+
+/// The mean loss as a one-element tensor.
+fn bce_loss(logits: &FlexTensor, target: &FlexTensor) -> FlexTensor {
+    flex_tensor(vec![bce::mean_loss(values(logits), values(target))], [1])
 }
 
 // ----------------------------------------------------------------------- Adam

@@ -21,7 +21,7 @@ use burn::tensor::module;
 
 use self::conv::ConvGeometry;
 use self::pool::PoolGeometry;
-use self::flex::{FlexAutodiff, all_f32, as_backend, is_backend};
+use self::flex::{FlexAutodiff, all_f32, is_backend, moved};
 use burn::backend::Flex;
 
 /// Mean binary cross-entropy from logits, `max(z, 0) - z t + ln(1 + e^-|z|)`.
@@ -166,12 +166,4 @@ fn fused_geometry<B: Backend>(x: &Tensor<B, 4>, weight: &Tensor<B, 4>, bias: &Te
         dilation: options.dilation,
     };
     geometry.out_size().map(|_| geometry)
-}
-
-/// Moves a tensor between two names of the same backend type.
-fn moved<B: Backend, C: Backend, const D: usize>(t: Tensor<B, D>) -> Tensor<C, D> {
-    match as_backend::<B, C, D>(t) {
-        Ok(t) => t,
-        Err(_) => unreachable!("callers check is_backend::<B, C>() first"),
-    }
 }
