@@ -98,6 +98,14 @@ impl Objective {
         Ok(())
     }
 
+    /// Whether the loss of a batch is the mean of per-image terms drawn without random
+    /// numbers, so that shards of the batch, their losses weighted by their share of the
+    /// images, add up to the batch's loss and gradient. False for a VAE (it samples) and
+    /// for the KL sparsity penalty (it compares the batch's mean activation to `rho`).
+    pub fn is_mean_over_images<B: Backend>(&self, model: &AnyAutoencoder<B>) -> bool {
+        !matches!(model, AnyAutoencoder::Vae(_)) && !matches!(self.sparse, Some(Sparsity::Kl { .. }))
+    }
+
     /// Loss of `model` reconstructing `target` from `input` (equal unless denoising);
     /// `rng` draws the VAE's reparameterisation noise (unused by other models).
     pub fn batch_loss<B: Backend>(&self, model: &AnyAutoencoder<B>, input: Tensor<B, 2>, target: Tensor<B, 2>, rng: &mut StdRng) -> BatchLoss<B> {

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod history;
 pub mod progress;
+pub mod step;
 pub mod trainer;
 
 pub use backend::{BackendKind, DefaultBackend, WithBackend, dispatch};

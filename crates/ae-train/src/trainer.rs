@@ -8,7 +8,7 @@ use ae_data::atomic::write_atomic;
 use ae_data::{BatchBuffer, Dataset, ImageSet, flat_tensor, shuffled_indices};
 use ae_models::{AnyAutoencoder, Objective};
 use burn::module::{AutodiffModule, Module};
-use burn::optim::{GradientsParams, Optimizer};
+use burn::optim::Optimizer;
 use burn::tensor::ElementConversion;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use rand::SeedableRng;
@@ -20,6 +20,7 @@ use crate::config::TrainingConfig;
 use crate::error::{Result, TrainError};
 use crate::history::{EpochRecord, history_csv};
 use crate::progress::{Progress, ProgressMode};
+use crate::step::{BatchGradients, BatchImages, batch_gradients};
 
 /// File names inside a run folder.
 pub const CONFIG_FILE: &str = "config.json";
@@ -148,6 +149,7 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
     let val_input = noisy_copy(config, &data.val);
     let val_target = data.val.to_f32();
     let mut buffer = BatchBuffer::new();
+    let mut noisy_values = Vec::new();
     let mut epoch_seconds = Vec::new();
     let mut throughput = Vec::new();
 
@@ -162,21 +164,19 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         for (b, indices) in order.chunks(config.batch_size).enumerate() {
             let n = indices.len();
-            let clean = buffer.gather(&data.train, indices);
-            let target = flat_tensor::<B>(clean, n, pixels, device);
-            let input = if config.noise.is_none() {
-                target.clone()
-            } else {
-                config.noise.apply(clean, &mut noise_rng);
-                flat_tensor::<B>(clean, n, pixels, device)
-            };
-            let loss = config.objective.batch_loss(&model, input, target, &mut sample_rng).total;
-            let value: f64 = loss.clone().into_scalar().elem();
+            let clean: &[f32] = buffer.gather(&data.train, indices);
+            let noisy = (!config.noise.is_none()).then(|| {
+                noisy_values.clear();
+                noisy_values.extend_from_slice(clean);
+                config.noise.apply(&mut noisy_values, &mut noise_rng);
+                noisy_values.as_slice()
+            });
+            let batch = BatchImages { clean, noisy, pixels };
+            let BatchGradients { loss: value, grads } = batch_gradients(&model, &config.objective, batch, &mut sample_rng, device);
             if !value.is_finite() {
                 progress.finish();
                 return Err(TrainError::NonFiniteLoss { epoch, batch: b + 1, value: value as f32, last_good_epoch: epoch - 1 });
             }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(config.learning_rate, model, grads);
             loss_sum += value * n as f64;
             seen += n;

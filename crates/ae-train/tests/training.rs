@@ -88,6 +88,23 @@ fn same_seed_gives_identical_history_and_another_seed_does_not() {
 }
 
 #[test]
+fn history_does_not_depend_on_the_thread_count_when_batches_are_split() {
+    let (_g, ds) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let mut c = config("deep", 2);
+    // 64 images: two shards of 32, each with its own graph (`ae_train::step`).
+    c.batch_size = 2 * ae_train::step::MIN_SHARD_IMAGES;
+    let data = TrainData::select(&c, &ds).unwrap();
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| run(&c, &data, &out.path().join(format!("t{threads}")), false)).unwrap();
+    }
+    let one = history(&out.path().join("t1"));
+    assert_eq!(one, history(&out.path().join("t2")));
+    assert_eq!(one, history(&out.path().join("t3")));
+}
+
+#[test]
 fn resume_ends_with_the_history_and_weights_of_an_uninterrupted_run() {
     let (_g, ds) = dataset();
     let out = tempfile::tempdir().unwrap();
