@@ -18,8 +18,9 @@ use burn::tensor::{ElementConversion, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-/// Smallest shard worth its own graph: below it the split costs more than it saves.
-pub const MIN_SHARD_IMAGES: usize = 32;
+/// Smallest shard given its own graph. Batches of 32 still gain from the split (training
+/// s/epoch on MNIST at batch 32: `shallow` 0.54 -> 0.47, `deep` 1.23 -> 1.00, `fc` 4.43 -> 3.89).
+pub const MIN_SHARD_IMAGES: usize = 16;
 
 /// Images of one batch: the clean targets and, when denoising, the corrupted inputs.
 #[derive(Debug, Clone, Copy)]

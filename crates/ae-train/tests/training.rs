@@ -92,7 +92,7 @@ fn history_does_not_depend_on_the_thread_count_when_batches_are_split() {
     let (_g, ds) = dataset();
     let out = tempfile::tempdir().unwrap();
     let mut c = config("deep", 2);
-    // 64 images: two shards of 32, each with its own graph (`ae_train::step`).
+    // The smallest batch that splits: two shards, each with its own graph (`ae_train::step`).
     c.batch_size = 2 * ae_train::step::MIN_SHARD_IMAGES;
     let data = TrainData::select(&c, &ds).unwrap();
     for threads in [1, 2, 3] {
