@@ -28,7 +28,7 @@ impl Activation {
         match self {
             Activation::Relu => activation::relu(x),
             Activation::Sigmoid => activation::sigmoid(x),
-            Activation::Tanh => activation::tanh(x),
+            Activation::Tanh => crate::kernels::tanh(x),
             Activation::Linear => x,
         }
     }

@@ -138,6 +138,21 @@ fn bce_value_and_gradients_match_the_composed_loss() {
 }
 
 #[test]
+fn tanh_value_and_gradient_match_burn() {
+    // Wide enough to cover the polynomial (|x| < 0.625), the exponential and saturation;
+    // a non-contiguous (transposed) input; a weighted sum so the upstream gradient varies.
+    let x = (random([96, 130], 13) * 6.0).require_grad();
+    let weights = random([130, 96], 14);
+    let fused = kernels::tanh(x.clone().transpose());
+    let reference = burn::tensor::activation::tanh(x.clone().transpose());
+    assert_close("tanh", &values(fused.clone()), &values(reference.clone()));
+    let (gf, gr) = ((fused * weights.clone()).sum().backward(), (reference * weights).sum().backward());
+    assert_close("dx", &values(x.grad(&gf).unwrap()), &values(x.grad(&gr).unwrap()));
+    let plain = Tensor::<Flex, 1>::from_data(TensorData::new(vec![-40.0f32, -0.3, 0.0, 1e-6, 0.7, 9.0], [6]), &Default::default());
+    assert_close("flex tanh", &values(kernels::tanh(plain.clone())), &values(burn::tensor::activation::tanh(plain)));
+}
+
+#[test]
 fn max_pooling_values_and_gradients_match_burn() {
     for (i, (shape, window)) in [([3, 16, 28, 28], [2, 2]), ([2, 8, 14, 14], [2, 2]), ([2, 3, 9, 11], [3, 2]), ([1, 2, 5, 5], [5, 5])].into_iter().enumerate() {
         let layer = MaxPool2dConfig::new(window).init();

@@ -15,7 +15,7 @@ pub const CHUNK: usize = 8192;
 /// `exp(x)` for `x <= 0` (Cephes' single-precision polynomial, relative error about
 /// 2e-7), written without branches or library calls so the loops vectorise; inputs
 /// below -87 give `exp(-87)`, which is below the loss's resolution.
-fn exp_nonpositive(x: f32) -> f32 {
+pub(super) fn exp_nonpositive(x: f32) -> f32 {
     const LOG2_E: f32 = std::f32::consts::LOG2_E;
     // ln 2 split in two so that n * LN2_HI is exact.
     const LN2_HI: f32 = 0.693_359_4;

@@ -1,4 +1,4 @@
-//! The kernels of [`super::conv`], [`super::pool`], [`super::bce`] and [`super::adam`]
+//! The kernels of [`super::conv`], [`super::pool`], [`super::bce`], [`super::tanh`] and [`super::adam`]
 //! as operations of the default backend: forward on `Flex`, forward plus a registered
 //! backward step on `Autodiff<Flex>` (burn-autodiff's `Backward` extension point).
 //!
@@ -24,6 +24,7 @@ use super::adam::{self, AdamConstants};
 use super::bce;
 use super::conv::{self, ConvGeometry};
 use super::pool::{self, PoolGeometry};
+use super::tanh;
 
 /// `Autodiff<Flex>`, the training backend these kernels serve.
 pub(super) type FlexAutodiff = Autodiff<Flex>;
@@ -247,6 +248,44 @@ pub(super) fn bce_plain<const D: usize>(logits: Tensor<Flex, D>, target: Tensor<
 /// The mean loss as a one-element tensor.
 fn bce_loss(logits: &FlexTensor, target: &FlexTensor) -> FlexTensor {
     flex_tensor(vec![bce::mean_loss(values(logits), values(target))], [1])
+}
+
+// ----------------------------------------------------------------------- tanh
+
+#[derive(Debug)]
+struct TanhBackward;
+
+impl Backward<Flex, 1> for TanhBackward {
+    /// The forward output.
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<FlexTensor, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let dy = contiguous(&grads.consume::<Flex>(&ops.node));
+        if let Some(node) = node_x {
+            let y = ops.state;
+            grads.register::<Flex>(node.id, flex_tensor(tanh::backward(values(&y), values(&dy)), y.layout().shape().clone()));
+        }
+    }
+}
+
+fn tanh_forward(x: &FlexTensor) -> FlexTensor {
+    let x = contiguous(x);
+    flex_tensor(tanh::forward(values(&x)), x.layout().shape().clone())
+}
+
+/// `tanh` on `Autodiff<Flex>`.
+pub(super) fn tanh_autodiff<const D: usize>(x: Tensor<FlexAutodiff, D>) -> Tensor<FlexAutodiff, D> {
+    let x = float(x);
+    let y = tanh_forward(&x.primitive);
+    // The state shares the output's buffer (a reference count, no copy).
+    let state = y.clone();
+    from_float(record(TanhBackward, [&x], || state, y))
+}
+
+/// `tanh` on `Flex` (inference).
+pub(super) fn tanh_plain<const D: usize>(x: Tensor<Flex, D>) -> Tensor<Flex, D> {
+    from_float(tanh_forward(&float(x)))
 }
 
 // ----------------------------------------------------------------------- Adam

@@ -10,6 +10,7 @@ pub mod bce;
 pub mod conv;
 mod flex;
 pub mod pool;
+pub mod tanh;
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
@@ -37,6 +38,19 @@ pub fn bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target:
         }
     }
     composed_bce_with_logits(logits, target)
+}
+
+/// Hyperbolic tangent, element-wise ([`tanh::tanh`] on the default backend).
+pub fn tanh<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
+    if all_f32(&[x.dtype()]) {
+        if is_backend::<B, FlexAutodiff>() {
+            return moved(flex::tanh_autodiff(moved::<B, FlexAutodiff, D>(x)));
+        }
+        if is_backend::<B, Flex>() {
+            return moved(flex::tanh_plain(moved::<B, Flex, D>(x)));
+        }
+    }
+    burn::tensor::activation::tanh(x)
 }
 
 /// The same loss from burn's element-wise operations (the reference for the tests).
