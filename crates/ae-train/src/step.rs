@@ -69,25 +69,22 @@ pub fn shard_count<B: AutodiffBackend>(model: &AnyAutoencoder<B>, objective: &Ob
 }
 
 /// Loss and gradients of `model` on `batch`; `rng` draws the VAE's samples.
-pub fn batch_gradients<B: AutodiffBackend>(model: &AnyAutoencoder<B>, objective: &Objective, batch: BatchImages<'_>, rng: &mut StdRng, device: &B::Device) -> BatchGradients {
+pub fn batch_gradients<'a, B: AutodiffBackend>(model: &AnyAutoencoder<B>, objective: &Objective, batch: BatchImages<'a>, rng: &mut StdRng, device: &B::Device) -> BatchGradients {
     let images = batch.len();
     if shard_count(model, objective, images) == 1 {
         return shard_gradients(model, objective, batch, 1.0, rng, device);
     }
-    let first = images.div_ceil(2);
-    let (a, b) = batch.split_at(first);
-    let share = |shard: &BatchImages<'_>| shard.len() as f64 / images as f64;
-    // Fresh leaves per shard: two graphs that share no node backpropagate independently.
-    let replica = || AnyAutoencoder::<B>::from_inner(model.valid());
-    let (ra, rb) = (replica(), replica());
-    let (wa, wb) = (share(&a), share(&b));
-    // Objectives that split draw no random numbers: the shards' streams stay unused.
-    let (mut rng_a, mut rng_b) = (StdRng::seed_from_u64(0), StdRng::seed_from_u64(1));
-    let (da, db) = (device.clone(), device.clone());
-    let (mut ga, mut gb) = rayon::join(
-        move || shard_gradients(&ra, objective, a, wa, &mut rng_a, &da),
-        move || shard_gradients(&rb, objective, b, wb, &mut rng_b, &db),
-    );
+    let (a, b) = batch.split_at(images.div_ceil(2));
+    // Each shard gets fresh leaves (`from_inner`), so the two graphs share no node and
+    // backpropagate without a common lock. Objectives that split draw no random numbers:
+    // the shards' streams stay unused.
+    let job = |shard: BatchImages<'a>, stream: u64| {
+        let replica = AnyAutoencoder::<B>::from_inner(model.valid());
+        let (mut rng, device) = (StdRng::seed_from_u64(stream), device.clone());
+        let share = shard.len() as f64 / images as f64;
+        move || shard_gradients(&replica, objective, shard, share, &mut rng, &device)
+    };
+    let (mut ga, mut gb) = rayon::join(job(a, 0), job(b, 1));
     model.visit(&mut AddGradients::<B> { into: &mut ga.grads, from: &mut gb.grads, backend: std::marker::PhantomData });
     BatchGradients { loss: ga.loss + gb.loss, grads: ga.grads }
 }
