@@ -48,11 +48,23 @@ struct Case {
 /// Multiply-accumulates of one forward pass of `fc` (784-400-200-100-200-400-784).
 const FC_MACS: f64 = (784 * 400 + 400 * 200 + 200 * 100 + 100 * 200 + 200 * 400 + 400 * 784) as f64;
 /// Multiply-accumulates of one forward pass of `conv` (3x3 kernels, per output pixel and channel pair).
-const CONV_MACS: f64 = (9 * (28 * 28 * 16 + 14 * 14 * 16 * 8 + 7 * 7 * 8 * 8 + 14 * 14 * 8 * 16 + 28 * 28 * 16)) as f64;
+const CONV_MACS: f64 = (9
+    * (28 * 28 * 16 + 14 * 14 * 16 * 8 + 7 * 7 * 8 * 8 + 14 * 14 * 8 * 16 + 28 * 28 * 16))
+    as f64;
 
 const CASES: [Case; 2] = [
-    Case { model: "fc", batch: 256, epochs: 3, flops_per_image: 6.0 * FC_MACS },
-    Case { model: "conv", batch: 128, epochs: 2, flops_per_image: 6.0 * CONV_MACS },
+    Case {
+        model: "fc",
+        batch: 256,
+        epochs: 3,
+        flops_per_image: 6.0 * FC_MACS,
+    },
+    Case {
+        model: "conv",
+        batch: 128,
+        epochs: 2,
+        flops_per_image: 6.0 * CONV_MACS,
+    },
 ];
 const TRAIN_IMAGES: f64 = 60_000.0;
 
@@ -74,18 +86,35 @@ fn venv_python(venv: &Path) -> PathBuf {
 /// Makes sure the peers' environment imports torch and tensorflow; creates it when missing.
 fn ensure_peers(venv: &Path) -> Result<(), String> {
     let python = venv_python(venv);
-    let imports = |p: &Path| Command::new(p).args(["-c", "import torch, tensorflow"]).output().map(|o| o.status.success()).unwrap_or(false);
+    let imports = |p: &Path| {
+        Command::new(p)
+            .args(["-c", "import torch, tensorflow"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
     if python.is_file() && imports(&python) {
         return Ok(());
     }
-    eprintln!("setting up the peers' environment in {} (torch, tensorflow-cpu: several GB)", venv.display());
+    eprintln!(
+        "setting up the peers' environment in {} (torch, tensorflow-cpu: several GB)",
+        venv.display()
+    );
     let step = |cmd: &mut Command| -> Result<(), String> {
         let status = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
-        if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed ({status})")) }
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{cmd:?} failed ({status})"))
+        }
     };
     step(Command::new("python3").arg("-m").arg("venv").arg(venv))?;
     step(Command::new(&python).args(["-m", "pip", "install", "-q", "torch", "tensorflow-cpu"]))?;
-    if imports(&python) { Ok(()) } else { Err("torch or tensorflow still does not import".into()) }
+    if imports(&python) {
+        Ok(())
+    } else {
+        Err("torch or tensorflow still does not import".into())
+    }
 }
 
 /// Runs `cmd` under `/usr/bin/time`, returning its last stdout line and (user+sys)/wall.
@@ -94,7 +123,11 @@ fn timed(cmd: Command) -> anyhow::Result<(String, f64)> {
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
     let mut wrapped = Command::new("/usr/bin/time");
-    wrapped.args(["-f", "%U %S %e", "-o"]).arg(&times).arg(program).args(args);
+    wrapped
+        .args(["-f", "%U %S %e", "-o"])
+        .arg(&times)
+        .arg(program)
+        .args(args);
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
             wrapped.env(k, v);
@@ -105,13 +138,31 @@ fn timed(cmd: Command) -> anyhow::Result<(String, f64)> {
     }
     let out = wrapped.output().context("running /usr/bin/time")?;
     if !out.status.success() {
-        bail!("{:?} failed: {}", cmd, String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""));
+        bail!(
+            "{:?} failed: {}",
+            cmd,
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
     }
     let t = std::fs::read_to_string(&times).unwrap_or_default();
     let _ = std::fs::remove_file(&times);
-    let v: Vec<f64> = t.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-    let ratio = if let [u, s, e] = v[..] { (u + s) / e.max(1e-9) } else { f64::NAN };
-    let line = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
+    let v: Vec<f64> = t
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let ratio = if let [u, s, e] = v[..] {
+        (u + s) / e.max(1e-9)
+    } else {
+        f64::NAN
+    };
+    let line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
     Ok((line, ratio))
 }
 
@@ -127,17 +178,40 @@ fn ours(ae: &Path, data_dir: &Path, case: &Case, backend: &str) -> anyhow::Resul
     let run = tempfile_path(&format!("bench-{}", case.model));
     let _ = std::fs::remove_dir_all(&run);
     let mut cmd = Command::new(ae);
-    cmd.args(["train", "--model", case.model, "--dataset", "mnist", "--loss", "bce", "--optimizer", "adam", "--plain", "--json"])
-        .args(["--epochs", &case.epochs.to_string(), "--batch", &case.batch.to_string(), "--backend", backend])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--out")
-        .arg(&run);
+    cmd.args([
+        "train",
+        "--model",
+        case.model,
+        "--dataset",
+        "mnist",
+        "--loss",
+        "bce",
+        "--optimizer",
+        "adam",
+        "--plain",
+        "--json",
+    ])
+    .args([
+        "--epochs",
+        &case.epochs.to_string(),
+        "--batch",
+        &case.batch.to_string(),
+        "--backend",
+        backend,
+    ])
+    .arg("--data-dir")
+    .arg(data_dir)
+    .arg("--out")
+    .arg(&run);
     let (line, cpu) = timed(cmd)?;
     let _ = std::fs::remove_dir_all(&run);
-    let v: Value = serde_json::from_str(&line).with_context(|| format!("ae train printed no JSON: {line}"))?;
+    let v: Value =
+        serde_json::from_str(&line).with_context(|| format!("ae train printed no JSON: {line}"))?;
     Ok(Measurement {
-        framework: format!("autoencoders-rs ({})", v["backend"].as_str().unwrap_or("flex")),
+        framework: format!(
+            "autoencoders-rs ({})",
+            v["backend"].as_str().unwrap_or("flex")
+        ),
         seconds_per_epoch: field(&v, "seconds_per_epoch"),
         train_seconds_per_epoch: TRAIN_IMAGES / field(&v, "samples_per_second"),
         train_loss: field(&v, "train_loss"),
@@ -149,14 +223,35 @@ fn ours(ae: &Path, data_dir: &Path, case: &Case, backend: &str) -> anyhow::Resul
 fn peer(python: &Path, script: &Path, data_dir: &Path, case: &Case) -> anyhow::Result<Measurement> {
     let mut cmd = Command::new(python);
     cmd.arg(script)
-        .args(["--model", case.model, "--dataset", "mnist", "--loss", "bce", "--optimizer", "adam", "--threads", "2"])
-        .args(["--epochs", &case.epochs.to_string(), "--batch", &case.batch.to_string()])
+        .args([
+            "--model",
+            case.model,
+            "--dataset",
+            "mnist",
+            "--loss",
+            "bce",
+            "--optimizer",
+            "adam",
+            "--threads",
+            "2",
+        ])
+        .args([
+            "--epochs",
+            &case.epochs.to_string(),
+            "--batch",
+            &case.batch.to_string(),
+        ])
         .env("PEERS_DATA_ROOT", data_dir)
         .env("TF_CPP_MIN_LOG_LEVEL", "3");
     let (line, cpu) = timed(cmd)?;
-    let v: Value = serde_json::from_str(&line).with_context(|| format!("{} printed no JSON: {line}", script.display()))?;
+    let v: Value = serde_json::from_str(&line)
+        .with_context(|| format!("{} printed no JSON: {line}", script.display()))?;
     Ok(Measurement {
-        framework: format!("{} {}", v["framework"].as_str().unwrap_or("?"), v["version"].as_str().unwrap_or("")),
+        framework: format!(
+            "{} {}",
+            v["framework"].as_str().unwrap_or("?"),
+            v["version"].as_str().unwrap_or("")
+        ),
         seconds_per_epoch: field(&v, "seconds_per_epoch_median"),
         train_seconds_per_epoch: field(&v, "train_seconds_per_epoch_median"),
         train_loss: field(&v, "train_loss"),
@@ -172,40 +267,76 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
-    if v.len().is_multiple_of(2) { (v[m - 1] + v[m]) / 2.0 } else { v[m] }
+    if v.len().is_multiple_of(2) {
+        (v[m - 1] + v[m]) / 2.0
+    } else {
+        v[m]
+    }
 }
 
 /// Runs the alternation and writes the Markdown.
 pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
-    let data_dir = std::fs::canonicalize(ae_data::resolve_data_dir(args.data_dir.as_deref())).context("data folder")?;
+    let data_dir = std::fs::canonicalize(ae_data::resolve_data_dir(args.data_dir.as_deref()))
+        .context("data folder")?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     if !args.backends.iter().any(|b| b == "flex") {
         bail!("--backends must include flex (the reference of the ratios)");
     }
-    let features: Vec<&str> = args.backends.iter().map(String::as_str).filter(|b| *b != "flex").collect();
-    let status = Command::new(cargo).args(["build", "--release", "--quiet", "-p", "ae-cli", "--features", &features.join(",")]).status()?;
+    let features: Vec<&str> = args
+        .backends
+        .iter()
+        .map(String::as_str)
+        .filter(|b| *b != "flex")
+        .collect();
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "ae-cli",
+            "--features",
+            &features.join(","),
+        ])
+        .status()?;
     if !status.success() {
         bail!("building ae failed");
     }
     let ae = std::env::current_exe()?.with_file_name("ae");
-    let venv = args.venv.clone().unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/peers-venv"));
+    let venv = args.venv.clone().unwrap_or_else(|| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/peers-venv")
+    });
     let peers_note = ensure_peers(&venv).err();
     if let Some(why) = &peers_note {
         eprintln!("warning: peers unavailable ({why}); measuring ours only");
     }
     let python = venv_python(&venv);
-    let scripts = [args.peers.join("torch_ae.py"), args.peers.join("keras_ae.py")];
+    let scripts = [
+        args.peers.join("torch_ae.py"),
+        args.peers.join("keras_ae.py"),
+    ];
     let mut results: Vec<(&Case, Vec<Measurement>)> = Vec::new();
-    for case in CASES.iter().filter(|c| args.only.as_deref().is_none_or(|o| c.model.contains(o))) {
+    for case in CASES
+        .iter()
+        .filter(|c| args.only.as_deref().is_none_or(|o| c.model.contains(o)))
+    {
         let mut runs = Vec::new();
         for round in 1..=args.rounds {
             for backend in &args.backends {
-                eprintln!("{} round {round}/{}: ours ({backend})", case.model, args.rounds);
+                eprintln!(
+                    "{} round {round}/{}: ours ({backend})",
+                    case.model, args.rounds
+                );
                 runs.push(ours(&ae, &data_dir, case, backend)?);
             }
             if peers_note.is_none() {
                 for script in &scripts {
-                    eprintln!("{} round {round}/{}: {}", case.model, args.rounds, script.display());
+                    eprintln!(
+                        "{} round {round}/{}: {}",
+                        case.model,
+                        args.rounds,
+                        script.display()
+                    );
                     runs.push(peer(&python, script, &data_dir, case)?);
                 }
             }
@@ -213,12 +344,17 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
         results.push((case, runs));
     }
     let markdown = render(&results, args.rounds, peers_note.as_deref());
-    ae_data::atomic::write_atomic(&args.out, markdown.as_bytes()).with_context(|| format!("{}: cannot write", args.out.display()))?;
+    ae_data::atomic::write_atomic(&args.out, markdown.as_bytes())
+        .with_context(|| format!("{}: cannot write", args.out.display()))?;
     println!("{markdown}");
     Ok(())
 }
 
-fn render(results: &[(&Case, Vec<Measurement>)], rounds: usize, peers_note: Option<&str>) -> String {
+fn render(
+    results: &[(&Case, Vec<Measurement>)],
+    rounds: usize,
+    peers_note: Option<&str>,
+) -> String {
     let mut table = ae_report::Table::new([
         "model",
         "framework",
@@ -238,9 +374,19 @@ fn render(results: &[(&Case, Vec<Measurement>)], rounds: usize, peers_note: Opti
         let summary = |name: &str| {
             let of: Vec<&Measurement> = runs.iter().filter(|m| m.framework == name).collect();
             let med = |f: fn(&Measurement) -> f64| median(of.iter().map(|m| f(m)).collect());
-            (med(|m| m.seconds_per_epoch), med(|m| m.train_seconds_per_epoch), med(|m| m.train_loss), med(|m| m.val_loss), med(|m| m.cpu_over_wall))
+            (
+                med(|m| m.seconds_per_epoch),
+                med(|m| m.train_seconds_per_epoch),
+                med(|m| m.train_loss),
+                med(|m| m.val_loss),
+                med(|m| m.cpu_over_wall),
+            )
         };
-        let ours_name = frameworks.iter().find(|f| f.as_str() == "autoencoders-rs (flex)").cloned().unwrap_or_default();
+        let ours_name = frameworks
+            .iter()
+            .find(|f| f.as_str() == "autoencoders-rs (flex)")
+            .cloned()
+            .unwrap_or_default();
         let ours_epoch = summary(&ours_name).0;
         for name in &frameworks {
             let (epoch, train, loss, val, cpu) = summary(name);
@@ -261,7 +407,9 @@ fn render(results: &[(&Case, Vec<Measurement>)], rounds: usize, peers_note: Opti
     }
     let peers = match peers_note {
         None => String::new(),
-        Some(why) => format!("\n**The peers could not be run here** ({why}); only our figures are shown.\n"),
+        Some(why) => {
+            format!("\n**The peers could not be run here** ({why}); only our figures are shown.\n")
+        }
     };
     format!(
         "# Performance\n\nGenerated by `cargo xtask bench-peers` (do not edit by hand). {rounds} alternation round(s): for each model, our `ae train --json` (Flex backend with the fused kernels of `docs/kernels.md`, dense models with the two-shard data-parallel step of `docs/training.md`; other backends where listed, burn's own operations), then `../shared/peers/torch_ae.py`, then `keras_ae.py` (2 threads each), repeated, so all see the same machine state; each cell is the median over rounds. Real MNIST, 60k training and 10k validation images per epoch, Adam, BCE: `fc` (784-400-200-100-200-400-784) at batch 256 for 3 epochs, `conv` at batch 128 for 2 epochs. Our s/epoch is the median over all epochs, the peers' over epochs 2..N. Effective GFLOP/s = 6 x forward multiply-accumulates x 60k / train seconds. CPU/wall = (user + sys) / wall of the whole process (2.0 = both cores busy). The last column is our Flex s/epoch over this row's (below 1 = we are faster).\n{peers}\n{}\n## Backends\n\n`flex` (default) runs the fused kernels; `ndarray` (`--backends flex,ndarray`, when listed above) runs burn's generic operations with burn-ndarray's matrix products. burn's CubeCL `cpu` backend does not build here: its `tracel-llvm-bundler` build script downloads LLVM, and these machines have no internet (checked with `cargo check -p ae-models --features burn/cpu`, 2026-11-24).\n\n## GPU\n\nNo GPU machine was lent to this task: `--backend cuda` builds (`cargo check --features cuda`) but GPU figures are not yet measured.\n",

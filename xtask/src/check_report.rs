@@ -31,34 +31,63 @@ fn find_browser() -> Option<PathBuf> {
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
-        .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name)))
+        .flat_map(|dir| {
+            ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name))
+        })
         .find(|candidate| candidate.is_file())
 }
 
 /// Checks every image of `dir/index.html`; returns the number of images that loaded.
 pub fn check(dir: &Path) -> anyhow::Result<usize> {
     let index = dir.join("index.html");
-    let html = std::fs::read_to_string(&index).with_context(|| format!("{}: cannot read the report", index.display()))?;
+    let html = std::fs::read_to_string(&index)
+        .with_context(|| format!("{}: cannot read the report", index.display()))?;
     let Some(browser) = find_browser() else {
-        bail!("no Chromium found (install Debian's `chromium` package or set CHROMIUM=/path/to/browser)");
+        bail!(
+            "no Chromium found (install Debian's `chromium` package or set CHROMIUM=/path/to/browser)"
+        );
     };
     let probe = dir.join(PROBE_FILE);
     let page = html.replacen("</body>", &format!("{SCRIPT}</body>"), 1);
     std::fs::write(&probe, page).with_context(|| format!("{}: cannot write", probe.display()))?;
     let url = format!("file://{}", std::fs::canonicalize(&probe)?.display());
     let output = Command::new(&browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
         .arg(&url)
         .output()
         .with_context(|| format!("cannot run {}", browser.display()));
     let _ = std::fs::remove_file(&probe);
     let output = output?;
     let dom = String::from_utf8_lossy(&output.stdout);
-    let Some(line) = dom.lines().find_map(|l| l.split_once(RESULT_MARKER).map(|(_, rest)| rest.split('<').next().unwrap_or_default().to_string())) else {
-        bail!("{} printed no check result (exit {}): {}", browser.display(), output.status, String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or(""));
+    let Some(line) = dom.lines().find_map(|l| {
+        l.split_once(RESULT_MARKER)
+            .map(|(_, rest)| rest.split('<').next().unwrap_or_default().to_string())
+    }) else {
+        bail!(
+            "{} printed no check result (exit {}): {}",
+            browser.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
     };
-    let field = |name: &str| line.split_whitespace().find_map(|w| w.strip_prefix(name)).and_then(|v| v.parse::<usize>().ok());
-    let (Some(total), Some(broken)) = (field("total="), field("broken=")) else { bail!("unreadable check result: {line}") };
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(name))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let (Some(total), Some(broken)) = (field("total="), field("broken=")) else {
+        bail!("unreadable check result: {line}")
+    };
     if broken > 0 {
         bail!("{broken} of {total} images did not load: {line}");
     }

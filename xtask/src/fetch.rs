@@ -18,7 +18,11 @@ pub fn fetch(dir: &Path, kinds: &[DatasetKind]) -> anyhow::Result<()> {
             "{kind}: {} train + {} test images, {}",
             ds.train.len(),
             ds.test.len(),
-            if ds.verified() { "verified" } else { "NOT verified against the canonical digests" }
+            if ds.verified() {
+                "verified"
+            } else {
+                "NOT verified against the canonical digests"
+            }
         );
     }
     Ok(())

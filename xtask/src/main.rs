@@ -66,7 +66,8 @@ fn main() -> std::process::ExitCode {
         }
         Command::Reproduce(args) => reproduce::run(&args),
         Command::BenchPeers(args) => bench_peers::run(&args),
-        Command::CheckReport { dir } => check_report::check(&dir).map(|n| println!("{n} images loaded in {}", dir.join("index.html").display())),
+        Command::CheckReport { dir } => check_report::check(&dir)
+            .map(|n| println!("{n} images loaded in {}", dir.join("index.html").display())),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

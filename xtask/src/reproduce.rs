@@ -39,13 +39,23 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     let profile = args.profile;
     let dir = ae_data::resolve_data_dir(args.data_dir.as_deref());
     let mnist = Dataset::load_or_fetch(&dir, DatasetKind::Mnist, &mut |line| eprintln!("{line}"))?;
-    let fashion = Dataset::load_or_fetch(&dir, DatasetKind::Fashion, &mut |line| eprintln!("{line}"))?;
+    let fashion =
+        Dataset::load_or_fetch(&dir, DatasetKind::Fashion, &mut |line| eprintln!("{line}"))?;
     let mut report = Report::new(&args.out, "autoencoders-rs: reproduced experiments");
     for ds in [&mnist, &fashion] {
-        report.provenance.push(format!("{}: verified: {}", ds.kind, ds.verified()));
+        report
+            .provenance
+            .push(format!("{}: verified: {}", ds.kind, ds.verified()));
     }
-    report.provenance.push(format!("backend: flex (Autodiff<Flex>, CPU); profile: {}; seed: {}", profile.name(), args.seed));
-    report.sections.push(ae_report::data_section::data_section(&[&mnist, &fashion], &args.out)?);
+    report.provenance.push(format!(
+        "backend: flex (Autodiff<Flex>, CPU); profile: {}; seed: {}",
+        profile.name(),
+        args.seed
+    ));
+    report.sections.push(ae_report::data_section::data_section(
+        &[&mnist, &fashion],
+        &args.out,
+    )?);
 
     let ctx = Context {
         mnist: &mnist,
@@ -57,9 +67,15 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         progress: ProgressMode::Plain,
         device: Default::default(),
     };
-    let chosen: Vec<_> = EXPERIMENTS.iter().filter(|e| args.only.as_deref().is_none_or(|o| e.id.contains(o))).collect();
+    let chosen: Vec<_> = EXPERIMENTS
+        .iter()
+        .filter(|e| args.only.as_deref().is_none_or(|o| e.id.contains(o)))
+        .collect();
     let overall = ProgressBar::new(chosen.len() as u64);
-    overall.set_style(ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    overall.set_style(
+        ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let mut times = Table::new(["section", "wall seconds"]);
     for exp in chosen {
         overall.set_message(exp.title);
@@ -70,9 +86,14 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
             overall.println(format!("== {}", exp.title));
         }
         let t = Instant::now();
-        let mut section = overall.suspend(|| (exp.run)(&ctx)).map_err(|e| anyhow::anyhow!("{}: {e}", exp.id))?;
+        let mut section = overall
+            .suspend(|| (exp.run)(&ctx))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", exp.id))?;
         let seconds = t.elapsed().as_secs_f64();
-        section.text(format!("Wall time of this experiment: {seconds:.1} s ({} profile).", profile.name()));
+        section.text(format!(
+            "Wall time of this experiment: {seconds:.1} s ({} profile).",
+            profile.name()
+        ));
         times.push([exp.id.to_string(), format!("{seconds:.1}")]);
         report.sections.push(section);
         overall.inc(1);
@@ -83,8 +104,14 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     let mut summary = ae_report::Section::new("timing", "Wall time per experiment");
     summary.table("wall-time", times);
     report.sections.push(summary);
-    report.provenance.push(format!("total wall time: {:.1} s", started.elapsed().as_secs_f64()));
+    report.provenance.push(format!(
+        "total wall time: {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
     report.write()?;
-    println!("report written to {}", args.out.join("index.html").display());
+    println!(
+        "report written to {}",
+        args.out.join("index.html").display()
+    );
     Ok(())
 }

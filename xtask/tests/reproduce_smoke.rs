@@ -25,7 +25,10 @@ fn reproduce(data: &Path, out: &Path) -> std::process::Output {
 /// Section Markdown files in report order (as linked from index.html).
 fn sections(out: &Path) -> Vec<String> {
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    html.split("<li><a href=\"#").skip(1).map(|s| s.split('"').next().unwrap().to_string()).collect()
+    html.split("<li><a href=\"#")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect()
 }
 
 /// Table lines of a section, without columns that hold wall times (which vary).
@@ -38,17 +41,35 @@ fn stable_tables(markdown: &str) -> String {
             continue;
         }
         let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-        if timed.is_empty() && !line.starts_with("|---") && cells.iter().any(|c| c.contains("seconds")) {
-            timed = cells.iter().enumerate().filter(|(_, c)| c.contains("seconds")).map(|(i, _)| i).collect();
+        if timed.is_empty()
+            && !line.starts_with("|---")
+            && cells.iter().any(|c| c.contains("seconds"))
+        {
+            timed = cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.contains("seconds"))
+                .map(|(i, _)| i)
+                .collect();
         }
-        let kept: Vec<&str> = cells.iter().enumerate().filter(|(i, _)| !timed.contains(i)).map(|(_, c)| *c).collect();
+        let kept: Vec<&str> = cells
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !timed.contains(i))
+            .map(|(_, c)| *c)
+            .collect();
         out.push_str(&format!("| {} |\n", kept.join(" | ")));
     }
     out
 }
 
 fn figures(markdown: &str) -> Vec<String> {
-    markdown.lines().filter_map(|l| l.strip_prefix("![")).filter_map(|l| l.rsplit_once("](")).map(|(_, f)| f.trim_end_matches(')').to_string()).collect()
+    markdown
+        .lines()
+        .filter_map(|l| l.strip_prefix("!["))
+        .filter_map(|l| l.rsplit_once("]("))
+        .map(|(_, f)| f.trim_end_matches(')').to_string())
+        .collect()
 }
 
 fn synthetic_data() -> tempfile::TempDir {
@@ -64,7 +85,12 @@ fn all_tables(report: &Path) -> String {
     sections(report)
         .iter()
         .filter(|id| *id != "timing")
-        .map(|id| format!("## {id}\n{}", stable_tables(&std::fs::read_to_string(report.join(format!("{id}.md"))).unwrap())))
+        .map(|id| {
+            format!(
+                "## {id}\n{}",
+                stable_tables(&std::fs::read_to_string(report.join(format!("{id}.md"))).unwrap())
+            )
+        })
         .collect()
 }
 
@@ -74,7 +100,11 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("reports");
     let first = reproduce(data.path(), &report);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
 
     let ids = sections(&report);
     let mut inventory = String::new();
@@ -85,23 +115,43 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
         for file in figures(&md) {
             let img = image::open(report.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
             if CHART_MARKERS.iter().any(|m| file.contains(m)) {
-                assert_eq!((img.width(), img.height()), ae_report::plot::CHART_SIZE, "{file}");
+                assert_eq!(
+                    (img.width(), img.height()),
+                    ae_report::plot::CHART_SIZE,
+                    "{file}"
+                );
             } else {
-                assert!(img.width() >= 28 && img.height() >= 28, "{file}: {}x{}", img.width(), img.height());
+                assert!(
+                    img.width() >= 28 && img.height() >= 28,
+                    "{file}: {}x{}",
+                    img.width(),
+                    img.height()
+                );
             }
             inventory.push_str(&format!("  {file}\n"));
         }
     }
-    assert_eq!(ids.len(), 10, "datasets, eight experiments and the timing summary: {ids:?}");
+    assert_eq!(
+        ids.len(),
+        10,
+        "datasets, eight experiments and the timing summary: {ids:?}"
+    );
     insta::assert_snapshot!("inventory", inventory);
     let tables = all_tables(&report);
     insta::assert_snapshot!("tables", tables);
 
     // A second run trains nothing: every run is finished and reused, and the tables agree.
     let again = reproduce(data.path(), &report);
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     let log = String::from_utf8_lossy(&again.stderr);
-    assert!(!log.contains("epoch 1/"), "a finished run was trained again:\n{log}");
+    assert!(
+        !log.contains("epoch 1/"),
+        "a finished run was trained again:\n{log}"
+    );
     assert_eq!(tables, all_tables(&report));
 }
 
@@ -129,9 +179,16 @@ fn a_killed_reproduction_continues_to_the_same_report() {
         }
         child.wait().unwrap();
     }
-    assert!(kills >= 1, "the reproduction finished before any kill: nothing was tested");
+    assert!(
+        kills >= 1,
+        "the reproduction finished before any kill: nothing was tested"
+    );
     let last = reproduce(data.path(), &report);
-    assert!(last.status.success(), "{}", String::from_utf8_lossy(&last.stderr));
+    assert!(
+        last.status.success(),
+        "{}",
+        String::from_utf8_lossy(&last.stderr)
+    );
     // The same tables as an uninterrupted run (the snapshot of the test above).
     insta::assert_snapshot!("tables", all_tables(&report));
 }

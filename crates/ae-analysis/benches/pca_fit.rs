@@ -13,12 +13,18 @@ fn bench(c: &mut Criterion) {
         eprintln!("AE_DATA_DIR not set: skipping");
         return;
     };
-    let train = load_split(&dir, DatasetKind::Mnist, Split::Train).unwrap().set;
+    let train = load_split(&dir, DatasetKind::Mnist, Split::Train)
+        .unwrap()
+        .set;
     let values = train.to_f32();
     let samples = Samples::new(&values, train.len(), 784).unwrap();
     let mut group = c.benchmark_group("pca");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
-    group.bench_function("fit_mnist_60k_x_784_k32", |b| b.iter(|| PcaParams::new(32).fit(&samples).unwrap()));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("fit_mnist_60k_x_784_k32", |b| {
+        b.iter(|| PcaParams::new(32).fit(&samples).unwrap())
+    });
     group.finish();
 }
 

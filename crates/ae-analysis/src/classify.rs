@@ -5,10 +5,10 @@
 //! classifying original images against autoencoder outputs.
 
 use ae_data::flat_tensor;
-use ae_models::dense::glorot_linear;
-use burn::module::{AutodiffModule, Module};
 use ae_models::conv::same_conv;
+use ae_models::dense::glorot_linear;
 use ae_models::kernels::{conv2d_layer, max_pool2d_layer};
+use burn::module::{AutodiffModule, Module};
 use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
@@ -37,15 +37,35 @@ impl Features {
     pub fn new(values: Vec<f32>, cols: usize, labels: Vec<u8>) -> Result<Self> {
         let rows = labels.len();
         if cols == 0 || values.len() != rows * cols {
-            return Err(AnalysisError::InvalidParameter { field: "features", reason: format!("{} values are not {rows} x {cols}", values.len()) });
+            return Err(AnalysisError::InvalidParameter {
+                field: "features",
+                reason: format!("{} values are not {rows} x {cols}", values.len()),
+            });
         }
-        Ok(Features { values, rows, cols, labels })
+        Ok(Features {
+            values,
+            rows,
+            cols,
+            labels,
+        })
     }
 
     /// The rows at `indices`.
     pub fn select(&self, indices: &[usize]) -> Features {
-        let values = indices.iter().flat_map(|&i| self.values[i * self.cols..(i + 1) * self.cols].iter().copied()).collect();
-        Features { values, rows: indices.len(), cols: self.cols, labels: indices.iter().map(|&i| self.labels[i]).collect() }
+        let values = indices
+            .iter()
+            .flat_map(|&i| {
+                self.values[i * self.cols..(i + 1) * self.cols]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        Features {
+            values,
+            rows: indices.len(),
+            cols: self.cols,
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+        }
     }
 }
 
@@ -64,7 +84,11 @@ pub enum ClassifierKind {
 impl ClassifierKind {
     /// The seeds' three MLPs: 512-256-256, 512-512-512, 512-256-128-64.
     pub fn seed_mlps() -> [ClassifierKind; 3] {
-        [ClassifierKind::Mlp(vec![512, 256, 256]), ClassifierKind::Mlp(vec![512, 512, 512]), ClassifierKind::Mlp(vec![512, 256, 128, 64])]
+        [
+            ClassifierKind::Mlp(vec![512, 256, 256]),
+            ClassifierKind::Mlp(vec![512, 512, 512]),
+            ClassifierKind::Mlp(vec![512, 256, 128, 64]),
+        ]
     }
 
     /// `logistic` or `mlp-512-256-256`.
@@ -74,7 +98,11 @@ impl ClassifierKind {
             "cnn" => return Some(ClassifierKind::Cnn),
             _ => {}
         }
-        let widths: Option<Vec<usize>> = name.strip_prefix("mlp-")?.split('-').map(|w| w.parse().ok().filter(|&w| w > 0)).collect();
+        let widths: Option<Vec<usize>> = name
+            .strip_prefix("mlp-")?
+            .split('-')
+            .map(|w| w.parse().ok().filter(|&w| w > 0))
+            .collect();
         widths.filter(|w| !w.is_empty()).map(ClassifierKind::Mlp)
     }
 
@@ -83,7 +111,10 @@ impl ClassifierKind {
         match self {
             ClassifierKind::Logistic => "logistic".into(),
             ClassifierKind::Cnn => "cnn".into(),
-            ClassifierKind::Mlp(w) => format!("mlp-{}", w.iter().map(usize::to_string).collect::<Vec<_>>().join("-")),
+            ClassifierKind::Mlp(w) => format!(
+                "mlp-{}",
+                w.iter().map(usize::to_string).collect::<Vec<_>>().join("-")
+            ),
         }
     }
 }
@@ -108,7 +139,14 @@ pub struct ClassifierConfig {
 impl ClassifierConfig {
     /// Defaults: 50 epochs at most, patience 5, batch 128, Adam 1e-3.
     pub fn new(kind: ClassifierKind, seed: u64) -> Self {
-        ClassifierConfig { kind, max_epochs: 50, patience: 5, batch_size: 128, learning_rate: 1e-3, seed }
+        ClassifierConfig {
+            kind,
+            max_epochs: 50,
+            patience: 5,
+            batch_size: 128,
+            learning_rate: 1e-3,
+            seed,
+        }
     }
 }
 
@@ -180,19 +218,33 @@ struct Classifier<B: Backend> {
 fn cnn_side(cols: usize) -> Result<usize> {
     let side = (cols as f64).sqrt().round() as usize;
     if side * side != cols || side == 0 || !side.is_multiple_of(4) {
-        return Err(AnalysisError::InvalidParameter { field: "features", reason: format!("the CNN needs square images with a side divisible by 4; {cols} features are not") });
+        return Err(AnalysisError::InvalidParameter {
+            field: "features",
+            reason: format!(
+                "the CNN needs square images with a side divisible by 4; {cols} features are not"
+            ),
+        });
     }
     Ok(side)
 }
 
 impl<B: Backend> Classifier<B> {
-    fn new(kind: &ClassifierKind, inputs: usize, classes: usize, device: &B::Device) -> Result<Self> {
+    fn new(
+        kind: &ClassifierKind,
+        inputs: usize,
+        classes: usize,
+        device: &B::Device,
+    ) -> Result<Self> {
         let (front, widths, inputs) = match kind {
             ClassifierKind::Logistic => (None, Vec::new(), inputs),
             ClassifierKind::Mlp(w) => (None, w.clone(), inputs),
             ClassifierKind::Cnn => {
                 let side = cnn_side(inputs)?;
-                (Some(ConvFront::new(side, device)), vec![CNN_DENSE], ConvFront::<B>::outputs(side))
+                (
+                    Some(ConvFront::new(side, device)),
+                    vec![CNN_DENSE],
+                    ConvFront::<B>::outputs(side),
+                )
             }
         };
         let mut d = inputs;
@@ -204,7 +256,11 @@ impl<B: Backend> Classifier<B> {
                 l
             })
             .collect();
-        Ok(Classifier { front, hidden, output: glorot_linear(d, classes, true, device) })
+        Ok(Classifier {
+            front,
+            hidden,
+            output: glorot_linear(d, classes, true, device),
+        })
     }
 
     fn logits(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
@@ -233,30 +289,70 @@ fn predict<B: Backend>(model: &Classifier<B>, f: &Features, device: &B::Device) 
     let mut out = Vec::with_capacity(f.rows);
     for chunk in f.values.chunks(1000 * f.cols) {
         let n = chunk.len() / f.cols;
-        let arg = model.logits(flat_tensor::<B>(chunk, n, f.cols, device)).argmax(1);
+        let arg = model
+            .logits(flat_tensor::<B>(chunk, n, f.cols, device))
+            .argmax(1);
         out.extend(arg.into_data().iter::<i64>().map(|v| v as usize));
     }
     out
 }
 
-fn mean_loss<B: Backend>(model: &Classifier<B>, f: &Features, classes: usize, device: &B::Device) -> f64 {
+fn mean_loss<B: Backend>(
+    model: &Classifier<B>,
+    f: &Features,
+    classes: usize,
+    device: &B::Device,
+) -> f64 {
     let x = flat_tensor::<B>(&f.values, f.rows, f.cols, device);
-    cross_entropy(model.logits(x), one_hot(&f.labels, classes, device)).into_scalar().elem()
+    cross_entropy(model.logits(x), one_hot(&f.labels, classes, device))
+        .into_scalar()
+        .elem()
 }
 
 /// Trains on `train`, early-stops on `val` (best validation loss, patience), evaluates on `test`.
-pub fn train_classifier<B: AutodiffBackend>(config: &ClassifierConfig, train: &Features, val: &Features, test: &Features, classes: usize, device: &B::Device) -> Result<ClassifierReport> {
-    if train.rows == 0 || val.rows == 0 || test.rows == 0 || val.cols != train.cols || test.cols != train.cols {
-        return Err(AnalysisError::InvalidParameter { field: "features", reason: "train, val and test must be non-empty with the same width".into() });
+pub fn train_classifier<B: AutodiffBackend>(
+    config: &ClassifierConfig,
+    train: &Features,
+    val: &Features,
+    test: &Features,
+    classes: usize,
+    device: &B::Device,
+) -> Result<ClassifierReport> {
+    if train.rows == 0
+        || val.rows == 0
+        || test.rows == 0
+        || val.cols != train.cols
+        || test.cols != train.cols
+    {
+        return Err(AnalysisError::InvalidParameter {
+            field: "features",
+            reason: "train, val and test must be non-empty with the same width".into(),
+        });
     }
     if config.batch_size == 0 || config.max_epochs == 0 {
-        return Err(AnalysisError::InvalidParameter { field: "classifier", reason: "batch size and epochs must be at least 1".into() });
+        return Err(AnalysisError::InvalidParameter {
+            field: "classifier",
+            reason: "batch size and epochs must be at least 1".into(),
+        });
     }
-    if let Some(&bad) = train.labels.iter().chain(&val.labels).chain(&test.labels).find(|&&l| usize::from(l) >= classes) {
-        return Err(AnalysisError::InvalidParameter { field: "labels", reason: format!("label {bad} is not below {classes} classes") });
+    if let Some(&bad) = train
+        .labels
+        .iter()
+        .chain(&val.labels)
+        .chain(&test.labels)
+        .find(|&&l| usize::from(l) >= classes)
+    {
+        return Err(AnalysisError::InvalidParameter {
+            field: "labels",
+            reason: format!("label {bad} is not below {classes} classes"),
+        });
     }
-    let mut model = ae_train::trainer::init_seeded(device, config.seed, || Classifier::<B>::new(&config.kind, train.cols, classes, device))?;
-    let mut optim = AdamConfig::new().with_epsilon(1e-7).init::<B, Classifier<B>>();
+    let mut model = ae_train::trainer::init_seeded(device, config.seed, || {
+        Classifier::<B>::new(&config.kind, train.cols, classes, device)
+    })?;
+    let mut optim = AdamConfig::new()
+        .with_epsilon(1e-7)
+        .init::<B, Classifier<B>>();
     let (mut best, mut best_loss, mut best_epoch) = (model.valid(), f64::INFINITY, 0);
     for epoch in 1..=config.max_epochs {
         let order = ae_data::shuffled_indices(train.rows, config.seed.wrapping_add(epoch as u64));
@@ -274,15 +370,27 @@ pub fn train_classifier<B: AutodiffBackend>(config: &ClassifierConfig, train: &F
             break;
         }
     }
-    let accuracy = |f: &Features, pred: &[usize]| pred.iter().zip(&f.labels).filter(|(p, l)| **p == usize::from(**l)).count() as f64 / f.rows as f64;
+    let accuracy = |f: &Features, pred: &[usize]| {
+        pred.iter()
+            .zip(&f.labels)
+            .filter(|(p, l)| **p == usize::from(**l))
+            .count() as f64
+            / f.rows as f64
+    };
     let val_pred = predict(&best, val, device);
     let test_pred = predict(&best, test, device);
     let mut confusion = vec![vec![0usize; classes]; classes];
     for (&p, &l) in test_pred.iter().zip(&test.labels) {
         confusion[usize::from(l)][p] += 1;
     }
-    let precision = (0..classes).map(|c| confusion[c][c] as f64 / (0..classes).map(|t| confusion[t][c]).sum::<usize>() as f64).collect();
-    let recall = (0..classes).map(|c| confusion[c][c] as f64 / confusion[c].iter().sum::<usize>() as f64).collect();
+    let precision = (0..classes)
+        .map(|c| {
+            confusion[c][c] as f64 / (0..classes).map(|t| confusion[t][c]).sum::<usize>() as f64
+        })
+        .collect();
+    let recall = (0..classes)
+        .map(|c| confusion[c][c] as f64 / confusion[c].iter().sum::<usize>() as f64)
+        .collect();
     Ok(ClassifierReport {
         classifier: config.kind.name(),
         val_accuracy: accuracy(val, &val_pred),

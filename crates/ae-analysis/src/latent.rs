@@ -37,7 +37,12 @@ pub struct LatentBox {
 fn require_2d<B: Backend>(model: &AnyAutoencoder<B>) -> Result<()> {
     match model.code_len() {
         2 => Ok(()),
-        n => Err(AnalysisError::InvalidParameter { field: "model", reason: format!("the 2-D latent protocol needs a 2-D code, this model's has {n} values") }),
+        n => Err(AnalysisError::InvalidParameter {
+            field: "model",
+            reason: format!(
+                "the 2-D latent protocol needs a 2-D code, this model's has {n} values"
+            ),
+        }),
     }
 }
 
@@ -46,50 +51,108 @@ impl LatentBox {
     /// cloud still spans an area); the unit box around 0 when there are no points.
     pub fn around(points: &[LatentPoint]) -> LatentBox {
         if points.is_empty() {
-            return LatentBox { x_min: -1.0, x_max: 1.0, y_min: -1.0, y_max: 1.0 };
+            return LatentBox {
+                x_min: -1.0,
+                x_max: 1.0,
+                y_min: -1.0,
+                y_max: 1.0,
+            };
         }
-        let fold = |f: fn(&LatentPoint) -> f32| points.iter().map(f).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let fold = |f: fn(&LatentPoint) -> f32| {
+            points
+                .iter()
+                .map(f)
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                })
+        };
         let ((x0, x1), (y0, y1)) = (fold(|p| p.x), fold(|p| p.y));
         let pad = |lo: f32, hi: f32| ((hi - lo) * 0.05).max(1e-3);
-        LatentBox { x_min: x0 - pad(x0, x1), x_max: x1 + pad(x0, x1), y_min: y0 - pad(y0, y1), y_max: y1 + pad(y0, y1) }
+        LatentBox {
+            x_min: x0 - pad(x0, x1),
+            x_max: x1 + pad(x0, x1),
+            y_min: y0 - pad(y0, y1),
+            y_max: y1 + pad(y0, y1),
+        }
     }
 }
 
 /// Latent coordinates of the first `n` images of `set` with their labels.
-pub fn latent_points<B: Backend>(model: &AnyAutoencoder<B>, set: &ImageSet, n: usize, device: &B::Device) -> Result<Vec<LatentPoint>> {
+pub fn latent_points<B: Backend>(
+    model: &AnyAutoencoder<B>,
+    set: &ImageSet,
+    n: usize,
+    device: &B::Device,
+) -> Result<Vec<LatentPoint>> {
     require_2d(model)?;
     let subset = set.first(n.min(set.len()))?;
     let codes = encode_set(model, &subset, device);
-    Ok(codes.chunks_exact(2).zip(subset.labels()).map(|(c, &label)| LatentPoint { x: c[0], y: c[1], label }).collect())
+    Ok(codes
+        .chunks_exact(2)
+        .zip(subset.labels())
+        .map(|(c, &label)| LatentPoint {
+            x: c[0],
+            y: c[1],
+            label,
+        })
+        .collect())
 }
 
 /// The decoded image of one latent point.
-pub fn decode_point<B: Backend>(model: &AnyAutoencoder<B>, x: f32, y: f32, device: &B::Device) -> Result<Vec<f32>> {
+pub fn decode_point<B: Backend>(
+    model: &AnyAutoencoder<B>,
+    x: f32,
+    y: f32,
+    device: &B::Device,
+) -> Result<Vec<f32>> {
     require_2d(model)?;
     Ok(decode_codes(model, &[x, y], 1, device))
 }
 
 /// `steps x steps` decoded images over `area`, row by row from the top (largest `y`)
 /// and left to right (smallest `x`), as the manifold figures are laid out.
-pub fn manifold<B: Backend>(model: &AnyAutoencoder<B>, area: LatentBox, steps: usize, device: &B::Device) -> Result<Vec<f32>> {
+pub fn manifold<B: Backend>(
+    model: &AnyAutoencoder<B>,
+    area: LatentBox,
+    steps: usize,
+    device: &B::Device,
+) -> Result<Vec<f32>> {
     require_2d(model)?;
     if steps < 2 || !(area.x_min < area.x_max && area.y_min < area.y_max) {
-        return Err(AnalysisError::InvalidParameter { field: "grid", reason: format!("need >= 2 steps and a non-empty box, got {steps} steps over {area:?}") });
+        return Err(AnalysisError::InvalidParameter {
+            field: "grid",
+            reason: format!("need >= 2 steps and a non-empty box, got {steps} steps over {area:?}"),
+        });
     }
     let lerp = |a: f32, b: f32, i: usize| a + (b - a) * i as f32 / (steps - 1) as f32;
     let mut codes = Vec::with_capacity(steps * steps * 2);
     for row in 0..steps {
         for col in 0..steps {
-            codes.extend([lerp(area.x_min, area.x_max, col), lerp(area.y_max, area.y_min, row)]);
+            codes.extend([
+                lerp(area.x_min, area.x_max, col),
+                lerp(area.y_max, area.y_min, row),
+            ]);
         }
     }
     Ok(decode_codes(model, &codes, steps * steps, device))
 }
 
 /// `n` images decoded from codes drawn from a VAE's prior `N(0, I)`, seeded.
-pub fn prior_samples<B: Backend>(model: &AnyAutoencoder<B>, n: usize, seed: u64, device: &B::Device) -> Result<Vec<f32>> {
+pub fn prior_samples<B: Backend>(
+    model: &AnyAutoencoder<B>,
+    n: usize,
+    seed: u64,
+    device: &B::Device,
+) -> Result<Vec<f32>> {
     let AnyAutoencoder::Vae(vae) = model else {
-        return Err(AnalysisError::InvalidParameter { field: "model", reason: "only a variational autoencoder has a prior to sample".into() });
+        return Err(AnalysisError::InvalidParameter {
+            field: "model",
+            reason: "only a variational autoencoder has a prior to sample".into(),
+        });
     };
-    Ok(vae.sample_prior(n, &mut StdRng::seed_from_u64(seed), device).into_data().iter::<f32>().collect())
+    Ok(vae
+        .sample_prior(n, &mut StdRng::seed_from_u64(seed), device)
+        .into_data()
+        .iter::<f32>()
+        .collect())
 }

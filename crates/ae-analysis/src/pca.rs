@@ -25,7 +25,10 @@ impl<'a> Samples<'a> {
     /// Wraps `values` as `rows x cols`, checking the length.
     pub fn new(values: &'a [f32], rows: usize, cols: usize) -> Result<Self> {
         if rows.checked_mul(cols) != Some(values.len()) || cols == 0 {
-            return Err(AnalysisError::InvalidParameter { field: "samples", reason: format!("{} values are not {rows} x {cols}", values.len()) });
+            return Err(AnalysisError::InvalidParameter {
+                field: "samples",
+                reason: format!("{} values are not {rows} x {cols}", values.len()),
+            });
         }
         Ok(Samples { values, rows, cols })
     }
@@ -57,10 +60,16 @@ impl PcaParams {
     pub fn fit(&self, data: &Samples<'_>) -> Result<Pca> {
         let (n, d, k) = (data.rows, data.cols, self.components);
         if k == 0 || k > d {
-            return Err(AnalysisError::InvalidParameter { field: "components", reason: format!("{k} is not in 1..={d}") });
+            return Err(AnalysisError::InvalidParameter {
+                field: "components",
+                reason: format!("{k} is not in 1..={d}"),
+            });
         }
         if n < 2 {
-            return Err(AnalysisError::InvalidParameter { field: "samples", reason: format!("{n} samples; PCA needs at least 2") });
+            return Err(AnalysisError::InvalidParameter {
+                field: "samples",
+                reason: format!("{n} samples; PCA needs at least 2"),
+            });
         }
         let mut mean = vec![0.0f64; d];
         for row in data.values.chunks_exact(d) {
@@ -71,10 +80,13 @@ impl PcaParams {
         mean.iter_mut().for_each(|m| *m /= n as f64);
         // Samples as columns: faer stores matrices column-major, so filling `d x n` reads
         // the row-major input contiguously (the `n x d` layout was 2x slower to build).
-        let centred_t = Mat::<f64>::from_fn(d, n, |j, i| f64::from(data.values[i * d + j]) - mean[j]);
+        let centred_t =
+            Mat::<f64>::from_fn(d, n, |j, i| f64::from(data.values[i * d + j]) - mean[j]);
         let covariance = (&centred_t * centred_t.transpose()) * faer::Scale(1.0 / (n as f64 - 1.0));
         let total_variance = (0..d).map(|j| covariance[(j, j)]).sum::<f64>();
-        let eigen = covariance.self_adjoint_eigen(Side::Lower).map_err(|e| AnalysisError::LinearAlgebra(format!("{e:?}")))?;
+        let eigen = covariance
+            .self_adjoint_eigen(Side::Lower)
+            .map_err(|e| AnalysisError::LinearAlgebra(format!("{e:?}")))?;
         let (values, vectors) = (eigen.S(), eigen.U());
         // Eigenvalues come in nondecreasing order: the top k are the last k, reversed.
         let explained_variance: Vec<f64> = (0..k).map(|c| values[d - 1 - c].max(0.0)).collect();
@@ -94,7 +106,12 @@ impl PcaParams {
                 }
             }
         }
-        Ok(Pca { mean, components, explained_variance, total_variance })
+        Ok(Pca {
+            mean,
+            components,
+            explained_variance,
+            total_variance,
+        })
     }
 }
 
@@ -111,7 +128,13 @@ impl Pca {
 
     /// Principal axes, one row of `d` values per component.
     pub fn components(&self) -> Vec<Vec<f64>> {
-        (0..self.n_components()).map(|c| (0..self.components.ncols()).map(|j| self.components[(c, j)]).collect()).collect()
+        (0..self.n_components())
+            .map(|c| {
+                (0..self.components.ncols())
+                    .map(|j| self.components[(c, j)])
+                    .collect()
+            })
+            .collect()
     }
 
     /// Variance along each component.
@@ -121,13 +144,19 @@ impl Pca {
 
     /// Fraction of the total variance along each component.
     pub fn explained_variance_ratio(&self) -> Vec<f64> {
-        self.explained_variance.iter().map(|v| v / self.total_variance).collect()
+        self.explained_variance
+            .iter()
+            .map(|v| v / self.total_variance)
+            .collect()
     }
 
     /// The same fit keeping only the first `k` components (exact: components are nested).
     pub fn truncated(&self, k: usize) -> Result<Pca> {
         if k == 0 || k > self.n_components() {
-            return Err(AnalysisError::InvalidParameter { field: "components", reason: format!("{k} is not in 1..={}", self.n_components()) });
+            return Err(AnalysisError::InvalidParameter {
+                field: "components",
+                reason: format!("{k} is not in 1..={}", self.n_components()),
+            });
         }
         Ok(Pca {
             mean: self.mean.clone(),
@@ -139,7 +168,14 @@ impl Pca {
 
     fn check(&self, data: &Samples<'_>) -> Result<()> {
         if data.cols != self.mean.len() {
-            return Err(AnalysisError::InvalidParameter { field: "samples", reason: format!("{} features, the PCA was fitted on {}", data.cols, self.mean.len()) });
+            return Err(AnalysisError::InvalidParameter {
+                field: "samples",
+                reason: format!(
+                    "{} features, the PCA was fitted on {}",
+                    data.cols,
+                    self.mean.len()
+                ),
+            });
         }
         Ok(())
     }
@@ -148,7 +184,9 @@ impl Pca {
     pub fn transform(&self, data: &Samples<'_>) -> Result<Vec<f32>> {
         self.check(data)?;
         let d = data.cols;
-        let centred = Mat::<f64>::from_fn(data.rows, d, |i, j| f64::from(data.values[i * d + j]) - self.mean[j]);
+        let centred = Mat::<f64>::from_fn(data.rows, d, |i, j| {
+            f64::from(data.values[i * d + j]) - self.mean[j]
+        });
         let codes = centred * self.components.transpose();
         Ok(row_major(&codes))
     }
@@ -157,7 +195,10 @@ impl Pca {
     pub fn inverse_transform(&self, codes: &[f32], rows: usize) -> Result<Vec<f32>> {
         let k = self.n_components();
         if codes.len() != rows * k {
-            return Err(AnalysisError::InvalidParameter { field: "codes", reason: format!("{} values are not {rows} x {k}", codes.len()) });
+            return Err(AnalysisError::InvalidParameter {
+                field: "codes",
+                reason: format!("{} values are not {rows} x {k}", codes.len()),
+            });
         }
         let codes = Mat::<f64>::from_fn(rows, k, |i, c| f64::from(codes[i * k + c]));
         let mut out = codes * &self.components;
@@ -172,7 +213,11 @@ impl Pca {
     /// Per-element mean squared error of reconstructing `data` through `k` components.
     pub fn reconstruction_mse(&self, data: &Samples<'_>) -> Result<f64> {
         let recon = self.inverse_transform(&self.transform(data)?, data.rows)?;
-        let sum: f64 = recon.iter().zip(data.values).map(|(r, &x)| (f64::from(*r) - f64::from(x)).powi(2)).sum();
+        let sum: f64 = recon
+            .iter()
+            .zip(data.values)
+            .map(|(r, &x)| (f64::from(*r) - f64::from(x)).powi(2))
+            .sum();
         Ok(sum / data.values.len() as f64)
     }
 }
@@ -194,12 +239,17 @@ mod tests {
     #[test]
     fn recovers_a_dominant_direction_and_reconstructs_rank_one_data_exactly() {
         // Points on the line t * (3, 4) / 5 plus an offset: one component explains everything.
-        let values: Vec<f32> = (0..50).flat_map(|t| [1.0 + 0.6 * t as f32, -2.0 + 0.8 * t as f32]).collect();
+        let values: Vec<f32> = (0..50)
+            .flat_map(|t| [1.0 + 0.6 * t as f32, -2.0 + 0.8 * t as f32])
+            .collect();
         let data = Samples::new(&values, 50, 2).unwrap();
         let pca = PcaParams::new(1).fit(&data).unwrap();
         let axis = &pca.components()[0];
         // Inputs are f32, so the axis is exact to about 1e-7.
-        assert!((axis[0] - 0.6).abs() < 1e-6 && (axis[1] - 0.8).abs() < 1e-6, "{axis:?}");
+        assert!(
+            (axis[0] - 0.6).abs() < 1e-6 && (axis[1] - 0.8).abs() < 1e-6,
+            "{axis:?}"
+        );
         assert!((pca.explained_variance_ratio()[0] - 1.0).abs() < 1e-9);
         assert!(pca.reconstruction_mse(&data).unwrap() < 1e-10);
     }
@@ -207,10 +257,22 @@ mod tests {
     #[test]
     fn explained_variance_matches_the_sample_variance() {
         // Independent axes with variances 4 and 1 (values +-2 and +-1).
-        let values: Vec<f32> = (0..100).flat_map(|i| [if i % 2 == 0 { 2.0 } else { -2.0 }, if i % 4 < 2 { 1.0 } else { -1.0 }]).collect();
-        let pca = PcaParams::new(2).fit(&Samples::new(&values, 100, 2).unwrap()).unwrap();
+        let values: Vec<f32> = (0..100)
+            .flat_map(|i| {
+                [
+                    if i % 2 == 0 { 2.0 } else { -2.0 },
+                    if i % 4 < 2 { 1.0 } else { -1.0 },
+                ]
+            })
+            .collect();
+        let pca = PcaParams::new(2)
+            .fit(&Samples::new(&values, 100, 2).unwrap())
+            .unwrap();
         let ev = pca.explained_variance();
-        assert!((ev[0] - 4.0 * 100.0 / 99.0).abs() < 1e-9 && (ev[1] - 100.0 / 99.0).abs() < 1e-9, "{ev:?}");
+        assert!(
+            (ev[0] - 4.0 * 100.0 / 99.0).abs() < 1e-9 && (ev[1] - 100.0 / 99.0).abs() < 1e-9,
+            "{ev:?}"
+        );
         assert!((pca.explained_variance_ratio().iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert_eq!(pca.truncated(1).unwrap().n_components(), 1);
     }

@@ -11,7 +11,9 @@ use ae_models::{ModelConfig, ReconstructionLoss};
 use ae_train::{ProgressMode, TrainData, TrainingConfig, train_or_resume};
 use burn::tensor::backend::AutodiffBackend;
 
-use crate::classify::{ClassifierConfig, ClassifierKind, ClassifierReport, Features, train_classifier};
+use crate::classify::{
+    ClassifierConfig, ClassifierKind, ClassifierReport, Features, train_classifier,
+};
 use crate::encode::{encode_set, reconstruct_set};
 use crate::error::{AnalysisError, Result};
 use crate::pca::{PcaParams, Samples};
@@ -90,7 +92,10 @@ pub struct MethodResult {
 impl MethodResult {
     /// Best test accuracy over the classifiers.
     pub fn best_test_accuracy(&self) -> f64 {
-        self.classifiers.iter().map(|c| c.test_accuracy).fold(f64::NAN, f64::max)
+        self.classifiers
+            .iter()
+            .map(|c| c.test_accuracy)
+            .fold(f64::NAN, f64::max)
     }
 }
 
@@ -111,21 +116,39 @@ const WEIGHT_IMAGES: usize = 12;
 
 /// Splits `pool` per class, then fits and trains every representation (runs in
 /// `root/<method>`, finished runs reused) and classifies their codes.
-pub fn five_class_protocol<B: AutodiffBackend>(config: &FiveClassConfig, pool: &ImageSet, kind: DatasetKind, root: &Path, progress: ProgressMode, device: &B::Device) -> Result<FiveClassResult> {
-    let parts = pool.filter_classes(&config.classes)?.relabel_dense(&config.classes)?;
+pub fn five_class_protocol<B: AutodiffBackend>(
+    config: &FiveClassConfig,
+    pool: &ImageSet,
+    kind: DatasetKind,
+    root: &Path,
+    progress: ProgressMode,
+    device: &B::Device,
+) -> Result<FiveClassResult> {
+    let parts = pool
+        .filter_classes(&config.classes)?
+        .relabel_dense(&config.classes)?;
     let dense: Vec<u8> = (0..config.classes.len() as u8).collect();
     let split = parts.stratified_split(&dense, &config.per_class, config.seed)?;
-    let [train, val, test] = <[ImageSet; 3]>::try_from(split).map_err(|_| AnalysisError::InvalidParameter { field: "per_class", reason: "expected three parts".into() })?;
+    let [train, val, test] =
+        <[ImageSet; 3]>::try_from(split).map_err(|_| AnalysisError::InvalidParameter {
+            field: "per_class",
+            reason: "expected three parts".into(),
+        })?;
     let sets = [&train, &val, &test];
     // Spread the shown images over the test part, which is ordered by class.
     let shown_count = EXAMPLES.min(test.len());
-    let examples = test.select(&(0..shown_count).map(|i| i * test.len() / shown_count).collect::<Vec<_>>())?;
+    let examples = test.select(
+        &(0..shown_count)
+            .map(|i| i * test.len() / shown_count)
+            .collect::<Vec<_>>(),
+    )?;
     let mut methods = Vec::new();
     let values = sets.map(ImageSet::to_f32);
     let pixels = train.pixels_per_image();
     let classify = |codes: [Vec<f32>; 3], cols: usize| -> Result<Vec<ClassifierReport>> {
         let [ctrain, cval, ctest] = codes;
-        let f = |values: Vec<f32>, set: &ImageSet| Features::new(values, cols, set.labels().to_vec());
+        let f =
+            |values: Vec<f32>, set: &ImageSet| Features::new(values, cols, set.labels().to_vec());
         let (ftrain, fval, ftest) = (f(ctrain, &train)?, f(cval, &val)?, f(ctest, &test)?);
         config
             .classifiers
@@ -138,7 +161,13 @@ pub fn five_class_protocol<B: AutodiffBackend>(config: &FiveClassConfig, pool: &
             .collect()
     };
 
-    let max_k = config.code_sizes.iter().copied().max().unwrap_or(0).min(pixels);
+    let max_k = config
+        .code_sizes
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .min(pixels);
     let started = Instant::now();
     let full_pca = PcaParams::new(max_k).fit(&Samples::new(&values[0], train.len(), pixels)?)?;
     let pca_seconds = started.elapsed().as_secs_f64();
@@ -152,17 +181,47 @@ pub fn five_class_protocol<B: AutodiffBackend>(config: &FiveClassConfig, pool: &
             codes[i] = pca.transform(&s)?;
         }
         let shown = pca.inverse_transform(&codes[2][..examples.len() * k], examples.len())?;
-        let weights = pca.components().iter().take(WEIGHT_IMAGES).map(|c| c.iter().map(|&v| v as f32).collect()).collect();
+        let weights = pca
+            .components()
+            .iter()
+            .take(WEIGHT_IMAGES)
+            .map(|c| c.iter().map(|&v| v as f32).collect())
+            .collect();
         let classifiers = classify(codes, k)?;
-        methods.push(MethodResult { method: "PCA".into(), code_size: k, mse, classifiers, examples: shown, weights, seconds: pca_seconds });
+        methods.push(MethodResult {
+            method: "PCA".into(),
+            code_size: k,
+            mse,
+            classifiers,
+            examples: shown,
+            weights,
+            seconds: pca_seconds,
+        });
     }
 
-    let mut autoencoders: Vec<(String, &str, usize, Noise)> = config.code_sizes.iter().map(|&d| ("AE (1 layer)".to_string(), "logistic", d, Noise::None)).collect();
-    autoencoders.push(("AE (3 layers)".into(), "deep3", config.compare_code, Noise::None));
+    let mut autoencoders: Vec<(String, &str, usize, Noise)> = config
+        .code_sizes
+        .iter()
+        .map(|&d| ("AE (1 layer)".to_string(), "logistic", d, Noise::None))
+        .collect();
+    autoencoders.push((
+        "AE (3 layers)".into(),
+        "deep3",
+        config.compare_code,
+        Noise::None,
+    ));
     for &fraction in &config.noise_levels {
-        autoencoders.push((format!("DAE {}%", (fraction * 100.0).round()), "logistic", config.compare_code, Noise::Mask { fraction }));
+        autoencoders.push((
+            format!("DAE {}%", (fraction * 100.0).round()),
+            "logistic",
+            config.compare_code,
+            Noise::Mask { fraction },
+        ));
     }
-    let data = TrainData { train: train.clone(), val: val.clone() };
+    let data = TrainData {
+        train: train.clone(),
+        val: val.clone(),
+    };
     for (method, model_name, code, noise) in autoencoders {
         let model = ModelConfig::named(model_name, Some(code), train.rows(), train.cols())?;
         let mut tc = TrainingConfig::new(model, kind);
@@ -173,20 +232,36 @@ pub fn five_class_protocol<B: AutodiffBackend>(config: &FiveClassConfig, pool: &
         tc.noise = noise;
         tc.objective.loss = ReconstructionLoss::Bce;
         let dir = root.join(format!("{model_name}-{code}{}", noise_suffix(noise)));
-        let outcome = train_or_resume::<B>(&tc, &data, &dir, progress, device).map_err(train_error)?;
+        let outcome =
+            train_or_resume::<B>(&tc, &data, &dir, progress, device).map_err(train_error)?;
         let seconds = outcome.timing.seconds_per_epoch * outcome.history.len() as f64;
         let mut mse = [0.0; 3];
         let mut codes: [Vec<f32>; 3] = Default::default();
         for i in 0..3 {
-            mse[i] = mean_squared_error(&reconstruct_set(&outcome.model, sets[i], device), &values[i]);
+            mse[i] = mean_squared_error(
+                &reconstruct_set(&outcome.model, sets[i], device),
+                &values[i],
+            );
             codes[i] = encode_set(&outcome.model, sets[i], device);
         }
         let shown = reconstruct_set(&outcome.model, &examples, device);
         let weights = first_layer_weights(&outcome.model, WEIGHT_IMAGES.min(code))?;
         let classifiers = classify(codes, code)?;
-        methods.push(MethodResult { method, code_size: code, mse, classifiers, examples: shown, weights, seconds });
+        methods.push(MethodResult {
+            method,
+            code_size: code,
+            mse,
+            classifiers,
+            examples: shown,
+            weights,
+            seconds,
+        });
     }
-    Ok(FiveClassResult { sizes: sets.map(ImageSet::len), originals: examples.to_f32(), methods })
+    Ok(FiveClassResult {
+        sizes: sets.map(ImageSet::len),
+        originals: examples.to_f32(),
+        methods,
+    })
 }
 
 fn noise_suffix(noise: Noise) -> String {

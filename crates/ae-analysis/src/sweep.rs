@@ -25,20 +25,41 @@ pub struct SweepPoint {
 
 /// Trains `base` (a dense model; its code layer is resized) once per code size, each run
 /// in `root/code-<size>`; finished runs on disk are resumed, not redone.
-pub fn bottleneck_sweep<B: AutodiffBackend>(base: &TrainingConfig, sizes: &[usize], data: &TrainData, root: &Path, progress: ProgressMode, device: &B::Device) -> Result<Vec<SweepPoint>> {
+pub fn bottleneck_sweep<B: AutodiffBackend>(
+    base: &TrainingConfig,
+    sizes: &[usize],
+    data: &TrainData,
+    root: &Path,
+    progress: ProgressMode,
+    device: &B::Device,
+) -> Result<Vec<SweepPoint>> {
     let mut points = Vec::with_capacity(sizes.len());
     for &size in sizes {
         let mut config = base.clone();
         let ModelConfig::Dense(dense) = &mut config.model else {
-            return Err(AnalysisError::InvalidParameter { field: "model", reason: "the bottleneck sweep resizes a dense code layer".into() });
+            return Err(AnalysisError::InvalidParameter {
+                field: "model",
+                reason: "the bottleneck sweep resizes a dense code layer".into(),
+            });
         };
         if let Some(code) = dense.encoder.last_mut() {
             code.units = size;
         }
         let dir = root.join(format!("code-{size}"));
-        let outcome = train_or_resume::<B>(&config, data, &dir, progress, device).map_err(train_error)?;
-        let last = outcome.history.last().ok_or_else(|| AnalysisError::InvalidParameter { field: "epochs", reason: "no epoch trained".into() })?;
-        points.push(SweepPoint { code_size: size, train_loss: last.train_loss, test_loss: last.val_loss });
+        let outcome =
+            train_or_resume::<B>(&config, data, &dir, progress, device).map_err(train_error)?;
+        let last = outcome
+            .history
+            .last()
+            .ok_or_else(|| AnalysisError::InvalidParameter {
+                field: "epochs",
+                reason: "no epoch trained".into(),
+            })?;
+        points.push(SweepPoint {
+            code_size: size,
+            train_loss: last.train_loss,
+            test_loss: last.val_loss,
+        });
     }
     Ok(points)
 }

@@ -21,32 +21,60 @@ fn dataset() -> (tempfile::TempDir, Dataset) {
 fn latent_protocol_shapes_and_refusal_of_wider_codes() {
     let (_g, ds) = dataset();
     let device = Default::default();
-    let model = ModelConfig::named("latent2", None, 28, 28).unwrap().init::<Flex>(&device).unwrap();
+    let model = ModelConfig::named("latent2", None, 28, 28)
+        .unwrap()
+        .init::<Flex>(&device)
+        .unwrap();
     let subset = ds.test.filter_classes(&[1, 5, 6]).unwrap();
     let points = latent_points(&model, &subset, 500, &device).unwrap();
     assert_eq!(points.len(), subset.len());
-    assert!(points.iter().all(|p| [1, 5, 6].contains(&p.label) && p.x.is_finite() && p.y.is_finite()));
+    assert!(
+        points
+            .iter()
+            .all(|p| [1, 5, 6].contains(&p.label) && p.x.is_finite() && p.y.is_finite())
+    );
     assert_eq!(decode_point(&model, 0.5, -0.5, &device).unwrap().len(), 784);
-    let area = LatentBox { x_min: -1.0, x_max: 1.0, y_min: -1.0, y_max: 1.0 };
+    let area = LatentBox {
+        x_min: -1.0,
+        x_max: 1.0,
+        y_min: -1.0,
+        y_max: 1.0,
+    };
     let grid = manifold(&model, area, 20, &device).unwrap();
     assert_eq!(grid.len(), 20 * 20 * 784);
     // Corner images differ: the grid really spans the box.
     assert_ne!(&grid[..784], &grid[grid.len() - 784..]);
-    let wide = ModelConfig::named("shallow", None, 28, 28).unwrap().init::<Flex>(&device).unwrap();
-    assert!(latent_points(&wide, &subset, 10, &device).unwrap_err().to_string().contains("2-D code"));
+    let wide = ModelConfig::named("shallow", None, 28, 28)
+        .unwrap()
+        .init::<Flex>(&device)
+        .unwrap();
+    assert!(
+        latent_points(&wide, &subset, 10, &device)
+            .unwrap_err()
+            .to_string()
+            .contains("2-D code")
+    );
 }
 
 #[test]
 fn first_layer_weights_are_unit_vectors_of_784() {
     let device = Default::default();
-    let model = ModelConfig::named("deep", None, 28, 28).unwrap().init::<Flex>(&device).unwrap();
+    let model = ModelConfig::named("deep", None, 28, 28)
+        .unwrap()
+        .init::<Flex>(&device)
+        .unwrap();
     let w = first_layer_weights(&model, 12).unwrap();
     assert_eq!((w.len(), w[0].len()), (12, 784));
     assert_ne!(w[0], w[1]);
     let shown = normalise_for_display(&w[0]);
-    let (lo, hi) = shown.iter().fold((1.0f32, 0.0f32), |(l, h), &v| (l.min(v), h.max(v)));
+    let (lo, hi) = shown
+        .iter()
+        .fold((1.0f32, 0.0f32), |(l, h), &v| (l.min(v), h.max(v)));
     assert!(lo.abs() < 1e-6 && (hi - 1.0).abs() < 1e-6);
-    let conv = ModelConfig::named("conv", None, 28, 28).unwrap().init::<Flex>(&device).unwrap();
+    let conv = ModelConfig::named("conv", None, 28, 28)
+        .unwrap()
+        .init::<Flex>(&device)
+        .unwrap();
     assert!(first_layer_weights(&conv, 12).is_err());
 }
 
@@ -62,18 +90,46 @@ fn bottleneck_sweep_trains_each_size_and_reuses_finished_runs() {
         batch_size: 16,
         seed: 1,
         noise: Noise::None,
-        data: DataSelection { dataset: DatasetKind::Mnist, classes: None, train_limit: None, val_limit: None },
+        data: DataSelection {
+            dataset: DatasetKind::Mnist,
+            classes: None,
+            train_limit: None,
+            val_limit: None,
+        },
         backend: BackendKind::Flex,
     };
     let data = TrainData::select(&config, &ds).unwrap();
     let root = tempfile::tempdir().unwrap();
     let device = Default::default();
-    let points = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), ae_train::ProgressMode::Quiet, &device).unwrap();
-    assert_eq!(points.iter().map(|p| p.code_size).collect::<Vec<_>>(), vec![2, 32]);
-    assert!(points.iter().all(|p| p.train_loss.is_finite() && p.test_loss.is_finite()));
+    let points = bottleneck_sweep::<DefaultBackend>(
+        &config,
+        &[2, 32],
+        &data,
+        root.path(),
+        ae_train::ProgressMode::Quiet,
+        &device,
+    )
+    .unwrap();
+    assert_eq!(
+        points.iter().map(|p| p.code_size).collect::<Vec<_>>(),
+        vec![2, 32]
+    );
+    assert!(
+        points
+            .iter()
+            .all(|p| p.train_loss.is_finite() && p.test_loss.is_finite())
+    );
     // A wider code reconstructs better.
     assert!(points[1].train_loss < points[0].train_loss, "{points:?}");
-    let again = bottleneck_sweep::<DefaultBackend>(&config, &[2, 32], &data, root.path(), ae_train::ProgressMode::Quiet, &device).unwrap();
+    let again = bottleneck_sweep::<DefaultBackend>(
+        &config,
+        &[2, 32],
+        &data,
+        root.path(),
+        ae_train::ProgressMode::Quiet,
+        &device,
+    )
+    .unwrap();
     assert_eq!(points, again);
 }
 
@@ -83,14 +139,30 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
     let dir = tempfile::tempdir().unwrap();
     write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 400, 100, 9).unwrap();
     let ds = Dataset::load(dir.path(), DatasetKind::Mnist).unwrap();
-    let feats = |set: &ae_data::ImageSet| Features::new(set.to_f32(), 784, set.labels().to_vec()).unwrap();
+    let feats =
+        |set: &ae_data::ImageSet| Features::new(set.to_f32(), 784, set.labels().to_vec()).unwrap();
     let (all, test) = (feats(&ds.train), feats(&ds.test));
-    let (train, val) = (all.select(&(0..320).collect::<Vec<_>>()), all.select(&(320..400).collect::<Vec<_>>()));
-    for kind in [ClassifierKind::Logistic, ClassifierKind::parse("mlp-64-32").unwrap(), ClassifierKind::Cnn] {
+    let (train, val) = (
+        all.select(&(0..320).collect::<Vec<_>>()),
+        all.select(&(320..400).collect::<Vec<_>>()),
+    );
+    for kind in [
+        ClassifierKind::Logistic,
+        ClassifierKind::parse("mlp-64-32").unwrap(),
+        ClassifierKind::Cnn,
+    ] {
         let mut config = ClassifierConfig::new(kind.clone(), 3);
         config.batch_size = 32;
         config.patience = 10;
-        let report = train_classifier::<DefaultBackend>(&config, &train, &val, &test, 10, &Default::default()).unwrap();
+        let report = train_classifier::<DefaultBackend>(
+            &config,
+            &train,
+            &val,
+            &test,
+            10,
+            &Default::default(),
+        )
+        .unwrap();
         // Neighbouring synthetic classes overlap (jittered bars two rows apart): chance is 0.1.
         assert!(report.test_accuracy > 0.6, "{kind:?}: {report:?}");
         let total: usize = report.confusion.iter().flatten().sum();
@@ -98,15 +170,32 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
         assert_eq!(total, test.rows);
         assert!((correct as f64 / total as f64 - report.test_accuracy).abs() < 1e-12);
         assert_eq!(report.classifier, kind.name());
-        let again = train_classifier::<DefaultBackend>(&config, &train, &val, &test, 10, &Default::default()).unwrap();
+        let again = train_classifier::<DefaultBackend>(
+            &config,
+            &train,
+            &val,
+            &test,
+            10,
+            &Default::default(),
+        )
+        .unwrap();
         // Debug text: a class never predicted has a NaN precision, and NaN != NaN.
-        assert_eq!(format!("{report:?}"), format!("{again:?}"), "seeded training must be reproducible");
+        assert_eq!(
+            format!("{report:?}"),
+            format!("{again:?}"),
+            "seeded training must be reproducible"
+        );
     }
-    assert_eq!(ClassifierKind::parse("mlp-512-256-128-64"), Some(ClassifierKind::Mlp(vec![512, 256, 128, 64])));
+    assert_eq!(
+        ClassifierKind::parse("mlp-512-256-128-64"),
+        Some(ClassifierKind::Mlp(vec![512, 256, 128, 64]))
+    );
     assert!(ClassifierKind::parse("mlp-0").is_none() && ClassifierKind::parse("svm").is_none());
     // The CNN needs square images whose side is a multiple of 4.
     let codes = Features::new(vec![0.0; 4 * 32], 32, vec![0, 1, 0, 1]).unwrap();
     let cnn = ClassifierConfig::new(ClassifierKind::Cnn, 0);
-    let err = train_classifier::<DefaultBackend>(&cnn, &codes, &codes, &codes, 2, &Default::default()).unwrap_err();
+    let err =
+        train_classifier::<DefaultBackend>(&cnn, &codes, &codes, &codes, 2, &Default::default())
+            .unwrap_err();
     assert!(err.to_string().contains("square"), "{err}");
 }

@@ -18,18 +18,32 @@ fn check(kind: DatasetKind, reference: &[(usize, f64)]) {
     let test = Samples::new(&test, ds.test.len(), 784).unwrap();
     let full = PcaParams::new(128).fit(&train).unwrap();
     for &(k, expected) in reference {
-        let mse = full.truncated(k).unwrap().reconstruction_mse(&test).unwrap();
+        let mse = full
+            .truncated(k)
+            .unwrap()
+            .reconstruction_mse(&test)
+            .unwrap();
         let rel = (mse - expected).abs() / expected;
-        assert!(rel < 0.01, "{kind} k={k}: test MSE {mse:.6} vs reference {expected} ({:.2}% off)", rel * 100.0);
+        assert!(
+            rel < 0.01,
+            "{kind} k={k}: test MSE {mse:.6} vs reference {expected} ({:.2}% off)",
+            rel * 100.0
+        );
     }
 }
 
 #[test]
 fn mnist_pca_meets_the_reference() {
-    check(DatasetKind::Mnist, &[(2, 0.0557), (32, 0.0168), (64, 0.00905), (128, 0.00421)]);
+    check(
+        DatasetKind::Mnist,
+        &[(2, 0.0557), (32, 0.0168), (64, 0.00905), (128, 0.00421)],
+    );
 }
 
 #[test]
 fn fashion_pca_meets_the_reference() {
-    check(DatasetKind::Fashion, &[(2, 0.0464), (32, 0.0152), (64, 0.0104), (128, 0.00631)]);
+    check(
+        DatasetKind::Fashion,
+        &[(2, 0.0464), (32, 0.0152), (64, 0.0104), (128, 0.00631)],
+    );
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use ae_analysis::latent::{LatentBox, decode_point, latent_points, manifold};
 use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep};
 use ae_analysis::weights::{first_layer_weights, normalise_for_display};
-use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::DatasetKind;
+use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_models::ModelConfig;
 use ae_train::{DefaultBackend, TrainData, TrainingConfig, load_run};
 use anyhow::Context;
@@ -51,10 +51,18 @@ pub struct RunsArgs {
 
 /// Trains the shallow autoencoder at each code size; prints final train and test loss.
 pub fn sweep(args: &SweepArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let sizes = args.sizes.clone().unwrap_or_else(|| SEED_CODE_SIZES.to_vec());
-    let first = *sizes.first().context("--sizes: give at least one code size")?;
+    let sizes = args
+        .sizes
+        .clone()
+        .unwrap_or_else(|| SEED_CODE_SIZES.to_vec());
+    let first = *sizes
+        .first()
+        .context("--sizes: give at least one code size")?;
     // TrainingConfig::new gives the sweep's settings: BCE, Adam at its default rate, no noise.
-    let mut base = TrainingConfig::new(ModelConfig::named("shallow", Some(first), 28, 28)?, args.dataset);
+    let mut base = TrainingConfig::new(
+        ModelConfig::named("shallow", Some(first), 28, 28)?,
+        args.dataset,
+    );
     base.epochs = args.epochs;
     base.batch_size = args.batch;
     base.seed = args.runs.seed;
@@ -65,14 +73,27 @@ pub fn sweep(args: &SweepArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     }
     let ds = crate::data::load_dataset(data_dir, args.dataset)?;
     let data = TrainData::select(&base, &ds)?;
-    let points = bottleneck_sweep::<DefaultBackend>(&base, &sizes, &data, &args.runs.out, ae_train::ProgressMode::Auto, &Default::default())?;
+    let points = bottleneck_sweep::<DefaultBackend>(
+        &base,
+        &sizes,
+        &data,
+        &args.runs.out,
+        ae_train::ProgressMode::Auto,
+        &Default::default(),
+    )?;
     if args.runs.json {
         let rows: Vec<_> = points.iter().map(|p| serde_json::json!({"code_size": p.code_size, "train_loss": p.train_loss, "test_loss": p.test_loss})).collect();
-        println!("{}", serde_json::json!({"dataset": args.dataset.name(), "epochs": args.epochs, "points": rows, "verified": ds.verified()}));
+        println!(
+            "{}",
+            serde_json::json!({"dataset": args.dataset.name(), "epochs": args.epochs, "points": rows, "verified": ds.verified()})
+        );
     } else {
         println!("code_size train_loss test_loss");
         for p in &points {
-            println!("{:>9} {:>10.5} {:>9.5}", p.code_size, p.train_loss, p.test_loss);
+            println!(
+                "{:>9} {:>10.5} {:>9.5}",
+                p.code_size, p.train_loss, p.test_loss
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -119,14 +140,39 @@ pub fn latent(args: &LatentArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--decode: expected X,Y");
     }
     let points = latent_points(&model, &data.val, args.points, &device)?;
-    let (side, single) = (28, GridLayout { columns: 1, scale: 4, gap: 0 });
+    let (side, single) = (
+        28,
+        GridLayout {
+            columns: 1,
+            scale: 4,
+            gap: 0,
+        },
+    );
     if let Some(path) = &args.grid_out {
         let area = match args.r#box.as_deref() {
-            Some(&[x_min, x_max, y_min, y_max]) => LatentBox { x_min, x_max, y_min, y_max },
+            Some(&[x_min, x_max, y_min, y_max]) => LatentBox {
+                x_min,
+                x_max,
+                y_min,
+                y_max,
+            },
             _ => LatentBox::around(&points),
         };
         let images = manifold(&model, area, args.steps, &device)?;
-        save_png(&render_grid(&images, side, side, None, GridLayout { columns: args.steps, scale: 1, gap: 0 }), path)?;
+        save_png(
+            &render_grid(
+                &images,
+                side,
+                side,
+                None,
+                GridLayout {
+                    columns: args.steps,
+                    scale: 1,
+                    gap: 0,
+                },
+            ),
+            path,
+        )?;
     }
     if let Some(&[x, y]) = args.decode.as_deref() {
         let image = decode_point(&model, x, y, &device)?;
@@ -135,10 +181,20 @@ pub fn latent(args: &LatentArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     if args.json {
-        let rows: Vec<_> = points.iter().map(|p| serde_json::json!([p.x, p.y, p.label])).collect();
-        println!("{}", serde_json::json!({"points": rows, "columns": ["x", "y", "label"], "verified": ds.verified()}));
+        let rows: Vec<_> = points
+            .iter()
+            .map(|p| serde_json::json!([p.x, p.y, p.label]))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"points": rows, "columns": ["x", "y", "label"], "verified": ds.verified()})
+        );
     } else {
-        crate::output::print_lines(points.iter().map(|p| format!("{:.5} {:.5} {}", p.x, p.y, p.label)))?;
+        crate::output::print_lines(
+            points
+                .iter()
+                .map(|p| format!("{:.5} {:.5} {}", p.x, p.y, p.label)),
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -160,9 +216,25 @@ pub struct WeightsArgs {
 pub fn weights(args: &WeightsArgs) -> anyhow::Result<ExitCode> {
     let (_, model, _) = load_run::<DefaultBackend>(&args.run, &Default::default())?;
     let units = first_layer_weights(&model, args.units)?;
-    let values: Vec<f32> = units.iter().flat_map(|w| normalise_for_display(w)).collect();
+    let values: Vec<f32> = units
+        .iter()
+        .flat_map(|w| normalise_for_display(w))
+        .collect();
     let side = (units.first().map_or(0, Vec::len) as f64).sqrt() as usize;
-    save_png(&render_grid(&values, side, side, None, GridLayout { columns: 6, scale: 2, gap: 2 }), &args.out)?;
+    save_png(
+        &render_grid(
+            &values,
+            side,
+            side,
+            None,
+            GridLayout {
+                columns: 6,
+                scale: 2,
+                gap: 2,
+            },
+        ),
+        &args.out,
+    )?;
     println!("wrote {} ({} units)", args.out.display(), units.len());
     Ok(ExitCode::SUCCESS)
 }

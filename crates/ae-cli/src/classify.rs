@@ -65,19 +65,28 @@ fn parse_source(spec: &str) -> anyhow::Result<Source> {
         return Ok(Source::Pixels);
     }
     if let Some(k) = spec.strip_prefix("pca:") {
-        return Ok(Source::Pca(k.parse().with_context(|| format!("--features: `{k}` is not a component count"))?));
+        return Ok(Source::Pca(k.parse().with_context(|| {
+            format!("--features: `{k}` is not a component count")
+        })?));
     }
-    for (prefix, what) in [("run:", RunFeatures::Codes), ("recon:", RunFeatures::Reconstructions), ("denoised:", RunFeatures::Denoised)] {
+    for (prefix, what) in [
+        ("run:", RunFeatures::Codes),
+        ("recon:", RunFeatures::Reconstructions),
+        ("denoised:", RunFeatures::Denoised),
+    ] {
         if let Some(dir) = spec.strip_prefix(prefix) {
             return Ok(Source::Run(PathBuf::from(dir), what));
         }
     }
-    anyhow::bail!("--features: expected pixels, pca:K, run:RUN_DIR, recon:RUN_DIR or denoised:RUN_DIR, got `{spec}`")
+    anyhow::bail!(
+        "--features: expected pixels, pca:K, run:RUN_DIR, recon:RUN_DIR or denoised:RUN_DIR, got `{spec}`"
+    )
 }
 
 /// Trains and evaluates the classifier; the test split is the dataset's test split.
 pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let kind = ClassifierKind::parse(&args.classifier).with_context(|| format!("--classifier: unknown classifier `{}`", args.classifier))?;
+    let kind = ClassifierKind::parse(&args.classifier)
+        .with_context(|| format!("--classifier: unknown classifier `{}`", args.classifier))?;
     if !(args.val_fraction > 0.0 && args.val_fraction < 1.0) {
         anyhow::bail!("--val-fraction: must be in (0, 1)");
     }
@@ -87,17 +96,30 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         Source::Run(dir, _) => Some(load_run::<DefaultBackend>(dir, &device)?),
         _ => None,
     };
-    let dataset_kind = run.as_ref().map_or(args.dataset, |(c, _, _)| c.data.dataset);
+    let dataset_kind = run
+        .as_ref()
+        .map_or(args.dataset, |(c, _, _)| c.data.dataset);
     let ds: Dataset = crate::data::load_dataset(data_dir, dataset_kind)?;
-    let to_features = |set: &ImageSet, values: Vec<f32>, cols: usize| Features::new(values, cols, set.labels().to_vec());
+    let to_features = |set: &ImageSet, values: Vec<f32>, cols: usize| {
+        Features::new(values, cols, set.labels().to_vec())
+    };
     let pixels = ds.train.pixels_per_image();
     let (train, test) = match (&source, &run) {
-        (Source::Pixels, _) => (to_features(&ds.train, ds.train.to_f32(), pixels)?, to_features(&ds.test, ds.test.to_f32(), pixels)?),
+        (Source::Pixels, _) => (
+            to_features(&ds.train, ds.train.to_f32(), pixels)?,
+            to_features(&ds.test, ds.test.to_f32(), pixels)?,
+        ),
         (Source::Pca(k), _) => {
             let (tr, te) = (ds.train.to_f32(), ds.test.to_f32());
-            let (tr_samples, te_samples) = (Samples::new(&tr, ds.train.len(), pixels)?, Samples::new(&te, ds.test.len(), pixels)?);
+            let (tr_samples, te_samples) = (
+                Samples::new(&tr, ds.train.len(), pixels)?,
+                Samples::new(&te, ds.test.len(), pixels)?,
+            );
             let pca = PcaParams::new(*k).fit(&tr_samples)?;
-            (to_features(&ds.train, pca.transform(&tr_samples)?, *k)?, to_features(&ds.test, pca.transform(&te_samples)?, *k)?)
+            (
+                to_features(&ds.train, pca.transform(&tr_samples)?, *k)?,
+                to_features(&ds.test, pca.transform(&te_samples)?, *k)?,
+            )
         }
         (Source::Run(_, what), Some((config, model, _))) => {
             use ae_models::Autoencoder;
@@ -107,13 +129,23 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                     RunFeatures::Reconstructions => reconstruct_set(model, set, &device),
                     RunFeatures::Denoised => {
                         let mut noisy = set.to_f32();
-                        config.noise.apply(&mut noisy, &mut StdRng::seed_from_u64(args.seed.wrapping_add(stream)));
+                        config.noise.apply(
+                            &mut noisy,
+                            &mut StdRng::seed_from_u64(args.seed.wrapping_add(stream)),
+                        );
                         reconstruct_values(model, &noisy, pixels, &device)
                     }
                 }
             };
-            let cols = if matches!(what, RunFeatures::Codes) { model.code_len() } else { pixels };
-            (to_features(&ds.train, features(&ds.train, 1), cols)?, to_features(&ds.test, features(&ds.test, 2), cols)?)
+            let cols = if matches!(what, RunFeatures::Codes) {
+                model.code_len()
+            } else {
+                pixels
+            };
+            (
+                to_features(&ds.train, features(&ds.train, 1), cols)?,
+                to_features(&ds.test, features(&ds.test, 2), cols)?,
+            )
         }
         (Source::Run(..), None) => unreachable!("run loaded above"),
     };
@@ -124,7 +156,14 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let mut config = ClassifierConfig::new(kind, args.seed);
     config.max_epochs = args.max_epochs;
     config.patience = args.patience.max(1);
-    let report = train_classifier::<DefaultBackend>(&config, &fit, &val, &test, dataset_kind.num_classes(), &device)?;
+    let report = train_classifier::<DefaultBackend>(
+        &config,
+        &fit,
+        &val,
+        &test,
+        dataset_kind.num_classes(),
+        &device,
+    )?;
     if args.json {
         println!(
             "{}",
@@ -137,7 +176,12 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     } else {
         println!(
             "{} on {} ({}): val accuracy {:.4}, test accuracy {:.4} (best epoch {})",
-            report.classifier, args.features, dataset_kind, report.val_accuracy, report.test_accuracy, report.best_epoch
+            report.classifier,
+            args.features,
+            dataset_kind,
+            report.val_accuracy,
+            report.test_accuracy,
+            report.best_epoch
         );
     }
     Ok(ExitCode::SUCCESS)

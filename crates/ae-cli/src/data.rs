@@ -45,7 +45,10 @@ pub struct ShowArgs {
 pub fn load_dataset(dir: &Path, kind: DatasetKind) -> anyhow::Result<Dataset> {
     let ds = Dataset::load_or_fetch(dir, kind, &mut |line| eprintln!("{line}"))?;
     if !ds.verified() {
-        eprintln!("warning: {kind} files in {} do not all match the canonical SHA-256 (verified: false)", dir.display());
+        eprintln!(
+            "warning: {kind} files in {} do not all match the canonical SHA-256 (verified: false)",
+            dir.display()
+        );
     }
     Ok(ds)
 }
@@ -63,8 +66,16 @@ fn verify(dir: &Path, only: Option<DatasetKind>) -> anyhow::Result<ExitCode> {
     for kind in kinds {
         let ds = Dataset::load_or_fetch(dir, kind, &mut |line| eprintln!("{line}"))?;
         for f in &ds.files {
-            let status = if f.verification.verified { "verified".to_string() } else { format!("UNVERIFIED sha256={}", f.verification.sha256) };
-            println!("{:<40} {:>6}  {status}", format!("{kind}/{}", f.role.file_name()), f.count);
+            let status = if f.verification.verified {
+                "verified".to_string()
+            } else {
+                format!("UNVERIFIED sha256={}", f.verification.sha256)
+            };
+            println!(
+                "{:<40} {:>6}  {status}",
+                format!("{kind}/{}", f.role.file_name()),
+                f.count
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -77,9 +88,24 @@ fn show(dir: &Path, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let ds = load_dataset(dir, args.dataset)?;
     let set = ds.split(args.split).first(args.first).context("--first")?;
     let captions: Vec<String> = set.labels().iter().map(|l| l.to_string()).collect();
-    let layout = GridLayout { columns: args.columns.max(1), ..GridLayout::default() };
-    let img = render_grid(&set.to_f32(), set.rows(), set.cols(), Some(&captions), layout);
+    let layout = GridLayout {
+        columns: args.columns.max(1),
+        ..GridLayout::default()
+    };
+    let img = render_grid(
+        &set.to_f32(),
+        set.rows(),
+        set.cols(),
+        Some(&captions),
+        layout,
+    );
     save_png(&img, &args.out)?;
-    println!("wrote {} ({} images, {}x{} px)", args.out.display(), set.len(), img.width(), img.height());
+    println!(
+        "wrote {} ({} images, {}x{} px)",
+        args.out.display(),
+        set.len(),
+        img.width(),
+        img.height()
+    );
     Ok(ExitCode::SUCCESS)
 }

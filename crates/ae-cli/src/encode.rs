@@ -33,8 +33,19 @@ pub struct EncodeArgs {
 }
 
 /// The codes as a data frame: `index` (position in the split), `label`, `code_0..`.
-fn codes_frame(codes: &[f32], code_len: usize, labels: &[u8], indices: &[u32]) -> polars::prelude::PolarsResult<DataFrame> {
-    let mut columns = vec![Column::new("index".into(), indices), Column::new("label".into(), labels.iter().map(|&l| u32::from(l)).collect::<Vec<_>>())];
+fn codes_frame(
+    codes: &[f32],
+    code_len: usize,
+    labels: &[u8],
+    indices: &[u32],
+) -> polars::prelude::PolarsResult<DataFrame> {
+    let mut columns = vec![
+        Column::new("index".into(), indices),
+        Column::new(
+            "label".into(),
+            labels.iter().map(|&l| u32::from(l)).collect::<Vec<_>>(),
+        ),
+    ];
     for c in 0..code_len {
         let values: Vec<f32> = codes.iter().skip(c).step_by(code_len).copied().collect();
         columns.push(Column::new(format!("code_{c}").into(), values));
@@ -47,7 +58,10 @@ pub fn run(args: &EncodeArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let format = match args.out.extension().and_then(|e| e.to_str()) {
         Some("parquet") => "parquet",
         Some("csv") => "csv",
-        _ => bail!("--out {}: expected a .parquet or .csv file name", args.out.display()),
+        _ => bail!(
+            "--out {}: expected a .parquet or .csv file name",
+            args.out.display()
+        ),
     };
     let device = Default::default();
     let (config, model, _) = load_run::<DefaultBackend>(&args.run, &device)?;
@@ -67,18 +81,30 @@ pub fn run(args: &EncodeArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let codes = encode_set(&model, &set, &device);
     let code_len = model.code_len();
     let indices: Vec<u32> = (0..set.len() as u32).collect();
-    let mut frame = codes_frame(&codes, code_len, set.labels(), &indices).context("building the codes table")?;
+    let mut frame = codes_frame(&codes, code_len, set.labels(), &indices)
+        .context("building the codes table")?;
     let mut bytes = Vec::new();
     match format {
-        "parquet" => ParquetWriter::new(&mut bytes).finish(&mut frame).map(|_| ()),
+        "parquet" => ParquetWriter::new(&mut bytes)
+            .finish(&mut frame)
+            .map(|_| ()),
         _ => CsvWriter::new(&mut bytes).finish(&mut frame),
     }
     .with_context(|| format!("{}: cannot encode the table", args.out.display()))?;
-    write_atomic(&args.out, &bytes).with_context(|| format!("{}: cannot write", args.out.display()))?;
+    write_atomic(&args.out, &bytes)
+        .with_context(|| format!("{}: cannot write", args.out.display()))?;
     if args.json {
-        println!("{}", serde_json::json!({"out": args.out.display().to_string(), "rows": set.len(), "code_len": code_len, "split": args.split.name(), "verified": ds.verified()}));
+        println!(
+            "{}",
+            serde_json::json!({"out": args.out.display().to_string(), "rows": set.len(), "code_len": code_len, "split": args.split.name(), "verified": ds.verified()})
+        );
     } else {
-        println!("wrote {} codes of {} values to {}", set.len(), code_len, args.out.display());
+        println!(
+            "wrote {} codes of {} values to {}",
+            set.len(),
+            code_len,
+            args.out.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

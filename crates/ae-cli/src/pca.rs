@@ -32,7 +32,10 @@ pub fn run(args: &PcaArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let pca = PcaParams::new(args.components).fit(&train)?;
     let fit_seconds = started.elapsed().as_secs_f64();
-    let (train_mse, test_mse) = (pca.reconstruction_mse(&train)?, pca.reconstruction_mse(&test)?);
+    let (train_mse, test_mse) = (
+        pca.reconstruction_mse(&train)?,
+        pca.reconstruction_mse(&test)?,
+    );
     let ratio = pca.explained_variance_ratio();
     let explained: f64 = ratio.iter().sum();
     if args.json {

@@ -34,7 +34,14 @@ pub fn run(args: &FiveClassArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     config.classifier_epochs = args.classifier_epochs;
     let ds = crate::data::load_dataset(data_dir, DatasetKind::Mnist)?;
     let pool = ds.train.concat(&ds.test)?;
-    let result = five_class_protocol::<DefaultBackend>(&config, &pool, DatasetKind::Mnist, &args.runs.out, ProgressMode::Auto, &Default::default())?;
+    let result = five_class_protocol::<DefaultBackend>(
+        &config,
+        &pool,
+        DatasetKind::Mnist,
+        &args.runs.out,
+        ProgressMode::Auto,
+        &Default::default(),
+    )?;
     if args.runs.json {
         let rows: Vec<_> = result
             .methods
@@ -44,11 +51,25 @@ pub fn run(args: &FiveClassArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 serde_json::json!({"method": m.method, "code_size": m.code_size, "mse_train": m.mse[0], "mse_val": m.mse[1], "mse_test": m.mse[2], "classifiers": accuracies, "seconds": m.seconds})
             })
             .collect();
-        println!("{}", serde_json::json!({"sizes": result.sizes, "methods": rows, "verified": ds.verified()}));
+        println!(
+            "{}",
+            serde_json::json!({"sizes": result.sizes, "methods": rows, "verified": ds.verified()})
+        );
     } else {
-        println!("{:<14} {:>5} {:>10} {:>10} {:>10} {:>9}", "method", "code", "mse_train", "mse_val", "mse_test", "best_acc");
+        println!(
+            "{:<14} {:>5} {:>10} {:>10} {:>10} {:>9}",
+            "method", "code", "mse_train", "mse_val", "mse_test", "best_acc"
+        );
         for m in &result.methods {
-            println!("{:<14} {:>5} {:>10.5} {:>10.5} {:>10.5} {:>9.4}", m.method, m.code_size, m.mse[0], m.mse[1], m.mse[2], m.best_test_accuracy());
+            println!(
+                "{:<14} {:>5} {:>10.5} {:>10.5} {:>10.5} {:>9.4}",
+                m.method,
+                m.code_size,
+                m.mse[0],
+                m.mse[1],
+                m.mse[2],
+                m.best_test_accuracy()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use ae_data::{Dataset, DatasetKind, Noise};
 use ae_models::{ModelConfig, Objective, OptimizerKind, ReconstructionLoss, Sparsity};
 use ae_train::trainer::Timing;
-use ae_train::{BackendKind, DataSelection, EpochRecord, ProgressMode, RunOptions, TrainData, TrainingConfig, WithBackend};
+use ae_train::{
+    BackendKind, DataSelection, EpochRecord, ProgressMode, RunOptions, TrainData, TrainingConfig,
+    WithBackend,
+};
 use anyhow::Context;
 use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
@@ -85,19 +88,32 @@ impl TrainArgs {
             "mse" => ReconstructionLoss::Mse,
             other => anyhow::bail!("--loss: unknown loss `{other}` (expected bce or mse)"),
         };
-        let optimizer = OptimizerKind::parse(&self.optimizer)
-            .with_context(|| format!("--optimizer: unknown optimizer `{}` (expected adam, adadelta, sgd or rmsprop)", self.optimizer))?;
+        let optimizer = OptimizerKind::parse(&self.optimizer).with_context(|| {
+            format!(
+                "--optimizer: unknown optimizer `{}` (expected adam, adadelta, sgd or rmsprop)",
+                self.optimizer
+            )
+        })?;
         let sparse = self.sparse.as_deref().map(Sparsity::parse).transpose()?;
         Ok(TrainingConfig {
             model,
-            objective: Objective { loss, sparse, contractive: self.contractive },
+            objective: Objective {
+                loss,
+                sparse,
+                contractive: self.contractive,
+            },
             optimizer,
             learning_rate: self.lr.unwrap_or_else(|| optimizer.default_learning_rate()),
             epochs: self.epochs,
             batch_size: self.batch,
             seed: self.seed,
             noise: self.noise.unwrap_or_default(),
-            data: DataSelection { dataset: self.dataset, classes: self.classes.clone(), train_limit: self.limit, val_limit: self.val_limit },
+            data: DataSelection {
+                dataset: self.dataset,
+                classes: self.classes.clone(),
+                train_limit: self.limit,
+                val_limit: self.val_limit,
+            },
             backend: self.backend,
         })
     }
@@ -120,11 +136,19 @@ impl WithBackend for TrainJob<'_> {
 /// Runs `ae train`.
 pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let (config, run_dir, resume) = match &args.resume {
-        Some(dir) => (TrainingConfig::load(&dir.join(ae_train::trainer::CONFIG_FILE))?, dir.clone(), true),
+        Some(dir) => (
+            TrainingConfig::load(&dir.join(ae_train::trainer::CONFIG_FILE))?,
+            dir.clone(),
+            true,
+        ),
         None => {
             let config = args.to_config()?;
             config.validate()?;
-            (config, args.out.clone().context("--out is required")?, false)
+            (
+                config,
+                args.out.clone().context("--out is required")?,
+                false,
+            )
         }
     };
     let dataset: Dataset = crate::data::load_dataset(data_dir, config.data.dataset)?;
@@ -134,8 +158,23 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     if !resume {
         ae_train::create_run_dir(&config, &run_dir)?;
     }
-    let opts = RunOptions { run_dir: run_dir.clone(), resume, progress: if args.plain || args.json { ProgressMode::Plain } else { ProgressMode::Auto } };
-    let (history, timing) = ae_train::dispatch(config.backend, TrainJob { config: &config, data: &data, opts: &opts })??;
+    let opts = RunOptions {
+        run_dir: run_dir.clone(),
+        resume,
+        progress: if args.plain || args.json {
+            ProgressMode::Plain
+        } else {
+            ProgressMode::Auto
+        },
+    };
+    let (history, timing) = ae_train::dispatch(
+        config.backend,
+        TrainJob {
+            config: &config,
+            data: &data,
+            opts: &opts,
+        },
+    )??;
     let last = history.last().context("no epoch was trained")?;
     let verified = dataset.verified();
     if args.json {

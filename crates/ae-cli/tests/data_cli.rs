@@ -7,7 +7,11 @@ use ae_data::DatasetKind;
 use ae_data::synthetic::write_synthetic_dataset;
 
 fn ae(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ae")).args(args).env_remove("AE_DATA_DIR").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_ae"))
+        .args(args)
+        .env_remove("AE_DATA_DIR")
+        .output()
+        .unwrap()
 }
 
 fn synthetic_dir() -> tempfile::TempDir {
@@ -22,7 +26,11 @@ fn synthetic_dir() -> tempfile::TempDir {
 fn verify_lists_eight_unverified_synthetic_files() {
     let dir = synthetic_dir();
     let out = ae(&["data", "verify", "--data-dir", dir.path().to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 8, "{stdout}");
     assert!(stdout.lines().all(|l| l.contains("UNVERIFIED")));
@@ -40,7 +48,10 @@ fn truncated_file_gives_one_line_error_naming_it() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let error_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(error_lines.len(), 1, "{stderr}");
-    assert!(error_lines[0].contains(&p.display().to_string()), "{stderr}");
+    assert!(
+        error_lines[0].contains(&p.display().to_string()),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -48,10 +59,24 @@ fn show_writes_a_png_of_the_requested_size() {
     let dir = synthetic_dir();
     let png = dir.path().join("grid.png");
     let out = ae(&[
-        "data", "show", "--data-dir", dir.path().to_str().unwrap(), "--dataset", "fashion", "--first", "12", "--columns", "6",
-        "--out", png.to_str().unwrap(),
+        "data",
+        "show",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--dataset",
+        "fashion",
+        "--first",
+        "12",
+        "--columns",
+        "6",
+        "--out",
+        png.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let img = image::open(&png).unwrap();
     // 6 columns of (28*2 + 2) px plus the outer gap; 2 rows of (28*2 + caption 14 + 2).
     assert_eq!((img.width(), img.height()), (6 * 58 + 2, 2 * 72 + 2));
@@ -71,6 +96,9 @@ fn bad_arguments_are_usage_errors_not_panics() {
         assert!(!out.status.success(), "{args:?} should fail");
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert!(stderr.contains("Usage") || stderr.contains("error"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("Usage") || stderr.contains("error"),
+            "{args:?}: {stderr}"
+        );
     }
 }

@@ -9,11 +9,26 @@ use std::time::{Duration, Instant};
 use ae_data::DatasetKind;
 use ae_data::synthetic::write_synthetic_dataset;
 
-const ARGS: [&str; 10] = ["--model", "deep", "--code-size", "16", "--epochs", "6", "--batch", "8", "--noise", "mask:0.2"];
+const ARGS: [&str; 10] = [
+    "--model",
+    "deep",
+    "--code-size",
+    "16",
+    "--epochs",
+    "6",
+    "--batch",
+    "8",
+    "--noise",
+    "mask:0.2",
+];
 
 fn ae(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ae"));
-    c.arg("--data-dir").arg(data).env_remove("AE_DATA_DIR").stdout(Stdio::null()).stderr(Stdio::null());
+    c.arg("--data-dir")
+        .arg(data)
+        .env_remove("AE_DATA_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     c
 }
 
@@ -22,7 +37,8 @@ fn ae(data: &Path) -> Command {
 fn outcome(run: &Path) -> (String, Vec<f32>) {
     use burn::module::Module;
     let history = std::fs::read_to_string(run.join("history.csv")).unwrap();
-    let (_, model, _) = ae_train::load_run::<ae_train::DefaultBackend>(run, &Default::default()).unwrap();
+    let (_, model, _) =
+        ae_train::load_run::<ae_train::DefaultBackend>(run, &Default::default()).unwrap();
     let mut weights = Vec::new();
     model.visit(&mut Collect(&mut weights));
     (history, weights)
@@ -31,7 +47,10 @@ fn outcome(run: &Path) -> (String, Vec<f32>) {
 /// Collects every float parameter's values.
 struct Collect<'a>(&'a mut Vec<f32>);
 impl<B: burn::tensor::backend::Backend> burn::module::ModuleVisitor<B> for Collect<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<burn::tensor::Tensor<B, D>>) {
+    fn visit_float<const D: usize>(
+        &mut self,
+        param: &burn::module::Param<burn::tensor::Tensor<B, D>>,
+    ) {
         self.0.extend(param.val().into_data().iter::<f32>());
     }
 }
@@ -42,7 +61,16 @@ fn killed_runs_resume_to_the_uninterrupted_result() {
     write_synthetic_dataset(d.path(), DatasetKind::Mnist, 1500, 100, 8).unwrap();
     let reference = d.path().join("reference");
     let started = Instant::now();
-    assert!(ae(d.path()).arg("train").args(ARGS).arg("--out").arg(&reference).status().unwrap().success());
+    assert!(
+        ae(d.path())
+            .arg("train")
+            .args(ARGS)
+            .arg("--out")
+            .arg(&reference)
+            .status()
+            .unwrap()
+            .success()
+    );
     let full = started.elapsed();
     let expected = outcome(&reference);
 
@@ -79,7 +107,10 @@ fn killed_runs_resume_to_the_uninterrupted_result() {
             }
         }
     }
-    assert!(kills >= 1, "no kill landed: the run is too short to interrupt");
+    assert!(
+        kills >= 1,
+        "no kill landed: the run is too short to interrupt"
+    );
     let got = outcome(&run);
     assert_eq!(got.0, expected.0, "history after {kills} kills");
     assert!(got.1 == expected.1, "weights differ after {kills} kills");

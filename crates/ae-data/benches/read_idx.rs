@@ -37,10 +37,16 @@ fn bench(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("idx");
     group.sample_size(20);
-    group.bench_function("read_mnist_train_images_gz", |b| b.iter(|| ae_data::idx::read_images(&path).unwrap()));
+    group.bench_function("read_mnist_train_images_gz", |b| {
+        b.iter(|| ae_data::idx::read_images(&path).unwrap())
+    });
     group.finish();
     if let Some(floor) = gzip_dc_median(&path, 11) {
-        println!("gzip -dc {} : median {:.1} ms over 11 runs (the floor)", path.display(), floor * 1e3);
+        println!(
+            "gzip -dc {} : median {:.1} ms over 11 runs (the floor)",
+            path.display(),
+            floor * 1e3
+        );
     }
 }
 

@@ -48,7 +48,12 @@ impl BatchBuffer {
 /// # Shapes
 /// - `values`: `batch * features`
 /// - output: `[batch, features]`
-pub fn flat_tensor<B: Backend>(values: &[f32], batch: usize, features: usize, device: &B::Device) -> Tensor<B, 2> {
+pub fn flat_tensor<B: Backend>(
+    values: &[f32],
+    batch: usize,
+    features: usize,
+    device: &B::Device,
+) -> Tensor<B, 2> {
     Tensor::from_data(TensorData::new(values.to_vec(), [batch, features]), device)
 }
 
@@ -57,13 +62,25 @@ pub fn flat_tensor<B: Backend>(values: &[f32], batch: usize, features: usize, de
 /// # Shapes
 /// - `values`: `batch * rows * cols`
 /// - output: `[batch, 1, rows, cols]`
-pub fn image_tensor<B: Backend>(values: &[f32], batch: usize, rows: usize, cols: usize, device: &B::Device) -> Tensor<B, 4> {
-    Tensor::from_data(TensorData::new(values.to_vec(), [batch, 1, rows, cols]), device)
+pub fn image_tensor<B: Backend>(
+    values: &[f32],
+    batch: usize,
+    rows: usize,
+    cols: usize,
+    device: &B::Device,
+) -> Tensor<B, 4> {
+    Tensor::from_data(
+        TensorData::new(values.to_vec(), [batch, 1, rows, cols]),
+        device,
+    )
 }
 
 /// The whole set as one `[len, pixels]` tensor in `[0, 1]`.
 pub fn set_to_flat_tensor<B: Backend>(set: &ImageSet, device: &B::Device) -> Tensor<B, 2> {
-    Tensor::from_data(TensorData::new(set.to_f32(), [set.len(), set.pixels_per_image()]), device)
+    Tensor::from_data(
+        TensorData::new(set.to_f32(), [set.len(), set.pixels_per_image()]),
+        device,
+    )
 }
 
 /// A permutation of `0..n` drawn from `seed` (the epoch's shuffling order).
@@ -91,7 +108,10 @@ mod tests {
         let device = Default::default();
         let values = vec![0.5f32; 2 * 6];
         assert_eq!(flat_tensor::<Flex>(&values, 2, 6, &device).dims(), [2, 6]);
-        assert_eq!(image_tensor::<Flex>(&values, 2, 2, 3, &device).dims(), [2, 1, 2, 3]);
+        assert_eq!(
+            image_tensor::<Flex>(&values, 2, 2, 3, &device).dims(),
+            [2, 1, 2, 3]
+        );
     }
 
     #[test]

@@ -22,7 +22,6 @@ pub enum DatasetKind {
     Fashion,
 }
 
-
 impl DatasetKind {
     /// Both datasets.
     pub const ALL: [DatasetKind; 2] = [DatasetKind::Mnist, DatasetKind::Fashion];
@@ -40,7 +39,16 @@ impl DatasetKind {
         match self {
             DatasetKind::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
             DatasetKind::Fashion => [
-                "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
             ],
         }
     }
@@ -135,7 +143,12 @@ pub enum FileRole {
 
 impl FileRole {
     /// The four files in canonical order.
-    pub const ALL: [FileRole; 4] = [FileRole::TrainImages, FileRole::TrainLabels, FileRole::TestImages, FileRole::TestLabels];
+    pub const ALL: [FileRole; 4] = [
+        FileRole::TrainImages,
+        FileRole::TrainLabels,
+        FileRole::TestImages,
+        FileRole::TestLabels,
+    ];
 
     /// Canonical file name, without the `.gz` suffix.
     pub fn file_stem(self) -> &'static str {
@@ -184,7 +197,9 @@ pub fn file_path(dir: &Path, kind: DatasetKind, role: FileRole) -> PathBuf {
 
 /// Whether all four files of `kind` are present in `dir`.
 pub fn files_present(dir: &Path, kind: DatasetKind) -> bool {
-    FileRole::ALL.iter().all(|&role| file_path(dir, kind, role).is_file())
+    FileRole::ALL
+        .iter()
+        .all(|&role| file_path(dir, kind, role).is_file())
 }
 
 /// One split of a dataset, loaded and checked.
@@ -206,7 +221,10 @@ pub fn load_split(dir: &Path, kind: DatasetKind, split: Split) -> Result<LoadedS
         let labels = s.spawn(|| read_checked(&label_path, kind, label_role, idx::parse_labels));
         let images = read_checked(&image_path, kind, image_role, idx::parse_images);
         let labels = labels.join().unwrap_or_else(|_| {
-            Err(DataError::io(&label_path, std::io::Error::other("label reader thread panicked")))
+            Err(DataError::io(
+                &label_path,
+                std::io::Error::other("label reader thread panicked"),
+            ))
         });
         (images, labels)
     });
@@ -221,11 +239,24 @@ pub fn load_split(dir: &Path, kind: DatasetKind, split: Split) -> Result<LoadedS
         });
     }
     let classes = kind.num_classes();
-    if let Some((index, &label)) = labels.labels.iter().enumerate().find(|(_, l)| usize::from(**l) >= classes) {
-        return Err(DataError::BadLabel { path: label_path, index, label, classes });
+    if let Some((index, &label)) = labels
+        .labels
+        .iter()
+        .enumerate()
+        .find(|(_, l)| usize::from(**l) >= classes)
+    {
+        return Err(DataError::BadLabel {
+            path: label_path,
+            index,
+            label,
+            classes,
+        });
     }
     let set = ImageSet::new(images.pixels, labels.labels, images.rows, images.cols)?;
-    Ok(LoadedSplit { set, files: [image_report, label_report] })
+    Ok(LoadedSplit {
+        set,
+        files: [image_report, label_report],
+    })
 }
 
 fn read_checked<T>(
@@ -240,7 +271,12 @@ where
     let bytes = idx::read_bytes(path)?;
     let parsed = parse(&bytes, path)?;
     let verification = digest::verify(kind, role, &bytes);
-    let report = FileReport { role, path: path.to_path_buf(), count: parsed.item_count(), verification };
+    let report = FileReport {
+        role,
+        path: path.to_path_buf(),
+        count: parsed.item_count(),
+        verification,
+    };
     Ok((parsed, report))
 }
 
@@ -277,7 +313,12 @@ impl Dataset {
         let train = load_split(dir, kind, Split::Train)?;
         let test = load_split(dir, kind, Split::Test)?;
         let files = train.files.into_iter().chain(test.files).collect();
-        Ok(Dataset { kind, train: train.set, test: test.set, files })
+        Ok(Dataset {
+            kind,
+            train: train.set,
+            test: test.set,
+            files,
+        })
     }
 
     /// Loads `kind` from `dir`, downloading the canonical files into `dir` first when

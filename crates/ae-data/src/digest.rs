@@ -14,8 +14,12 @@ pub fn canonical_sha256(kind: DatasetKind, role: FileRole) -> &'static str {
         (Mnist, TrainLabels) => "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
         (Mnist, TestImages) => "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         (Mnist, TestLabels) => "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-        (Fashion, TrainImages) => "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        (Fashion, TrainLabels) => "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        (Fashion, TrainImages) => {
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"
+        }
+        (Fashion, TrainLabels) => {
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"
+        }
         (Fashion, TestImages) => "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
         (Fashion, TestLabels) => "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     }
@@ -49,7 +53,10 @@ mod tests {
 
     #[test]
     fn sha256_of_empty_input_is_the_known_constant() {
-        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]

@@ -52,7 +52,9 @@ pub enum DataError {
         reason: String,
     },
     /// The payload length disagrees with the count declared in the header.
-    #[error("{path}: header declares {declared} items ({expected_bytes} payload bytes) but the file holds {actual_bytes} payload bytes")]
+    #[error(
+        "{path}: header declares {declared} items ({expected_bytes} payload bytes) but the file holds {actual_bytes} payload bytes"
+    )]
     LengthMismatch {
         /// The offending file.
         path: PathBuf,
@@ -88,7 +90,9 @@ pub enum DataError {
         classes: usize,
     },
     /// No data folder holds the dataset and it could not be downloaded.
-    #[error("{dataset} files not found in {dir} and download failed: {reason}. Point --data-dir (or AE_DATA_DIR) at a folder holding {dataset}/<file>.gz, e.g. --data-dir ../shared/data")]
+    #[error(
+        "{dataset} files not found in {dir} and download failed: {reason}. Point --data-dir (or AE_DATA_DIR) at a folder holding {dataset}/<file>.gz, e.g. --data-dir ../shared/data"
+    )]
     Unavailable {
         /// Dataset name.
         dataset: &'static str,
@@ -125,7 +129,10 @@ pub enum DataError {
 
 impl DataError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

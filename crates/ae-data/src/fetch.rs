@@ -56,13 +56,23 @@ pub fn fetch_dataset(dir: &Path, kind: DatasetKind, log: &mut dyn FnMut(&str)) -
             }
         }
         if !done {
-            return Err(DataError::Unavailable { dataset: kind.name(), dir: dir.to_path_buf(), reason: failures.join("; ") });
+            return Err(DataError::Unavailable {
+                dataset: kind.name(),
+                dir: dir.to_path_buf(),
+                reason: failures.join("; "),
+            });
         }
     }
     Ok(())
 }
 
-fn download_verified(agent: &ureq::Agent, url: &str, kind: DatasetKind, role: FileRole, dest: &Path) -> std::result::Result<(), String> {
+fn download_verified(
+    agent: &ureq::Agent,
+    url: &str,
+    kind: DatasetKind,
+    role: FileRole,
+    dest: &Path,
+) -> std::result::Result<(), String> {
     let response = agent.get(url).call().map_err(|e| e.to_string())?;
     let mut compressed = Vec::new();
     response
@@ -76,7 +86,11 @@ fn download_verified(agent: &ureq::Agent, url: &str, kind: DatasetKind, role: Fi
     let check = idx::read_bytes(&tmp).map(|bytes| digest::verify(kind, role, &bytes));
     let outcome = match check {
         Ok(v) if v.verified => std::fs::rename(&tmp, dest).map_err(|e| e.to_string()),
-        Ok(v) => Err(format!("digest {} is not the canonical {}", v.sha256, digest::canonical_sha256(kind, role))),
+        Ok(v) => Err(format!(
+            "digest {} is not the canonical {}",
+            v.sha256,
+            digest::canonical_sha256(kind, role)
+        )),
         Err(e) => Err(e.to_string()),
     };
     if outcome.is_err() {

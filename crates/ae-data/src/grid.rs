@@ -22,7 +22,11 @@ pub struct GridLayout {
 
 impl Default for GridLayout {
     fn default() -> Self {
-        GridLayout { columns: 10, scale: 2, gap: 2 }
+        GridLayout {
+            columns: 10,
+            scale: 2,
+            gap: 2,
+        }
     }
 }
 
@@ -44,13 +48,23 @@ const GLYPH_H: u32 = 5;
 
 /// Renders `n` images of `rows x cols` floats in `[0, 1]` (white on black, as MNIST)
 /// into a grid; `captions` (digits only, others skipped) go under each image.
-pub fn render_grid(values: &[f32], rows: usize, cols: usize, captions: Option<&[String]>, layout: GridLayout) -> GrayImage {
+pub fn render_grid(
+    values: &[f32],
+    rows: usize,
+    cols: usize,
+    captions: Option<&[String]>,
+    layout: GridLayout,
+) -> GrayImage {
     let per = rows * cols;
     let n = values.len().checked_div(per).unwrap_or(0);
     let columns = layout.columns.max(1);
     let grid_rows = n.div_ceil(columns).max(1);
     let s = layout.scale.max(1);
-    let caption_h = if captions.is_some() { (GLYPH_H + 2) * s } else { 0 };
+    let caption_h = if captions.is_some() {
+        (GLYPH_H + 2) * s
+    } else {
+        0
+    };
     let cell_w = cols as u32 * s + layout.gap;
     let cell_h = rows as u32 * s + caption_h + layout.gap;
     let width = columns.min(n.max(1)) as u32 * cell_w + layout.gap;
@@ -101,9 +115,18 @@ fn draw_digits(img: &mut GrayImage, text: &str, x0: u32, y0: u32, s: u32) {
 /// Encodes `img` as PNG and writes it atomically to `path`.
 pub fn save_png(img: &GrayImage, path: &Path) -> Result<()> {
     let mut bytes = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
-        .map_err(|e| DataError::ImageWrite { path: path.to_path_buf(), reason: e.to_string() })?;
-    crate::atomic::write_atomic(path, &bytes).map_err(|e| DataError::ImageWrite { path: path.to_path_buf(), reason: e.to_string() })
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| DataError::ImageWrite {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    crate::atomic::write_atomic(path, &bytes).map_err(|e| DataError::ImageWrite {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -113,7 +136,11 @@ mod tests {
     #[test]
     fn grid_size_follows_layout() {
         let values = vec![1.0f32; 12 * 4];
-        let layout = GridLayout { columns: 5, scale: 2, gap: 1 };
+        let layout = GridLayout {
+            columns: 5,
+            scale: 2,
+            gap: 1,
+        };
         let img = render_grid(&values, 2, 2, None, layout);
         // 12 images in rows of 5 -> 3 grid rows; cells 2*2+1 wide.
         assert_eq!((img.width(), img.height()), (5 * 5 + 1, 3 * 5 + 1));
@@ -123,7 +150,17 @@ mod tests {
     #[test]
     fn captions_are_drawn_under_the_image() {
         let values = vec![0.0f32; 4];
-        let with = render_grid(&values, 2, 2, Some(&["7".to_string()]), GridLayout { columns: 1, scale: 1, gap: 0 });
+        let with = render_grid(
+            &values,
+            2,
+            2,
+            Some(&["7".to_string()]),
+            GridLayout {
+                columns: 1,
+                scale: 1,
+                gap: 0,
+            },
+        );
         assert_eq!(with.height(), 2 + GLYPH_H + 2);
         assert!(with.pixels().any(|p| p.0[0] == 255));
     }

@@ -42,13 +42,21 @@ pub struct IdxLabels {
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let compressed_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let is_gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let is_gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     if !is_gz {
         let mut out = Vec::with_capacity(usize::try_from(compressed_len).unwrap_or(0));
-        std::io::BufReader::new(file).read_to_end(&mut out).map_err(|e| DataError::io(path, e))?;
+        std::io::BufReader::new(file)
+            .read_to_end(&mut out)
+            .map_err(|e| DataError::io(path, e))?;
         return Ok(out);
     }
-    decode_gzip(std::io::BufReader::with_capacity(1 << 16, file), compressed_len, path)
+    decode_gzip(
+        std::io::BufReader::with_capacity(1 << 16, file),
+        compressed_len,
+        path,
+    )
 }
 
 /// Decompresses gzip bytes held in memory (one or more members); errors name `path`.
@@ -59,17 +67,24 @@ pub fn gunzip(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
 fn decode_gzip(reader: impl Read, compressed_len: u64, path: &Path) -> Result<Vec<u8>> {
     // The real MNIST files compress about 6:1; reserving a little more avoids regrowth
     // while a tiny bogus file never reserves much.
-    let hint = usize::try_from(compressed_len.saturating_mul(8)).unwrap_or(0).min(1 << 30);
+    let hint = usize::try_from(compressed_len.saturating_mul(8))
+        .unwrap_or(0)
+        .min(1 << 30);
     let mut out = Vec::with_capacity(hint);
-    MultiGzDecoder::new(reader).read_to_end(&mut out).map_err(|e| gzip_error(path, e))?;
+    MultiGzDecoder::new(reader)
+        .read_to_end(&mut out)
+        .map_err(|e| gzip_error(path, e))?;
     Ok(out)
 }
 
 fn gzip_error(path: &Path, e: std::io::Error) -> DataError {
     match e.kind() {
-        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
-            DataError::NotGzip { path: path.to_path_buf(), reason: e.to_string() }
-        }
+        std::io::ErrorKind::InvalidInput
+        | std::io::ErrorKind::InvalidData
+        | std::io::ErrorKind::UnexpectedEof => DataError::NotGzip {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
         _ => DataError::io(path, e),
     }
 }
@@ -95,39 +110,73 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
         });
     }
     let payload = checked_payload(bytes, path, 16, count, rows.saturating_mul(cols))?;
-    Ok(IdxImages { count, rows, cols, pixels: payload.to_vec() })
+    Ok(IdxImages {
+        count,
+        rows,
+        cols,
+        pixels: payload.to_vec(),
+    })
 }
 
 /// Parses the uncompressed bytes of a label file; `path` is only used in errors.
 pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<IdxLabels> {
     let dims = parse_header(bytes, path, LABELS_MAGIC, "labels", 1)?;
     let payload = checked_payload(bytes, path, 8, dims[0], 1)?;
-    Ok(IdxLabels { labels: payload.to_vec() })
+    Ok(IdxLabels {
+        labels: payload.to_vec(),
+    })
 }
 
-fn parse_header(bytes: &[u8], path: &Path, magic: u32, what: &'static str, ndim: usize) -> Result<Vec<usize>> {
+fn parse_header(
+    bytes: &[u8],
+    path: &Path,
+    magic: u32,
+    what: &'static str,
+    ndim: usize,
+) -> Result<Vec<usize>> {
     let need = 4 + 4 * ndim;
     let word = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     if bytes.len() < 4 {
-        return Err(DataError::TruncatedHeader { path: path.to_path_buf(), len: bytes.len(), need });
+        return Err(DataError::TruncatedHeader {
+            path: path.to_path_buf(),
+            len: bytes.len(),
+            need,
+        });
     }
     let found = word(0);
     if found != magic {
-        return Err(DataError::WrongMagic { path: path.to_path_buf(), found, expected: magic, what });
+        return Err(DataError::WrongMagic {
+            path: path.to_path_buf(),
+            found,
+            expected: magic,
+            what,
+        });
     }
     if bytes.len() < need {
-        return Err(DataError::TruncatedHeader { path: path.to_path_buf(), len: bytes.len(), need });
+        return Err(DataError::TruncatedHeader {
+            path: path.to_path_buf(),
+            len: bytes.len(),
+            need,
+        });
     }
     Ok((0..ndim).map(|d| word(4 + 4 * d) as usize).collect())
 }
 
 /// Checks the payload length against `count * item_len` before anything is copied.
-fn checked_payload<'a>(bytes: &'a [u8], path: &Path, header: usize, count: usize, item_len: usize) -> Result<&'a [u8]> {
+fn checked_payload<'a>(
+    bytes: &'a [u8],
+    path: &Path,
+    header: usize,
+    count: usize,
+    item_len: usize,
+) -> Result<&'a [u8]> {
     let payload = &bytes[header..];
-    let expected = count.checked_mul(item_len).ok_or_else(|| DataError::BadDimensions {
-        path: PathBuf::from(path),
-        reason: format!("{count} items of {item_len} bytes overflow the address space"),
-    })?;
+    let expected = count
+        .checked_mul(item_len)
+        .ok_or_else(|| DataError::BadDimensions {
+            path: PathBuf::from(path),
+            reason: format!("{count} items of {item_len} bytes overflow the address space"),
+        })?;
     if payload.len() != expected {
         return Err(DataError::LengthMismatch {
             path: path.to_path_buf(),
@@ -142,7 +191,12 @@ fn checked_payload<'a>(bytes: &'a [u8], path: &Path, header: usize, count: usize
 /// Encodes images as IDX bytes (uncompressed). Used to make synthetic fixtures.
 pub fn encode_images(images: &IdxImages) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + images.pixels.len());
-    for word in [IMAGES_MAGIC, images.count as u32, images.rows as u32, images.cols as u32] {
+    for word in [
+        IMAGES_MAGIC,
+        images.count as u32,
+        images.rows as u32,
+        images.cols as u32,
+    ] {
         out.extend_from_slice(&word.to_be_bytes());
     }
     out.extend_from_slice(&images.pixels);
@@ -163,14 +217,22 @@ mod tests {
     use super::*;
 
     fn tiny() -> IdxImages {
-        IdxImages { count: 2, rows: 2, cols: 3, pixels: (0..12).collect() }
+        IdxImages {
+            count: 2,
+            rows: 2,
+            cols: 3,
+            pixels: (0..12).collect(),
+        }
     }
 
     #[test]
     fn round_trip_images_and_labels() {
         let p = Path::new("t.idx");
         assert_eq!(parse_images(&encode_images(&tiny()), p).unwrap(), tiny());
-        assert_eq!(parse_labels(&encode_labels(&[3, 1, 4]), p).unwrap().labels, vec![3, 1, 4]);
+        assert_eq!(
+            parse_labels(&encode_labels(&[3, 1, 4]), p).unwrap().labels,
+            vec![3, 1, 4]
+        );
     }
 
     #[test]
@@ -179,7 +241,13 @@ mod tests {
         bytes[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
         bytes[8..12].copy_from_slice(&u32::MAX.to_be_bytes());
         let err = parse_images(&bytes, Path::new("big.idx")).unwrap_err();
-        assert!(matches!(err, DataError::LengthMismatch { .. } | DataError::BadDimensions { .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                DataError::LengthMismatch { .. } | DataError::BadDimensions { .. }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -194,6 +262,12 @@ mod tests {
     #[test]
     fn labels_file_is_not_an_images_file() {
         let err = parse_images(&encode_labels(&[1, 2]), Path::new("l.idx")).unwrap_err();
-        assert!(matches!(err, DataError::WrongMagic { found: LABELS_MAGIC, .. }));
+        assert!(matches!(
+            err,
+            DataError::WrongMagic {
+                found: LABELS_MAGIC,
+                ..
+            }
+        ));
     }
 }

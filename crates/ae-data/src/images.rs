@@ -26,10 +26,19 @@ impl ImageSet {
         if per == 0 || pixels.len() != labels.len() * per {
             return Err(DataError::InvalidSelection {
                 field: "pixels",
-                reason: format!("{} bytes is not {} images of {rows}x{cols}", pixels.len(), labels.len()),
+                reason: format!(
+                    "{} bytes is not {} images of {rows}x{cols}",
+                    pixels.len(),
+                    labels.len()
+                ),
             });
         }
-        Ok(ImageSet { pixels, labels, rows, cols })
+        Ok(ImageSet {
+            pixels,
+            labels,
+            rows,
+            cols,
+        })
     }
 
     /// Number of images.
@@ -103,7 +112,12 @@ impl ImageSet {
             pixels.extend_from_slice(self.image(i));
         }
         let labels = indices.iter().map(|&i| self.labels[i]).collect();
-        Ok(ImageSet { pixels, labels, rows: self.rows, cols: self.cols })
+        Ok(ImageSet {
+            pixels,
+            labels,
+            rows: self.rows,
+            cols: self.cols,
+        })
     }
 
     /// The first `n` images (the seeds' "first ten test images").
@@ -120,9 +134,14 @@ impl ImageSet {
     /// The images whose label is in `classes`, in their original order.
     pub fn filter_classes(&self, classes: &[u8]) -> Result<Self> {
         if classes.is_empty() {
-            return Err(DataError::InvalidSelection { field: "classes", reason: "no class given".into() });
+            return Err(DataError::InvalidSelection {
+                field: "classes",
+                reason: "no class given".into(),
+            });
         }
-        let keep: Vec<usize> = (0..self.len()).filter(|&i| classes.contains(&self.labels[i])).collect();
+        let keep: Vec<usize> = (0..self.len())
+            .filter(|&i| classes.contains(&self.labels[i]))
+            .collect();
         self.select(&keep)
     }
 
@@ -131,14 +150,22 @@ impl ImageSet {
         if (self.rows, self.cols) != (other.rows, other.cols) {
             return Err(DataError::InvalidSelection {
                 field: "concat",
-                reason: format!("image sizes differ: {}x{} vs {}x{}", self.rows, self.cols, other.rows, other.cols),
+                reason: format!(
+                    "image sizes differ: {}x{} vs {}x{}",
+                    self.rows, self.cols, other.rows, other.cols
+                ),
             });
         }
         let mut pixels = self.pixels.clone();
         pixels.extend_from_slice(&other.pixels);
         let mut labels = self.labels.clone();
         labels.extend_from_slice(&other.labels);
-        Ok(ImageSet { pixels, labels, rows: self.rows, cols: self.cols })
+        Ok(ImageSet {
+            pixels,
+            labels,
+            rows: self.rows,
+            cols: self.cols,
+        })
     }
 
     /// Replaces each label by its position in `classes` (e.g. {1,5,6} -> {0,1,2}), so
@@ -146,28 +173,45 @@ impl ImageSet {
     pub fn relabel_dense(&self, classes: &[u8]) -> Result<Self> {
         let mut labels = Vec::with_capacity(self.len());
         for (i, &l) in self.labels.iter().enumerate() {
-            let pos = classes.iter().position(|&c| c == l).ok_or_else(|| DataError::InvalidSelection {
-                field: "classes",
-                reason: format!("image {i} has label {l}, not among {classes:?}"),
+            let pos = classes.iter().position(|&c| c == l).ok_or_else(|| {
+                DataError::InvalidSelection {
+                    field: "classes",
+                    reason: format!("image {i} has label {l}, not among {classes:?}"),
+                }
             })?;
             labels.push(pos as u8);
         }
-        Ok(ImageSet { pixels: self.pixels.clone(), labels, rows: self.rows, cols: self.cols })
+        Ok(ImageSet {
+            pixels: self.pixels.clone(),
+            labels,
+            rows: self.rows,
+            cols: self.cols,
+        })
     }
 
     /// Seeded stratified split with fixed per-class counts, e.g. `[2277, 759, 759]`
     /// for train/val/test. Each class's images are shuffled with `seed`, then cut in
     /// order; every part keeps classes in ascending label order, shuffled within.
-    pub fn stratified_split(&self, classes: &[u8], per_class: &[usize], seed: u64) -> Result<Vec<ImageSet>> {
+    pub fn stratified_split(
+        &self,
+        classes: &[u8],
+        per_class: &[usize],
+        seed: u64,
+    ) -> Result<Vec<ImageSet>> {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut parts: Vec<Vec<usize>> = vec![Vec::new(); per_class.len()];
         let need: usize = per_class.iter().sum();
         for &class in classes {
-            let mut members: Vec<usize> = (0..self.len()).filter(|&i| self.labels[i] == class).collect();
+            let mut members: Vec<usize> = (0..self.len())
+                .filter(|&i| self.labels[i] == class)
+                .collect();
             if members.len() < need {
                 return Err(DataError::InvalidSelection {
                     field: "per_class",
-                    reason: format!("class {class} has {} images, the split needs {need}", members.len()),
+                    reason: format!(
+                        "class {class} has {} images, the split needs {need}",
+                        members.len()
+                    ),
                 });
             }
             members.shuffle(&mut rng);
@@ -210,7 +254,10 @@ mod tests {
         let f = s.filter_classes(&[1, 5, 6]).unwrap();
         assert_eq!(f.labels(), &[1, 5, 6, 5, 1]);
         assert_eq!(f.image(2), &[6, 6, 6, 6]);
-        assert_eq!(f.relabel_dense(&[1, 5, 6]).unwrap().labels(), &[0, 1, 2, 1, 0]);
+        assert_eq!(
+            f.relabel_dense(&[1, 5, 6]).unwrap().labels(),
+            &[0, 1, 2, 1, 0]
+        );
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub mod noise;
 pub mod synthetic;
 
 pub use batch::{BatchBuffer, flat_tensor, image_tensor, shuffled_indices};
-pub use dataset::{Dataset, DatasetKind, FileRole, FileReport, LoadedSplit, Split, load_split, resolve_data_dir};
+pub use dataset::{
+    Dataset, DatasetKind, FileReport, FileRole, LoadedSplit, Split, load_split, resolve_data_dir,
+};
 pub use error::{DataError, Result};
 pub use images::ImageSet;
 pub use noise::Noise;

@@ -48,7 +48,11 @@ impl Noise {
         if !value.is_finite() || value < 0.0 || value > max {
             return Err(DataError::InvalidNoise {
                 spec: self.to_string(),
-                reason: if max.is_finite() { "fraction must be in [0, 1]".into() } else { "std must be finite and >= 0".into() },
+                reason: if max.is_finite() {
+                    "fraction must be in [0, 1]".into()
+                } else {
+                    "std must be finite and >= 0".into()
+                },
             });
         }
         Ok(())
@@ -108,12 +112,20 @@ impl FromStr for Noise {
 
     /// Parses `none`, `gaussian:S`, `mask:P` or `saltpepper:P`.
     fn from_str(spec: &str) -> Result<Self> {
-        let bad = |reason: &str| DataError::InvalidNoise { spec: spec.to_string(), reason: reason.to_string() };
+        let bad = |reason: &str| DataError::InvalidNoise {
+            spec: spec.to_string(),
+            reason: reason.to_string(),
+        };
         if spec.eq_ignore_ascii_case("none") {
             return Ok(Noise::None);
         }
-        let (kind, value) = spec.split_once(':').ok_or_else(|| bad("expected KIND:VALUE, e.g. gaussian:0.25"))?;
-        let value: f32 = value.trim().parse().map_err(|_| bad("value is not a number"))?;
+        let (kind, value) = spec
+            .split_once(':')
+            .ok_or_else(|| bad("expected KIND:VALUE, e.g. gaussian:0.25"))?;
+        let value: f32 = value
+            .trim()
+            .parse()
+            .map_err(|_| bad("value is not a number"))?;
         let noise = match kind.trim().to_ascii_lowercase().as_str() {
             "gaussian" | "gauss" => Noise::Gaussian { std: value },
             "mask" | "masking" => Noise::Mask { fraction: value },
@@ -151,7 +163,10 @@ mod tests {
         let mean = a.iter().sum::<f32>() / a.len() as f32;
         let var = a.iter().map(|p| (p - mean).powi(2)).sum::<f32>() / a.len() as f32;
         // Clipping at 2 std trims the variance a little below 0.0625.
-        assert!((mean - 0.5).abs() < 0.01 && (0.05..0.0625).contains(&var), "mean {mean} var {var}");
+        assert!(
+            (mean - 0.5).abs() < 0.01 && (0.05..0.0625).contains(&var),
+            "mean {mean} var {var}"
+        );
     }
 
     #[test]
@@ -162,7 +177,13 @@ mod tests {
         assert!((2800..3200).contains(&zeroed), "{zeroed}");
         let mut s = vec![0.5f32; 10_000];
         Noise::SaltPepper { fraction: 0.1 }.apply_seeded(&mut s, 1);
-        let (salt, pepper) = (s.iter().filter(|&&p| p == 1.0).count(), s.iter().filter(|&&p| p == 0.0).count());
-        assert!((400..600).contains(&salt) && (400..600).contains(&pepper), "{salt} {pepper}");
+        let (salt, pepper) = (
+            s.iter().filter(|&&p| p == 1.0).count(),
+            s.iter().filter(|&&p| p == 0.0).count(),
+        );
+        assert!(
+            (400..600).contains(&salt) && (400..600).contains(&pepper),
+            "{salt} {pepper}"
+        );
     }
 }

@@ -37,16 +37,35 @@ pub fn synthetic_images(n: usize, seed: u64) -> (IdxImages, Vec<u8>) {
             img[p] = img[p].saturating_add(rng.random_range(0..120u8));
         }
     }
-    (IdxImages { count: n, rows: SIDE, cols: SIDE, pixels }, labels)
+    (
+        IdxImages {
+            count: n,
+            rows: SIDE,
+            cols: SIDE,
+            pixels,
+        },
+        labels,
+    )
 }
 
 /// Writes a complete synthetic dataset (`<dir>/<kind>/*.gz`) with `train` and `test` images.
-pub fn write_synthetic_dataset(dir: &Path, kind: DatasetKind, train: usize, test: usize, seed: u64) -> Result<()> {
+pub fn write_synthetic_dataset(
+    dir: &Path,
+    kind: DatasetKind,
+    train: usize,
+    test: usize,
+    seed: u64,
+) -> Result<()> {
     let folder = dir.join(kind.name());
     std::fs::create_dir_all(&folder).map_err(|e| DataError::io(&folder, e))?;
     for (n, images_role, labels_role, s) in [
         (train, FileRole::TrainImages, FileRole::TrainLabels, seed),
-        (test, FileRole::TestImages, FileRole::TestLabels, seed.wrapping_add(1)),
+        (
+            test,
+            FileRole::TestImages,
+            FileRole::TestLabels,
+            seed.wrapping_add(1),
+        ),
     ] {
         let (images, labels) = synthetic_images(n, s);
         write_gz(&file_path(dir, kind, images_role), &encode_images(&images))?;

@@ -20,7 +20,11 @@ fn gunzip(path: &Path) -> Vec<u8> {
 
 fn assert_names_file(err: &DataError, path: &Path) {
     let msg = err.to_string();
-    assert!(msg.contains(&path.display().to_string()), "message does not name {}: {msg}", path.display());
+    assert!(
+        msg.contains(&path.display().to_string()),
+        "message does not name {}: {msg}",
+        path.display()
+    );
     assert!(!msg.contains('\n'), "error should be one line: {msg}");
 }
 
@@ -30,7 +34,10 @@ fn synthetic_dataset_loads() {
     let split = load_split(&dir, DatasetKind::Mnist, Split::Train).unwrap();
     assert_eq!(split.set.len(), 30);
     assert_eq!(split.set.rows(), 28);
-    assert!(!split.files[0].verification.verified, "synthetic data must not verify");
+    assert!(
+        !split.files[0].verification.verified,
+        "synthetic data must not verify"
+    );
 }
 
 #[test]
@@ -63,7 +70,17 @@ fn wrong_magic_is_reported() {
     bytes[3] = 0x03;
     write_gz(&p, &bytes).unwrap();
     let err = load_split(&dir, DatasetKind::Mnist, Split::Train).unwrap_err();
-    assert!(matches!(err, DataError::WrongMagic { found: 0x0803, expected: 0x0801, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            DataError::WrongMagic {
+                found: 0x0803,
+                expected: 0x0801,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert_names_file(&err, &p);
 }
 
@@ -73,7 +90,17 @@ fn image_and_label_counts_must_agree() {
     let p = file_path(&dir, DatasetKind::Mnist, FileRole::TrainLabels);
     write_gz(&p, &ae_data::idx::encode_labels(&[1, 2, 3])).unwrap();
     let err = load_split(&dir, DatasetKind::Mnist, Split::Train).unwrap_err();
-    assert!(matches!(err, DataError::CountMismatch { image_count: 30, label_count: 3, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            DataError::CountMismatch {
+                image_count: 30,
+                label_count: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -104,5 +131,15 @@ fn out_of_range_label_is_reported() {
     labels[4] = 12;
     write_gz(&p, &ae_data::idx::encode_labels(&labels)).unwrap();
     let err = load_split(&dir, DatasetKind::Mnist, Split::Test).unwrap_err();
-    assert!(matches!(err, DataError::BadLabel { index: 4, label: 12, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            DataError::BadLabel {
+                index: 4,
+                label: 12,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use ae_data::idx::{IdxImages, encode_images, encode_labels, gunzip, parse_images, parse_labels};
-use std::io::Write;
 use proptest::prelude::*;
+use std::io::Write;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

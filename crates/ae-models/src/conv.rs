@@ -61,10 +61,16 @@ impl ConvAutoencoderConfig {
     pub fn validate(&self) -> Result<()> {
         for (field, v) in [("height", self.height), ("width", self.width)] {
             if v == 0 || v % 4 != 0 {
-                return Err(ModelError::invalid(field, format!("{v} is not a positive multiple of 4 (two 2x2 poolings)")));
+                return Err(ModelError::invalid(
+                    field,
+                    format!("{v} is not a positive multiple of 4 (two 2x2 poolings)"),
+                ));
             }
         }
-        for (field, v) in [("outer_channels", self.outer_channels), ("code_channels", self.code_channels)] {
+        for (field, v) in [
+            ("outer_channels", self.outer_channels),
+            ("code_channels", self.code_channels),
+        ] {
             if v == 0 {
                 return Err(ModelError::invalid(field, "must be at least 1"));
             }
@@ -127,8 +133,12 @@ impl<B: Backend> ConvAutoencoder<B> {
     }
 
     fn decode_pre_activation(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = self.up.forward(self.hidden.apply(conv2d_layer(&self.dec1, code)));
-        let h = self.up.forward(self.hidden.apply(conv2d_layer(&self.dec2, h)));
+        let h = self
+            .up
+            .forward(self.hidden.apply(conv2d_layer(&self.dec1, code)));
+        let h = self
+            .up
+            .forward(self.hidden.apply(conv2d_layer(&self.dec2, h)));
         conv2d_layer(&self.out, h)
     }
 
@@ -147,7 +157,8 @@ impl<B: Backend> Autoencoder<B> for ConvAutoencoder<B> {
 
     fn decode(&self, code: Tensor<B, 2>) -> Tensor<B, 2> {
         let batch = code.dims()[0];
-        self.decode_images(self.unflatten_code(code)).reshape([batch, self.height * self.width])
+        self.decode_images(self.unflatten_code(code))
+            .reshape([batch, self.height * self.width])
     }
 
     fn decode_logits(&self, code: Tensor<B, 2>) -> Option<Tensor<B, 2>> {
@@ -155,7 +166,10 @@ impl<B: Backend> Autoencoder<B> for ConvAutoencoder<B> {
             return None;
         }
         let batch = code.dims()[0];
-        Some(self.decode_pre_activation(self.unflatten_code(code)).reshape([batch, self.height * self.width]))
+        Some(
+            self.decode_pre_activation(self.unflatten_code(code))
+                .reshape([batch, self.height * self.width]),
+        )
     }
 
     fn code_shape(&self) -> Vec<usize> {

@@ -47,13 +47,29 @@ pub struct DenseAutoencoder<B: Backend> {
 impl DenseAutoencoderConfig {
     /// A symmetric autoencoder: `hidden` widths down to `code`, mirrored back up;
     /// `hidden_act` on hidden layers, `code_act` on the code, `output_act` on the output.
-    pub fn symmetric(input: usize, hidden: &[usize], code: usize, hidden_act: Activation, code_act: Activation, output_act: Activation) -> Self {
-        let layer = |units, activation| DenseLayer { units, activation, bias: true };
+    pub fn symmetric(
+        input: usize,
+        hidden: &[usize],
+        code: usize,
+        hidden_act: Activation,
+        code_act: Activation,
+        output_act: Activation,
+    ) -> Self {
+        let layer = |units, activation| DenseLayer {
+            units,
+            activation,
+            bias: true,
+        };
         let mut encoder: Vec<DenseLayer> = hidden.iter().map(|&u| layer(u, hidden_act)).collect();
         encoder.push(layer(code, code_act));
-        let mut decoder: Vec<DenseLayer> = hidden.iter().rev().map(|&u| layer(u, hidden_act)).collect();
+        let mut decoder: Vec<DenseLayer> =
+            hidden.iter().rev().map(|&u| layer(u, hidden_act)).collect();
         decoder.push(layer(input, output_act));
-        DenseAutoencoderConfig { input, encoder, decoder }
+        DenseAutoencoderConfig {
+            input,
+            encoder,
+            decoder,
+        }
     }
 
     /// Code size (units of the last encoder layer).
@@ -71,13 +87,23 @@ impl DenseAutoencoderConfig {
                 return Err(ModelError::invalid(name, "needs at least one layer"));
             }
             if let Some(i) = layers.iter().position(|l| l.units == 0) {
-                let what = if name == "encoder" && i + 1 == layers.len() { " (the code size)" } else { "" };
-                return Err(ModelError::invalid(format!("{name}[{i}].units"), format!("must be at least 1{what}")));
+                let what = if name == "encoder" && i + 1 == layers.len() {
+                    " (the code size)"
+                } else {
+                    ""
+                };
+                return Err(ModelError::invalid(
+                    format!("{name}[{i}].units"),
+                    format!("must be at least 1{what}"),
+                ));
             }
         }
         let out = self.decoder.last().map_or(0, |l| l.units);
         if out != self.input {
-            return Err(ModelError::invalid("decoder", format!("last layer has {out} units, the input has {}", self.input)));
+            return Err(ModelError::invalid(
+                "decoder",
+                format!("last layer has {out} units, the input has {}", self.input),
+            ));
         }
         Ok(())
     }
@@ -107,7 +133,12 @@ impl DenseAutoencoderConfig {
 }
 
 /// A linear layer with Glorot-uniform weights and a zero bias (Keras' `Dense` default).
-pub fn glorot_linear<B: Backend>(d_in: usize, d_out: usize, bias: bool, device: &B::Device) -> Linear<B> {
+pub fn glorot_linear<B: Backend>(
+    d_in: usize,
+    d_out: usize,
+    bias: bool,
+    device: &B::Device,
+) -> Linear<B> {
     let mut linear = LinearConfig::new(d_in, d_out)
         .with_bias(bias)
         .with_initializer(Initializer::XavierUniform { gain: 1.0 })
@@ -118,7 +149,11 @@ pub fn glorot_linear<B: Backend>(d_in: usize, d_out: usize, bias: bool, device: 
     linear
 }
 
-fn run_stack<B: Backend>(layers: &[Linear<B>], activations: &[Activation], mut x: Tensor<B, 2>) -> Tensor<B, 2> {
+fn run_stack<B: Backend>(
+    layers: &[Linear<B>],
+    activations: &[Activation],
+    mut x: Tensor<B, 2>,
+) -> Tensor<B, 2> {
     for (layer, act) in layers.iter().zip(activations) {
         x = act.apply(layer.forward(x));
     }

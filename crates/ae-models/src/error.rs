@@ -15,7 +15,10 @@ pub enum ModelError {
 
 impl ModelError {
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ModelError::InvalidConfig { field: field.into(), reason: reason.into() }
+        ModelError::InvalidConfig {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 

@@ -32,7 +32,11 @@ pub enum ReconstructionLoss {
 
 impl ReconstructionLoss {
     /// The loss value (a one-element tensor).
-    pub fn compute<B: Backend>(self, prediction: Tensor<B, 2>, target: Tensor<B, 2>) -> Tensor<B, 1> {
+    pub fn compute<B: Backend>(
+        self,
+        prediction: Tensor<B, 2>,
+        target: Tensor<B, 2>,
+    ) -> Tensor<B, 1> {
         match self {
             ReconstructionLoss::Bce => bce(prediction, target),
             ReconstructionLoss::Mse => mse(prediction, target),
@@ -49,12 +53,18 @@ impl ReconstructionLoss {
 }
 
 /// Mean squared error over all elements.
-pub fn mse<B: Backend, const D: usize>(prediction: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
+pub fn mse<B: Backend, const D: usize>(
+    prediction: Tensor<B, D>,
+    target: Tensor<B, D>,
+) -> Tensor<B, 1> {
     (prediction - target).square().mean()
 }
 
 /// Element-wise binary cross-entropy with Keras' clipping, not reduced.
-pub fn bce_elementwise<B: Backend, const D: usize>(prediction: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, D> {
+pub fn bce_elementwise<B: Backend, const D: usize>(
+    prediction: Tensor<B, D>,
+    target: Tensor<B, D>,
+) -> Tensor<B, D> {
     let p = prediction.clamp(BCE_EPSILON, 1.0 - BCE_EPSILON);
     let one_minus_p = p.clone().neg() + 1.0;
     let one_minus_t = target.clone().neg() + 1.0;
@@ -62,14 +72,20 @@ pub fn bce_elementwise<B: Backend, const D: usize>(prediction: Tensor<B, D>, tar
 }
 
 /// Binary cross-entropy, mean over all elements.
-pub fn bce<B: Backend, const D: usize>(prediction: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
+pub fn bce<B: Backend, const D: usize>(
+    prediction: Tensor<B, D>,
+    target: Tensor<B, D>,
+) -> Tensor<B, 1> {
     bce_elementwise(prediction, target).mean()
 }
 
 /// Binary cross-entropy from logits `z` (the sigmoid's input), mean over all elements:
 /// `max(z, 0) - z t + ln(1 + e^-|z|)`, exact and stable for any `z`. This is what Keras
 /// computes when `binary_crossentropy` follows a sigmoid layer.
-pub fn bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
+pub fn bce_with_logits<B: Backend, const D: usize>(
+    logits: Tensor<B, D>,
+    target: Tensor<B, D>,
+) -> Tensor<B, 1> {
     // One fused pass (and one for the gradient) on the default backend.
     crate::kernels::bce_with_logits(logits, target)
 }
@@ -86,7 +102,8 @@ pub fn kl_sparsity<B: Backend>(code: Tensor<B, 2>, rho: f64, beta: f64) -> Tenso
     let eps = f64::from(BCE_EPSILON);
     let rho_hat = code.mean_dim(0).clamp(eps, 1.0 - eps);
     let one_minus = rho_hat.clone().neg() + 1.0;
-    let kl = (rho_hat.clone().recip() * rho).log() * rho + (one_minus.recip() * (1.0 - rho)).log() * (1.0 - rho);
+    let kl = (rho_hat.clone().recip() * rho).log() * rho
+        + (one_minus.recip() * (1.0 - rho)).log() * (1.0 - rho);
     kl.sum() * beta
 }
 
@@ -94,7 +111,12 @@ pub fn kl_sparsity<B: Backend>(code: Tensor<B, 2>, rho: f64, beta: f64) -> Tenso
 /// in closed form: `sum_j f'(a_j)^2 * sum_i W_ij^2`, averaged over the batch.
 /// `f'` from the layer's output `h`: sigmoid `h (1 - h)`, tanh `1 - h^2`,
 /// relu `1[h > 0]`, linear `1`. `weight` is burn's `[inputs, units]` layout.
-pub fn contractive<B: Backend>(hidden: Tensor<B, 2>, weight: Tensor<B, 2>, activation: Activation, lambda: f64) -> Tensor<B, 1> {
+pub fn contractive<B: Backend>(
+    hidden: Tensor<B, 2>,
+    weight: Tensor<B, 2>,
+    activation: Activation,
+    lambda: f64,
+) -> Tensor<B, 1> {
     let batch = hidden.dims()[0] as f64;
     let col_norms = weight.square().sum_dim(0); // [1, units]
     let slope = match activation {
@@ -118,16 +140,26 @@ pub struct ElboTerms<B: Backend> {
 }
 
 /// Negative ELBO per image: pixel terms summed, batch averaged.
-pub fn vae_elbo<B: Backend>(out: VaeOutput<B>, target: Tensor<B, 2>, likelihood: Likelihood, beta: f64) -> ElboTerms<B> {
+pub fn vae_elbo<B: Backend>(
+    out: VaeOutput<B>,
+    target: Tensor<B, 2>,
+    likelihood: Likelihood,
+    beta: f64,
+) -> ElboTerms<B> {
     let batch = target.dims()[0] as f64;
     let reconstruction = match likelihood {
         Likelihood::Bernoulli => bce_elementwise(out.reconstruction, target).sum(),
         Likelihood::Gaussian => (out.reconstruction - target).square().sum() * 0.5,
     } / batch;
     // KL(N(mu, s^2) || N(0, 1)) = -1/2 sum (1 + log s^2 - mu^2 - s^2)
-    let kl = (out.logvar.clone() + 1.0 - out.mean.square() - out.logvar.exp()).sum() * (-0.5 / batch);
+    let kl =
+        (out.logvar.clone() + 1.0 - out.mean.square() - out.logvar.exp()).sum() * (-0.5 / batch);
     let loss = reconstruction.clone() + kl.clone() * beta;
-    ElboTerms { reconstruction, kl, loss }
+    ElboTerms {
+        reconstruction,
+        kl,
+        loss,
+    }
 }
 
 #[cfg(test)]
@@ -154,7 +186,10 @@ mod tests {
         // Both terms are clipped: -ln(1e-7) ~ 16.12 and, as 1 - 1e-7 rounds to 1 - 2^-23 in
         // f32 (as in Keras), -ln(2^-23) ~ 15.94.
         let expected = (-(1e-7f32).ln() - (f32::EPSILON).ln()) / 2.0;
-        assert!((saturated - expected).abs() < 0.01, "{saturated} vs {expected}");
+        assert!(
+            (saturated - expected).abs() < 0.01,
+            "{saturated} vs {expected}"
+        );
     }
 
     #[test]
@@ -163,9 +198,15 @@ mod tests {
         let target = t(&[0.0, 1.0, 0.3, 0.9], [2, 2]);
         let from_logits = scalar(bce_with_logits(z.clone(), target.clone()));
         let from_probs = scalar(bce(burn::tensor::activation::sigmoid(z), target));
-        assert!((from_logits - from_probs).abs() < 1e-6, "{from_logits} {from_probs}");
+        assert!(
+            (from_logits - from_probs).abs() < 1e-6,
+            "{from_logits} {from_probs}"
+        );
         // Saturated: exact (~40 + ln 2 / 2), not clipped at -ln(1e-7).
-        let far = scalar(bce_with_logits(t(&[-80.0, 0.0], [1, 2]), t(&[1.0, 0.5], [1, 2])));
+        let far = scalar(bce_with_logits(
+            t(&[-80.0, 0.0], [1, 2]),
+            t(&[1.0, 0.5], [1, 2]),
+        ));
         assert!((far - (80.0 + 2f32.ln()) / 2.0).abs() < 1e-3, "{far}");
     }
 
@@ -193,8 +234,17 @@ mod tests {
 
     #[test]
     fn elbo_kl_is_zero_for_the_prior() {
-        let out = VaeOutput { mean: t(&[0.0, 0.0], [1, 2]), logvar: t(&[0.0, 0.0], [1, 2]), reconstruction: t(&[0.5; 4], [1, 4]) };
-        let terms = vae_elbo(out, t(&[1.0, 0.0, 1.0, 0.0], [1, 4]), Likelihood::Bernoulli, 1.0);
+        let out = VaeOutput {
+            mean: t(&[0.0, 0.0], [1, 2]),
+            logvar: t(&[0.0, 0.0], [1, 2]),
+            reconstruction: t(&[0.5; 4], [1, 4]),
+        };
+        let terms = vae_elbo(
+            out,
+            t(&[1.0, 0.0, 1.0, 0.0], [1, 4]),
+            Likelihood::Bernoulli,
+            1.0,
+        );
         assert!(scalar(terms.kl).abs() < 1e-6);
         assert!((scalar(terms.reconstruction) - 4.0 * 2f32.ln()).abs() < 1e-4);
     }

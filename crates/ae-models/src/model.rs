@@ -26,16 +26,27 @@ pub enum ModelConfig {
 }
 
 /// The named models of the seeds, selectable with `ae train --model`.
-pub const MODEL_NAMES: [&str; 8] = ["fc", "shallow", "deep", "conv", "latent2", "logistic", "deep3", "vae"];
+pub const MODEL_NAMES: [&str; 8] = [
+    "fc", "shallow", "deep", "conv", "latent2", "logistic", "deep3", "vae",
+];
 
 impl ModelConfig {
     /// A named model for `input`-pixel images of `height x width`; `code_size` overrides
     /// the model's default code size (not allowed for `conv`, whose code is 8x7x7).
-    pub fn named(name: &str, code_size: Option<usize>, height: usize, width: usize) -> Result<Self> {
+    pub fn named(
+        name: &str,
+        code_size: Option<usize>,
+        height: usize,
+        width: usize,
+    ) -> Result<Self> {
         use Activation::{Linear, Relu, Sigmoid, Tanh};
         let input = height * width;
         let code = |default: usize| code_size.unwrap_or(default);
-        let dense = |hidden: &[usize], c, h, ca, o| ModelConfig::Dense(DenseAutoencoderConfig::symmetric(input, hidden, c, h, ca, o));
+        let dense = |hidden: &[usize], c, h, ca, o| {
+            ModelConfig::Dense(DenseAutoencoderConfig::symmetric(
+                input, hidden, c, h, ca, o,
+            ))
+        };
         let config = match name {
             "fc" => dense(&[400, 200], code(100), Relu, Relu, Sigmoid),
             "shallow" => dense(&[], code(32), Relu, Relu, Sigmoid),
@@ -45,13 +56,26 @@ impl ModelConfig {
             "deep3" => dense(&[400], code(32), Sigmoid, Sigmoid, Sigmoid),
             "conv" => {
                 if code_size.is_some() {
-                    return Err(ModelError::invalid("code_size", "the conv model's code is fixed at 8x7x7; do not pass --code-size"));
+                    return Err(ModelError::invalid(
+                        "code_size",
+                        "the conv model's code is fixed at 8x7x7; do not pass --code-size",
+                    ));
                 }
-                ModelConfig::Conv(ConvAutoencoderConfig::new().with_height(height).with_width(width))
+                ModelConfig::Conv(
+                    ConvAutoencoderConfig::new()
+                        .with_height(height)
+                        .with_width(width),
+                )
             }
             "vae" => ModelConfig::Vae(VaeConfig::new().with_input(input).with_latent(code(2))),
             other => {
-                return Err(ModelError::invalid("model", format!("unknown model `{other}` (expected one of {})", MODEL_NAMES.join(", "))));
+                return Err(ModelError::invalid(
+                    "model",
+                    format!(
+                        "unknown model `{other}` (expected one of {})",
+                        MODEL_NAMES.join(", ")
+                    ),
+                ));
             }
         };
         config.validate()?;

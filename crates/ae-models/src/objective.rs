@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
-use crate::losses::{ReconstructionLoss, bce_with_logits, contractive, kl_sparsity, l1_activity, vae_elbo};
+use crate::losses::{
+    ReconstructionLoss, bce_with_logits, contractive, kl_sparsity, l1_activity, vae_elbo,
+};
 use crate::model::AnyAutoencoder;
 
 /// Sparsity penalty on the code.
@@ -37,7 +39,10 @@ impl Sparsity {
         let num = |s: &str| s.trim().parse::<f64>().map_err(|_| bad("not a number"));
         let s = match parts.as_slice() {
             ["l1", l] => Sparsity::L1 { lambda: num(l)? },
-            ["kl", rho, beta] => Sparsity::Kl { rho: num(rho)?, beta: num(beta)? },
+            ["kl", rho, beta] => Sparsity::Kl {
+                rho: num(rho)?,
+                beta: num(beta)?,
+            },
             _ => return Err(bad("expected l1:LAMBDA or kl:RHO:BETA")),
         };
         s.validate()?;
@@ -47,9 +52,15 @@ impl Sparsity {
     /// Range checks.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            Sparsity::L1 { lambda } if !(lambda.is_finite() && lambda >= 0.0) => Err(ModelError::invalid("sparse.lambda", "must be finite and >= 0")),
-            Sparsity::Kl { rho, .. } if !(rho > 0.0 && rho < 1.0) => Err(ModelError::invalid("sparse.rho", "must be in (0, 1)")),
-            Sparsity::Kl { beta, .. } if !(beta.is_finite() && beta >= 0.0) => Err(ModelError::invalid("sparse.beta", "must be finite and >= 0")),
+            Sparsity::L1 { lambda } if !(lambda.is_finite() && lambda >= 0.0) => Err(
+                ModelError::invalid("sparse.lambda", "must be finite and >= 0"),
+            ),
+            Sparsity::Kl { rho, .. } if !(rho > 0.0 && rho < 1.0) => {
+                Err(ModelError::invalid("sparse.rho", "must be in (0, 1)"))
+            }
+            Sparsity::Kl { beta, .. } if !(beta.is_finite() && beta >= 0.0) => Err(
+                ModelError::invalid("sparse.beta", "must be finite and >= 0"),
+            ),
             _ => Ok(()),
         }
     }
@@ -86,14 +97,25 @@ impl Objective {
         }
         if let Some(l) = self.contractive {
             if !(l.is_finite() && l >= 0.0) {
-                return Err(ModelError::invalid("contractive", "must be finite and >= 0"));
+                return Err(ModelError::invalid(
+                    "contractive",
+                    "must be finite and >= 0",
+                ));
             }
             if !matches!(model, crate::model::ModelConfig::Dense(_)) {
-                return Err(ModelError::invalid("contractive", "the closed-form penalty needs a dense encoder"));
+                return Err(ModelError::invalid(
+                    "contractive",
+                    "the closed-form penalty needs a dense encoder",
+                ));
             }
         }
-        if matches!(model, crate::model::ModelConfig::Vae(_)) && (self.sparse.is_some() || self.contractive.is_some()) {
-            return Err(ModelError::invalid("sparse/contractive", "not combined with a VAE, whose KL term already regularises the code"));
+        if matches!(model, crate::model::ModelConfig::Vae(_))
+            && (self.sparse.is_some() || self.contractive.is_some())
+        {
+            return Err(ModelError::invalid(
+                "sparse/contractive",
+                "not combined with a VAE, whose KL term already regularises the code",
+            ));
         }
         Ok(())
     }
@@ -103,15 +125,30 @@ impl Objective {
     /// images, add up to the batch's loss and gradient. False for a VAE (it samples) and
     /// for the KL sparsity penalty (it compares the batch's mean activation to `rho`).
     pub fn is_mean_over_images<B: Backend>(&self, model: &AnyAutoencoder<B>) -> bool {
-        !matches!(model, AnyAutoencoder::Vae(_)) && !matches!(self.sparse, Some(Sparsity::Kl { .. }))
+        !matches!(model, AnyAutoencoder::Vae(_))
+            && !matches!(self.sparse, Some(Sparsity::Kl { .. }))
     }
 
     /// Loss of `model` reconstructing `target` from `input` (equal unless denoising);
     /// `rng` draws the VAE's reparameterisation noise (unused by other models).
-    pub fn batch_loss<B: Backend>(&self, model: &AnyAutoencoder<B>, input: Tensor<B, 2>, target: Tensor<B, 2>, rng: &mut StdRng) -> BatchLoss<B> {
+    pub fn batch_loss<B: Backend>(
+        &self,
+        model: &AnyAutoencoder<B>,
+        input: Tensor<B, 2>,
+        target: Tensor<B, 2>,
+        rng: &mut StdRng,
+    ) -> BatchLoss<B> {
         if let AnyAutoencoder::Vae(vae) = model {
-            let terms = vae_elbo(vae.forward_sampled(input, rng), target, vae.likelihood(), vae.beta());
-            return BatchLoss { total: terms.loss, reconstruction: terms.reconstruction };
+            let terms = vae_elbo(
+                vae.forward_sampled(input, rng),
+                target,
+                vae.likelihood(),
+                vae.beta(),
+            );
+            return BatchLoss {
+                total: terms.loss,
+                reconstruction: terms.reconstruction,
+            };
         }
         let code = model.encode(input.clone());
         // Only BCE uses logits; asking for them otherwise would run the decoder twice.
@@ -126,16 +163,27 @@ impl Objective {
         let mut total = reconstruction.clone();
         match self.sparse {
             Some(Sparsity::L1 { lambda }) => total = total + l1_activity(code.clone(), lambda),
-            Some(Sparsity::Kl { rho, beta }) => total = total + kl_sparsity(code.clone(), rho, beta),
+            Some(Sparsity::Kl { rho, beta }) => {
+                total = total + kl_sparsity(code.clone(), rho, beta)
+            }
             None => {}
         }
         if let (Some(lambda), AnyAutoencoder::Dense(dense)) = (self.contractive, model) {
             // The closed form is for the first encoder layer; for a one-layer encoder that is the code.
-            if let (Some(first), Some(&act)) = (dense.encoder.first(), dense.encoder_activations().first()) {
-                let hidden = if dense.encoder.len() == 1 { code } else { act.apply(first.forward(input)) };
+            if let (Some(first), Some(&act)) =
+                (dense.encoder.first(), dense.encoder_activations().first())
+            {
+                let hidden = if dense.encoder.len() == 1 {
+                    code
+                } else {
+                    act.apply(first.forward(input))
+                };
                 total = total + contractive(hidden, first.weight.val(), act, lambda);
             }
         }
-        BatchLoss { total, reconstruction }
+        BatchLoss {
+            total,
+            reconstruction,
+        }
     }
 }

@@ -4,7 +4,10 @@
 use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdaptiveMomentumState, Adam, AdamConfig, AdamState, LearningRate, RmsProp, RmsPropConfig, RmsPropState, SimpleOptimizer, Sgd, SgdConfig, SgdState};
+use burn::optim::{
+    Adam, AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, RmsProp, RmsPropConfig,
+    RmsPropState, Sgd, SgdConfig, SgdState, SimpleOptimizer,
+};
 use burn::record::Record;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Device, Tensor};
@@ -66,16 +69,28 @@ impl OptimizerKind {
         match self {
             OptimizerKind::Adam => AnyOptimizer::Adam(KerasAdam::default()),
             OptimizerKind::Sgd { momentum } => {
-                let momentum = (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum).with_dampening(0.0));
+                let momentum = (momentum > 0.0).then(|| {
+                    MomentumConfig::new()
+                        .with_momentum(momentum)
+                        .with_dampening(0.0)
+                });
                 AnyOptimizer::Sgd(SgdConfig::new().with_momentum(momentum).build())
             }
-            OptimizerKind::RmsProp => AnyOptimizer::RmsProp(RmsPropConfig::new().with_alpha(0.9).with_epsilon(1e-7).with_momentum(0.0).build()),
+            OptimizerKind::RmsProp => AnyOptimizer::RmsProp(
+                RmsPropConfig::new()
+                    .with_alpha(0.9)
+                    .with_epsilon(1e-7)
+                    .with_momentum(0.0)
+                    .build(),
+            ),
             OptimizerKind::Adadelta => AnyOptimizer::Adadelta(Adadelta::default()),
         }
     }
 
     /// The optimizer adapted to module `M` (what the training loop steps).
-    pub fn init<B: AutodiffBackend, M: AutodiffModule<B>>(self) -> OptimizerAdaptor<AnyOptimizer<B::InnerBackend>, M, B> {
+    pub fn init<B: AutodiffBackend, M: AutodiffModule<B>>(
+        self,
+    ) -> OptimizerAdaptor<AnyOptimizer<B::InnerBackend>, M, B> {
         OptimizerAdaptor::from(self.build::<B::InnerBackend>())
     }
 }
@@ -94,7 +109,10 @@ pub struct Adadelta {
 
 impl Default for Adadelta {
     fn default() -> Self {
-        Adadelta { rho: 0.95, epsilon: 1e-7 }
+        Adadelta {
+            rho: 0.95,
+            epsilon: 1e-7,
+        }
     }
 }
 
@@ -110,19 +128,36 @@ pub struct AdadeltaState<B: Backend, const D: usize> {
 impl<B: Backend> SimpleOptimizer<B> for Adadelta {
     type State<const D: usize> = AdadeltaState<B, D>;
 
-    fn step<const D: usize>(&self, lr: LearningRate, tensor: Tensor<B, D>, grad: Tensor<B, D>, state: Option<Self::State<D>>) -> (Tensor<B, D>, Option<Self::State<D>>) {
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<B, D>,
+        grad: Tensor<B, D>,
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
         let (square_grad, square_update) = match state {
             Some(s) => (s.square_grad, s.square_update),
             None => (grad.zeros_like(), grad.zeros_like()),
         };
         let square_grad = square_grad * self.rho + grad.clone().square() * (1.0 - self.rho);
-        let update = (square_update.clone() + self.epsilon).sqrt() / (square_grad.clone() + self.epsilon).sqrt() * grad;
+        let update = (square_update.clone() + self.epsilon).sqrt()
+            / (square_grad.clone() + self.epsilon).sqrt()
+            * grad;
         let square_update = square_update * self.rho + update.clone().square() * (1.0 - self.rho);
-        (tensor - update * lr, Some(AdadeltaState { square_grad, square_update }))
+        (
+            tensor - update * lr,
+            Some(AdadeltaState {
+                square_grad,
+                square_update,
+            }),
+        )
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device<B>) -> Self::State<D> {
-        AdadeltaState { square_grad: state.square_grad.to_device(device), square_update: state.square_update.to_device(device) }
+        AdadeltaState {
+            square_grad: state.square_grad.to_device(device),
+            square_update: state.square_update.to_device(device),
+        }
     }
 }
 
@@ -138,28 +173,49 @@ pub struct KerasAdam {
 
 impl Default for KerasAdam {
     fn default() -> Self {
-        let constants = AdamConstants { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 };
+        let constants = AdamConstants {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+        };
         let reference = AdamConfig::new()
             .with_beta_1(constants.beta_1)
             .with_beta_2(constants.beta_2)
             .with_epsilon(constants.epsilon)
             .build();
-        KerasAdam { constants, reference }
+        KerasAdam {
+            constants,
+            reference,
+        }
     }
 }
 
 impl<B: Backend> SimpleOptimizer<B> for KerasAdam {
     type State<const D: usize> = AdamState<B, D>;
 
-    fn step<const D: usize>(&self, lr: LearningRate, tensor: Tensor<B, D>, grad: Tensor<B, D>, state: Option<Self::State<D>>) -> (Tensor<B, D>, Option<Self::State<D>>) {
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<B, D>,
+        grad: Tensor<B, D>,
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
         // AMSGrad state (never created here) would need burn's path.
-        let plain_state = state.as_ref().is_none_or(|s| s.momentum.max_moment_2.is_none());
+        let plain_state = state
+            .as_ref()
+            .is_none_or(|s| s.momentum.max_moment_2.is_none());
         if !(plain_state && kernels::fused_adam_applies(&tensor, &grad)) {
             return self.reference.step(lr, tensor, grad, state);
         }
         let moments = state.map(|s| (s.momentum.time, s.momentum.moment_1, s.momentum.moment_2));
-        let (tensor, (time, moment_1, moment_2)) = kernels::adam_step(self.constants, lr, tensor, grad, moments);
-        let momentum = AdaptiveMomentumState { time, moment_1, moment_2, max_moment_2: None };
+        let (tensor, (time, moment_1, moment_2)) =
+            kernels::adam_step(self.constants, lr, tensor, grad, moments);
+        let momentum = AdaptiveMomentumState {
+            time,
+            moment_1,
+            moment_2,
+            max_moment_2: None,
+        };
         (tensor, Some(AdamState { momentum }))
     }
 
@@ -212,16 +268,30 @@ macro_rules! dispatch_step {
 impl<B: Backend> SimpleOptimizer<B> for AnyOptimizer<B> {
     type State<const D: usize> = AnyOptimizerState<B, D>;
 
-    fn step<const D: usize>(&self, lr: LearningRate, tensor: Tensor<B, D>, grad: Tensor<B, D>, state: Option<Self::State<D>>) -> (Tensor<B, D>, Option<Self::State<D>>) {
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<B, D>,
+        grad: Tensor<B, D>,
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
         dispatch_step!(self, lr, tensor, grad, state; Adam, Sgd, RmsProp, Adadelta)
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device<B>) -> Self::State<D> {
         match state {
-            AnyOptimizerState::Adam(s) => AnyOptimizerState::Adam(<KerasAdam as SimpleOptimizer<B>>::to_device(s, device)),
-            AnyOptimizerState::Sgd(s) => AnyOptimizerState::Sgd(<Sgd<B> as SimpleOptimizer<B>>::to_device(s, device)),
-            AnyOptimizerState::RmsProp(s) => AnyOptimizerState::RmsProp(<RmsProp as SimpleOptimizer<B>>::to_device(s, device)),
-            AnyOptimizerState::Adadelta(s) => AnyOptimizerState::Adadelta(<Adadelta as SimpleOptimizer<B>>::to_device(s, device)),
+            AnyOptimizerState::Adam(s) => {
+                AnyOptimizerState::Adam(<KerasAdam as SimpleOptimizer<B>>::to_device(s, device))
+            }
+            AnyOptimizerState::Sgd(s) => {
+                AnyOptimizerState::Sgd(<Sgd<B> as SimpleOptimizer<B>>::to_device(s, device))
+            }
+            AnyOptimizerState::RmsProp(s) => {
+                AnyOptimizerState::RmsProp(<RmsProp as SimpleOptimizer<B>>::to_device(s, device))
+            }
+            AnyOptimizerState::Adadelta(s) => {
+                AnyOptimizerState::Adadelta(<Adadelta as SimpleOptimizer<B>>::to_device(s, device))
+            }
         }
     }
 }
@@ -272,7 +342,10 @@ mod tests {
         let n = 40_000; // several parallel chunks
         let wave = |k: f32| t(&(0..n).map(|i| ((i as f32) * k).sin()).collect::<Vec<_>>());
         let (mut x_fused, mut x_ref) = (wave(0.37), wave(0.37));
-        assert!(kernels::fused_adam_applies(&x_fused, &wave(0.1)), "the test must exercise the fused path");
+        assert!(
+            kernels::fused_adam_applies(&x_fused, &wave(0.1)),
+            "the test must exercise the fused path"
+        );
         let (mut s_fused, mut s_ref) = (None, None);
         for step in 1..=3 {
             let grad = wave(0.11 * step as f32);
@@ -280,7 +353,11 @@ mod tests {
             (x_fused, s_fused) = (x, s);
             let (x, s) = reference.step(1e-3, x_ref, grad, s_ref);
             (x_ref, s_ref) = (x, s);
-            assert_eq!(values(x_fused.clone()), values(x_ref.clone()), "parameters after step {step}");
+            assert_eq!(
+                values(x_fused.clone()),
+                values(x_ref.clone()),
+                "parameters after step {step}"
+            );
         }
         let (a, b) = (s_fused.unwrap().momentum, s_ref.unwrap().momentum);
         assert_eq!(a.time, b.time);
@@ -299,12 +376,20 @@ mod tests {
 
     #[test]
     fn any_optimizer_dispatches_to_each_kind() {
-        for kind in [OptimizerKind::Adam, OptimizerKind::Sgd { momentum: 0.9 }, OptimizerKind::RmsProp, OptimizerKind::Adadelta] {
+        for kind in [
+            OptimizerKind::Adam,
+            OptimizerKind::Sgd { momentum: 0.9 },
+            OptimizerKind::RmsProp,
+            OptimizerKind::Adadelta,
+        ] {
             let opt = kind.build::<Flex>();
             let (x1, s) = opt.step(0.1, t(&[1.0, 2.0]), t(&[1.0, -1.0]), None);
             let (x2, _) = opt.step(0.1, x1.clone(), t(&[1.0, -1.0]), s);
             let (a, b) = (values(x1), values(x2));
-            assert!(a[0] < 1.0 && a[1] > 2.0 && b[0] < a[0], "{kind:?}: {a:?} {b:?}");
+            assert!(
+                a[0] < 1.0 && a[1] > 2.0 && b[0] < a[0],
+                "{kind:?}: {a:?} {b:?}"
+            );
         }
     }
 }

@@ -73,10 +73,16 @@ impl VaeConfig {
             return Err(ModelError::invalid("input", "must be at least 1"));
         }
         if self.latent == 0 {
-            return Err(ModelError::invalid("latent", "the code size must be at least 1"));
+            return Err(ModelError::invalid(
+                "latent",
+                "the code size must be at least 1",
+            ));
         }
         if let Some(i) = self.hidden.iter().position(|&h| h == 0) {
-            return Err(ModelError::invalid(format!("hidden[{i}]"), "must be at least 1"));
+            return Err(ModelError::invalid(
+                format!("hidden[{i}]"),
+                "must be at least 1",
+            ));
         }
         if !self.beta.is_finite() || self.beta < 0.0 {
             return Err(ModelError::invalid("beta", "must be finite and >= 0"));
@@ -87,7 +93,12 @@ impl VaeConfig {
     /// Builds the model.
     pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Vae<B>> {
         self.validate()?;
-        let chain = |widths: Vec<usize>| widths.windows(2).map(|w| glorot_linear(w[0], w[1], true, device)).collect::<Vec<_>>();
+        let chain = |widths: Vec<usize>| {
+            widths
+                .windows(2)
+                .map(|w| glorot_linear(w[0], w[1], true, device))
+                .collect::<Vec<_>>()
+        };
         let mut enc_widths = vec![self.input];
         enc_widths.extend(&self.hidden);
         let last_hidden = *enc_widths.last().unwrap_or(&self.input);
@@ -130,7 +141,10 @@ impl<B: Backend> Vae<B> {
         for layer in &self.encoder {
             h = self.hidden_activation.apply(layer.forward(h));
         }
-        let logvar = self.logvar.forward(h.clone()).clamp(LOGVAR_RANGE.0, LOGVAR_RANGE.1);
+        let logvar = self
+            .logvar
+            .forward(h.clone())
+            .clamp(LOGVAR_RANGE.0, LOGVAR_RANGE.1);
         (self.mean.forward(h), logvar)
     }
 
@@ -140,17 +154,28 @@ impl<B: Backend> Vae<B> {
     pub fn forward_sampled(&self, x: Tensor<B, 2>, rng: &mut StdRng) -> VaeOutput<B> {
         let (mean, logvar) = self.encode_distribution(x);
         let [batch, latent] = mean.dims();
-        let eps: Vec<f32> = (0..batch * latent).map(|_| StandardNormal.sample(rng)).collect();
+        let eps: Vec<f32> = (0..batch * latent)
+            .map(|_| StandardNormal.sample(rng))
+            .collect();
         let eps = Tensor::from_data(TensorData::new(eps, [batch, latent]), &mean.device());
         let z = mean.clone() + (logvar.clone() * 0.5).exp() * eps;
-        VaeOutput { reconstruction: self.decode(z), mean, logvar }
+        VaeOutput {
+            reconstruction: self.decode(z),
+            mean,
+            logvar,
+        }
     }
 
     /// Decodes `n` codes drawn from the prior `N(0, I)` with `rng` (seeded by the caller,
     /// so samples are reproducible).
     pub fn sample_prior(&self, n: usize, rng: &mut StdRng, device: &B::Device) -> Tensor<B, 2> {
-        let z: Vec<f32> = (0..n * self.latent).map(|_| StandardNormal.sample(rng)).collect();
-        self.decode(Tensor::from_data(TensorData::new(z, [n, self.latent]), device))
+        let z: Vec<f32> = (0..n * self.latent)
+            .map(|_| StandardNormal.sample(rng))
+            .collect();
+        self.decode(Tensor::from_data(
+            TensorData::new(z, [n, self.latent]),
+            device,
+        ))
     }
 
     /// The decoder's likelihood.

@@ -22,22 +22,45 @@ fn to_vec<const D: usize>(t: Tensor<Flex, D>) -> Vec<f32> {
 /// partly active) and a batch of inputs.
 fn setup() -> (ae_models::dense::DenseAutoencoder<B>, Vec<f32>) {
     let device = Default::default();
-    let layer = |units| DenseLayer { units, activation: Activation::Relu, bias: true };
-    let cfg = DenseAutoencoderConfig { input: INPUT, encoder: vec![layer(HIDDEN)], decoder: vec![layer(INPUT)] };
+    let layer = |units| DenseLayer {
+        units,
+        activation: Activation::Relu,
+        bias: true,
+    };
+    let cfg = DenseAutoencoderConfig {
+        input: INPUT,
+        encoder: vec![layer(HIDDEN)],
+        decoder: vec![layer(INPUT)],
+    };
     let mut model = cfg.init::<B>(&device).unwrap();
-    let fill = |n: usize, k: f32| (0..n).map(|i| ((i as f32 * 0.7 + k).sin()) * 0.8).collect::<Vec<f32>>();
+    let fill = |n: usize, k: f32| {
+        (0..n)
+            .map(|i| ((i as f32 * 0.7 + k).sin()) * 0.8)
+            .collect::<Vec<f32>>()
+    };
     let set_linear = |l: &mut burn::nn::Linear<B>, d_in: usize, d_out: usize, k: f32| {
-        l.weight = Param::from_tensor(Tensor::from_data(TensorData::new(fill(d_in * d_out, k), [d_in, d_out]), &device));
-        l.bias = Some(Param::from_tensor(Tensor::from_data(TensorData::new(fill(d_out, k + 1.0), [d_out]), &device)));
+        l.weight = Param::from_tensor(Tensor::from_data(
+            TensorData::new(fill(d_in * d_out, k), [d_in, d_out]),
+            &device,
+        ));
+        l.bias = Some(Param::from_tensor(Tensor::from_data(
+            TensorData::new(fill(d_out, k + 1.0), [d_out]),
+            &device,
+        )));
     };
     set_linear(&mut model.encoder[0], INPUT, HIDDEN, 0.3);
     set_linear(&mut model.decoder[0], HIDDEN, INPUT, 1.9);
-    let x = (0..BATCH * INPUT).map(|i| ((i * 37 % 11) as f32) / 10.0).collect();
+    let x = (0..BATCH * INPUT)
+        .map(|i| ((i * 37 % 11) as f32) / 10.0)
+        .collect();
     (model, x)
 }
 
 fn loss_of(model: &ae_models::dense::DenseAutoencoder<B>, x: &[f32]) -> Tensor<B, 1> {
-    let x = Tensor::<B, 2>::from_data(TensorData::new(x.to_vec(), [BATCH, INPUT]), &Default::default());
+    let x = Tensor::<B, 2>::from_data(
+        TensorData::new(x.to_vec(), [BATCH, INPUT]),
+        &Default::default(),
+    );
     mse(model.reconstruct(x.clone()), x)
 }
 
@@ -53,7 +76,9 @@ fn matmul(a: &[f32], b: &[f32], n: usize, k: usize, m: usize) -> Vec<f32> {
 }
 
 fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    (0..cols * rows).map(|idx| a[(idx % rows) * cols + idx / rows]).collect()
+    (0..cols * rows)
+        .map(|idx| a[(idx % rows) * cols + idx / rows])
+        .collect()
 }
 
 #[test]
@@ -66,23 +91,47 @@ fn autodiff_matches_closed_form_and_finite_differences() {
 
     // Forward by hand.
     let mut a1 = matmul(&x, &w1, BATCH, INPUT, HIDDEN);
-    a1.iter_mut().enumerate().for_each(|(i, v)| *v += b1[i % HIDDEN]);
+    a1.iter_mut()
+        .enumerate()
+        .for_each(|(i, v)| *v += b1[i % HIDDEN]);
     let h: Vec<f32> = a1.iter().map(|v| v.max(0.0)).collect();
     let mut a2 = matmul(&h, &w2, BATCH, HIDDEN, INPUT);
-    a2.iter_mut().enumerate().for_each(|(i, v)| *v += b2[i % INPUT]);
+    a2.iter_mut()
+        .enumerate()
+        .for_each(|(i, v)| *v += b2[i % INPUT]);
     let xhat: Vec<f32> = a2.iter().map(|v| v.max(0.0)).collect();
     let n = (BATCH * INPUT) as f32;
-    assert!(a1.iter().any(|&v| v > 0.0) && a1.iter().any(|&v| v < 0.0), "relu 1 should be partly active");
-    assert!(a2.iter().any(|&v| v > 0.0) && a2.iter().any(|&v| v < 0.0), "relu 2 should be partly active");
+    assert!(
+        a1.iter().any(|&v| v > 0.0) && a1.iter().any(|&v| v < 0.0),
+        "relu 1 should be partly active"
+    );
+    assert!(
+        a2.iter().any(|&v| v > 0.0) && a2.iter().any(|&v| v < 0.0),
+        "relu 2 should be partly active"
+    );
 
     // Backward by hand.
-    let delta2: Vec<f32> = (0..BATCH * INPUT).map(|i| 2.0 * (xhat[i] - x[i]) / n * if a2[i] > 0.0 { 1.0 } else { 0.0 }).collect();
+    let delta2: Vec<f32> = (0..BATCH * INPUT)
+        .map(|i| 2.0 * (xhat[i] - x[i]) / n * if a2[i] > 0.0 { 1.0 } else { 0.0 })
+        .collect();
     let dw2 = matmul(&transpose(&h, BATCH, HIDDEN), &delta2, HIDDEN, BATCH, INPUT);
-    let db2: Vec<f32> = (0..INPUT).map(|j| (0..BATCH).map(|r| delta2[r * INPUT + j]).sum()).collect();
-    let back = matmul(&delta2, &transpose(&w2, HIDDEN, INPUT), BATCH, INPUT, HIDDEN);
-    let delta1: Vec<f32> = (0..BATCH * HIDDEN).map(|i| back[i] * if a1[i] > 0.0 { 1.0 } else { 0.0 }).collect();
+    let db2: Vec<f32> = (0..INPUT)
+        .map(|j| (0..BATCH).map(|r| delta2[r * INPUT + j]).sum())
+        .collect();
+    let back = matmul(
+        &delta2,
+        &transpose(&w2, HIDDEN, INPUT),
+        BATCH,
+        INPUT,
+        HIDDEN,
+    );
+    let delta1: Vec<f32> = (0..BATCH * HIDDEN)
+        .map(|i| back[i] * if a1[i] > 0.0 { 1.0 } else { 0.0 })
+        .collect();
     let dw1 = matmul(&transpose(&x, BATCH, INPUT), &delta1, INPUT, BATCH, HIDDEN);
-    let db1: Vec<f32> = (0..HIDDEN).map(|j| (0..BATCH).map(|r| delta1[r * HIDDEN + j]).sum()).collect();
+    let db1: Vec<f32> = (0..HIDDEN)
+        .map(|j| (0..BATCH).map(|r| delta1[r * HIDDEN + j]).sum())
+        .collect();
 
     // burn's autodiff.
     let grads = loss_of(&model, &x).backward();
@@ -97,7 +146,10 @@ fn autodiff_matches_closed_form_and_finite_differences() {
     for (name, got, expected) in &auto {
         assert_eq!(got.len(), expected.len(), "{name}");
         for (a, e) in got.iter().zip(expected) {
-            assert!((a - e).abs() < 1e-5, "{name}: autodiff {a} vs closed form {e}");
+            assert!(
+                (a - e).abs() < 1e-5,
+                "{name}: autodiff {a} vs closed form {e}"
+            );
         }
     }
 
@@ -108,15 +160,26 @@ fn autodiff_matches_closed_form_and_finite_differences() {
         for idx in 0..expected.len() {
             let perturbed = |delta: f32| {
                 let (mut m, _) = setup();
-                let linear = if which == 0 { &mut m.encoder[0] } else { &mut m.decoder[0] };
+                let linear = if which == 0 {
+                    &mut m.encoder[0]
+                } else {
+                    &mut m.decoder[0]
+                };
                 let dims = linear.weight.dims();
                 let mut w = to_vec(linear.weight.val().inner());
                 w[idx] += delta;
-                linear.weight = Param::from_tensor(Tensor::from_data(TensorData::new(w, dims), &Default::default()));
+                linear.weight = Param::from_tensor(Tensor::from_data(
+                    TensorData::new(w, dims),
+                    &Default::default(),
+                ));
                 f64::from(loss_of(&m, &x).into_scalar())
             };
             let fd = (perturbed(eps) - perturbed(-eps)) / (2.0 * f64::from(eps));
-            assert!((fd - f64::from(expected[idx])).abs() < 2e-3, "{layer_name}[{idx}]: finite difference {fd} vs closed form {}", expected[idx]);
+            assert!(
+                (fd - f64::from(expected[idx])).abs() < 2e-3,
+                "{layer_name}[{idx}]: finite difference {fd} vs closed form {}",
+                expected[idx]
+            );
         }
     }
 }

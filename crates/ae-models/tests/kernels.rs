@@ -5,12 +5,12 @@
 
 use ae_models::kernels::{self, composed_bce_with_logits};
 use burn::backend::{Autodiff, Flex};
-use burn::nn::conv::Conv2dConfig;
 use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2dConfig;
 use burn::nn::pool::MaxPool2dConfig;
+use burn::tensor::backend::Backend;
 use burn::tensor::module::conv2d as reference_conv2d;
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::backend::Backend;
 use burn::tensor::{Distribution, Tensor, TensorData};
 
 type Ad = Autodiff<Flex>;
@@ -28,8 +28,15 @@ fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
 fn assert_close(what: &str, a: &[f32], b: &[f32]) {
     assert_eq!(a.len(), b.len(), "{what}: lengths");
     let scale = b.iter().fold(f32::MIN_POSITIVE, |m, v| m.max(v.abs()));
-    let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-    assert!(worst <= 1e-5 * scale, "{what}: max difference {worst} (scale {scale})");
+    let worst = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst <= 1e-5 * scale,
+        "{what}: max difference {worst} (scale {scale})"
+    );
 }
 
 struct Case {
@@ -44,13 +51,61 @@ struct Case {
 
 const CASES: [Case; 6] = [
     // the conv autoencoder's layers
-    Case { batch: 3, channels: [1, 16], size: [28, 28], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
-    Case { batch: 2, channels: [16, 8], size: [14, 14], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
-    Case { batch: 5, channels: [8, 8], size: [7, 7], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
-    Case { batch: 2, channels: [16, 1], size: [28, 28], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+    Case {
+        batch: 3,
+        channels: [1, 16],
+        size: [28, 28],
+        kernel: [3, 3],
+        stride: [1, 1],
+        padding: [1, 1],
+        dilation: [1, 1],
+    },
+    Case {
+        batch: 2,
+        channels: [16, 8],
+        size: [14, 14],
+        kernel: [3, 3],
+        stride: [1, 1],
+        padding: [1, 1],
+        dilation: [1, 1],
+    },
+    Case {
+        batch: 5,
+        channels: [8, 8],
+        size: [7, 7],
+        kernel: [3, 3],
+        stride: [1, 1],
+        padding: [1, 1],
+        dilation: [1, 1],
+    },
+    Case {
+        batch: 2,
+        channels: [16, 1],
+        size: [28, 28],
+        kernel: [3, 3],
+        stride: [1, 1],
+        padding: [1, 1],
+        dilation: [1, 1],
+    },
     // beyond them: strides, valid padding, dilation, rectangular kernels
-    Case { batch: 3, channels: [3, 4], size: [11, 9], kernel: [3, 2], stride: [2, 3], padding: [1, 0], dilation: [1, 1] },
-    Case { batch: 6, channels: [2, 5], size: [10, 12], kernel: [3, 3], stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
+    Case {
+        batch: 3,
+        channels: [3, 4],
+        size: [11, 9],
+        kernel: [3, 2],
+        stride: [2, 3],
+        padding: [1, 0],
+        dilation: [1, 1],
+    },
+    Case {
+        batch: 6,
+        channels: [2, 5],
+        size: [10, 12],
+        kernel: [3, 3],
+        stride: [1, 2],
+        padding: [2, 1],
+        dilation: [2, 1],
+    },
 ];
 
 #[test]
@@ -58,22 +113,42 @@ fn convolution_values_and_gradients_match_burn() {
     for (i, c) in CASES.iter().enumerate() {
         let seed = 10 * i as u64;
         let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], seed).require_grad();
-        let w = random([c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]], seed + 1).require_grad();
+        let w = random(
+            [c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]],
+            seed + 1,
+        )
+        .require_grad();
         let b = random([c.channels[1]], seed + 2).require_grad();
         let options = ConvOptions::new(c.stride, c.padding, c.dilation, 1);
         let fused = kernels::conv2d(x.clone(), w.clone(), b.clone(), options.clone());
         let reference = reference_conv2d(x.clone(), w.clone(), Some(b.clone()), options);
         assert_eq!(fused.dims(), reference.dims(), "case {i}: output shape");
-        assert_close(&format!("case {i}: output"), &values(fused.clone()), &values(reference.clone()));
+        assert_close(
+            &format!("case {i}: output"),
+            &values(fused.clone()),
+            &values(reference.clone()),
+        );
 
         // A non-uniform upstream gradient: the loss weighs every output differently.
         let upstream = random(fused.dims(), seed + 3);
         let grads_fused = (fused * upstream.clone()).sum().backward();
         let grads_reference = (reference * upstream).sum().backward();
         for (name, fused, reference) in [
-            ("x", values(x.grad(&grads_fused).unwrap()), values(x.grad(&grads_reference).unwrap())),
-            ("weight", values(w.grad(&grads_fused).unwrap()), values(w.grad(&grads_reference).unwrap())),
-            ("bias", values(b.grad(&grads_fused).unwrap()), values(b.grad(&grads_reference).unwrap())),
+            (
+                "x",
+                values(x.grad(&grads_fused).unwrap()),
+                values(x.grad(&grads_reference).unwrap()),
+            ),
+            (
+                "weight",
+                values(w.grad(&grads_fused).unwrap()),
+                values(w.grad(&grads_reference).unwrap()),
+            ),
+            (
+                "bias",
+                values(b.grad(&grads_fused).unwrap()),
+                values(b.grad(&grads_reference).unwrap()),
+            ),
         ] {
             assert_close(&format!("case {i}: d{name}"), &fused, &reference);
         }
@@ -85,7 +160,12 @@ fn an_input_without_gradient_gets_none_and_parameters_still_do() {
     let x = random([2, 1, 8, 8], 1);
     let w = random([4, 1, 3, 3], 2).require_grad();
     let b = random([4], 3).require_grad();
-    let y = kernels::conv2d(x.clone(), w.clone(), b.clone(), ConvOptions::new([1, 1], [1, 1], [1, 1], 1));
+    let y = kernels::conv2d(
+        x.clone(),
+        w.clone(),
+        b.clone(),
+        ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+    );
     let grads = y.sum().backward();
     assert!(x.grad(&grads).is_none());
     let expected_bias = 2.0 * 8.0 * 8.0;
@@ -102,7 +182,12 @@ fn inference_backend_gives_the_same_convolution() {
     let w = random([c.channels[1], c.channels[0], 3, 3], 8);
     let b = random([c.channels[1]], 9);
     let options = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-    let plain = kernels::conv2d(x.clone().inner(), w.clone().inner(), b.clone().inner(), options.clone());
+    let plain = kernels::conv2d(
+        x.clone().inner(),
+        w.clone().inner(),
+        b.clone().inner(),
+        options.clone(),
+    );
     let reference = reference_conv2d(x.inner(), w.inner(), Some(b.inner()), options);
     assert_close("flex output", &values(plain), &values(reference));
 }
@@ -110,15 +195,31 @@ fn inference_backend_gives_the_same_convolution() {
 #[test]
 fn layer_forward_matches_the_layer_for_each_padding_rule() {
     let device = Default::default();
-    for padding in [PaddingConfig2d::Same, PaddingConfig2d::Valid, PaddingConfig2d::Explicit(2, 1, 2, 1)] {
-        let layer = Conv2dConfig::new([3, 5], [3, 3]).with_padding(padding.clone()).init::<Ad>(&device);
+    for padding in [
+        PaddingConfig2d::Same,
+        PaddingConfig2d::Valid,
+        PaddingConfig2d::Explicit(2, 1, 2, 1),
+    ] {
+        let layer = Conv2dConfig::new([3, 5], [3, 3])
+            .with_padding(padding.clone())
+            .init::<Ad>(&device);
         let x = random([2, 3, 9, 10], 4);
-        assert_close(&format!("{padding:?}"), &values(kernels::conv2d_layer(&layer, x.clone())), &values(layer.forward(x)));
+        assert_close(
+            &format!("{padding:?}"),
+            &values(kernels::conv2d_layer(&layer, x.clone())),
+            &values(layer.forward(x)),
+        );
     }
     // Even kernel with "same": asymmetric padding, handled by burn's own path.
-    let layer = Conv2dConfig::new([2, 2], [2, 2]).with_padding(PaddingConfig2d::Same).init::<Ad>(&device);
+    let layer = Conv2dConfig::new([2, 2], [2, 2])
+        .with_padding(PaddingConfig2d::Same)
+        .init::<Ad>(&device);
     let x = random([1, 2, 5, 5], 5);
-    assert_close("even same", &values(kernels::conv2d_layer(&layer, x.clone())), &values(layer.forward(x)));
+    assert_close(
+        "even same",
+        &values(kernels::conv2d_layer(&layer, x.clone())),
+        &values(layer.forward(x)),
+    );
 }
 
 #[test]
@@ -129,12 +230,30 @@ fn bce_value_and_gradients_match_the_composed_loss() {
     let reference = composed_bce_with_logits(logits.clone(), target.clone());
     assert_close("loss", &values(fused.clone()), &values(reference.clone()));
     let (gf, gr) = ((fused * 3.0).backward(), (reference * 3.0).backward());
-    assert_close("dlogits", &values(logits.grad(&gf).unwrap()), &values(logits.grad(&gr).unwrap()));
-    assert_close("dtarget", &values(target.grad(&gf).unwrap()), &values(target.grad(&gr).unwrap()));
+    assert_close(
+        "dlogits",
+        &values(logits.grad(&gf).unwrap()),
+        &values(logits.grad(&gr).unwrap()),
+    );
+    assert_close(
+        "dtarget",
+        &values(target.grad(&gf).unwrap()),
+        &values(target.grad(&gr).unwrap()),
+    );
     // Inference backend, and saturated logits stay finite and exact.
-    let z = Tensor::<Flex, 2>::from_data(TensorData::new(vec![-80.0f32, 0.0, 90.0, 3.0], [2, 2]), &Default::default());
-    let t = Tensor::<Flex, 2>::from_data(TensorData::new(vec![1.0f32, 0.5, 0.0, 1.0], [2, 2]), &Default::default());
-    assert_close("flex loss", &values(kernels::bce_with_logits(z.clone(), t.clone())), &values(composed_bce_with_logits(z, t)));
+    let z = Tensor::<Flex, 2>::from_data(
+        TensorData::new(vec![-80.0f32, 0.0, 90.0, 3.0], [2, 2]),
+        &Default::default(),
+    );
+    let t = Tensor::<Flex, 2>::from_data(
+        TensorData::new(vec![1.0f32, 0.5, 0.0, 1.0], [2, 2]),
+        &Default::default(),
+    );
+    assert_close(
+        "flex loss",
+        &values(kernels::bce_with_logits(z.clone(), t.clone())),
+        &values(composed_bce_with_logits(z, t)),
+    );
 }
 
 #[test]
@@ -146,29 +265,76 @@ fn tanh_value_and_gradient_match_burn() {
     let fused = kernels::tanh(x.clone().transpose());
     let reference = burn::tensor::activation::tanh(x.clone().transpose());
     assert_close("tanh", &values(fused.clone()), &values(reference.clone()));
-    let (gf, gr) = ((fused * weights.clone()).sum().backward(), (reference * weights).sum().backward());
-    assert_close("dx", &values(x.grad(&gf).unwrap()), &values(x.grad(&gr).unwrap()));
-    let plain = Tensor::<Flex, 1>::from_data(TensorData::new(vec![-40.0f32, -0.3, 0.0, 1e-6, 0.7, 9.0], [6]), &Default::default());
-    assert_close("flex tanh", &values(kernels::tanh(plain.clone())), &values(burn::tensor::activation::tanh(plain)));
+    let (gf, gr) = (
+        (fused * weights.clone()).sum().backward(),
+        (reference * weights).sum().backward(),
+    );
+    assert_close(
+        "dx",
+        &values(x.grad(&gf).unwrap()),
+        &values(x.grad(&gr).unwrap()),
+    );
+    let plain = Tensor::<Flex, 1>::from_data(
+        TensorData::new(vec![-40.0f32, -0.3, 0.0, 1e-6, 0.7, 9.0], [6]),
+        &Default::default(),
+    );
+    assert_close(
+        "flex tanh",
+        &values(kernels::tanh(plain.clone())),
+        &values(burn::tensor::activation::tanh(plain)),
+    );
 }
 
 #[test]
 fn max_pooling_values_and_gradients_match_burn() {
-    for (i, (shape, window)) in [([3, 16, 28, 28], [2, 2]), ([2, 8, 14, 14], [2, 2]), ([2, 3, 9, 11], [3, 2]), ([1, 2, 5, 5], [5, 5])].into_iter().enumerate() {
+    for (i, (shape, window)) in [
+        ([3, 16, 28, 28], [2, 2]),
+        ([2, 8, 14, 14], [2, 2]),
+        ([2, 3, 9, 11], [3, 2]),
+        ([1, 2, 5, 5], [5, 5]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let layer = MaxPool2dConfig::new(window).init();
         let x = random(shape, 100 + i as u64).require_grad();
-        let (fused, reference) = (kernels::max_pool2d_layer(&layer, x.clone()), layer.forward(x.clone()));
+        let (fused, reference) = (
+            kernels::max_pool2d_layer(&layer, x.clone()),
+            layer.forward(x.clone()),
+        );
         assert_eq!(fused.dims(), reference.dims(), "case {i}");
-        assert_close(&format!("pool case {i}: output"), &values(fused.clone()), &values(reference.clone()));
+        assert_close(
+            &format!("pool case {i}: output"),
+            &values(fused.clone()),
+            &values(reference.clone()),
+        );
         let upstream = random(fused.dims(), 200 + i as u64);
-        let (gf, gr) = ((fused * upstream.clone()).sum().backward(), (reference * upstream).sum().backward());
-        assert_close(&format!("pool case {i}: dx"), &values(x.grad(&gf).unwrap()), &values(x.grad(&gr).unwrap()));
+        let (gf, gr) = (
+            (fused * upstream.clone()).sum().backward(),
+            (reference * upstream).sum().backward(),
+        );
+        assert_close(
+            &format!("pool case {i}: dx"),
+            &values(x.grad(&gf).unwrap()),
+            &values(x.grad(&gr).unwrap()),
+        );
         let plain = kernels::max_pool2d_layer(&layer, x.clone().inner());
-        assert_close(&format!("pool case {i}: flex"), &values(plain), &values(layer.forward(x.inner())));
+        assert_close(
+            &format!("pool case {i}: flex"),
+            &values(plain),
+            &values(layer.forward(x.inner())),
+        );
     }
     // Overlapping windows (stride 1) take burn's path and still agree.
     let layer = MaxPool2dConfig::new([2, 2]).with_strides([1, 1]).init();
     let x = random([1, 1, 6, 6], 300);
-    assert_eq!(kernels::max_pool2d_layer(&layer, x.clone()).dims(), [1, 1, 5, 5]);
-    assert_close("overlapping", &values(kernels::max_pool2d_layer(&layer, x.clone())), &values(layer.forward(x)));
+    assert_eq!(
+        kernels::max_pool2d_layer(&layer, x.clone()).dims(),
+        [1, 1, 5, 5]
+    );
+    assert_close(
+        "overlapping",
+        &values(kernels::max_pool2d_layer(&layer, x.clone())),
+        &values(layer.forward(x)),
+    );
 }

@@ -19,12 +19,27 @@ fn every_named_model_has_the_documented_shapes() {
         }
     };
     for name in MODEL_NAMES {
-        let model: AnyAutoencoder<Flex> = ModelConfig::named(name, None, 28, 28).unwrap().init(&device).unwrap();
+        let model: AnyAutoencoder<Flex> = ModelConfig::named(name, None, 28, 28)
+            .unwrap()
+            .init(&device)
+            .unwrap();
         let x = Tensor::<Flex, 2>::random([3, 784], Distribution::Uniform(0.0, 1.0), &device);
         assert_eq!(model.code_shape(), expected_code(name), "{name}");
-        assert_eq!(model.encode(x.clone()).dims(), [3, model.code_len()], "{name}");
+        assert_eq!(
+            model.encode(x.clone()).dims(),
+            [3, model.code_len()],
+            "{name}"
+        );
         assert_eq!(model.reconstruct(x.clone()).dims(), [3, 784], "{name}");
-        let loss = Objective::default().batch_loss(&model, x.clone(), x, &mut rand::SeedableRng::seed_from_u64(0)).total.into_scalar();
+        let loss = Objective::default()
+            .batch_loss(
+                &model,
+                x.clone(),
+                x,
+                &mut rand::SeedableRng::seed_from_u64(0),
+            )
+            .total
+            .into_scalar();
         assert!(loss.is_finite(), "{name}: {loss}");
     }
 }
@@ -33,8 +48,16 @@ fn every_named_model_has_the_documented_shapes() {
 fn parameter_counts_match_the_keras_models() {
     use burn::module::Module;
     let device = Default::default();
-    for (name, params) in [("fc", 829_284), ("shallow", 50_992), ("deep", 209_968), ("conv", 3_217)] {
-        let model: AnyAutoencoder<Flex> = ModelConfig::named(name, None, 28, 28).unwrap().init(&device).unwrap();
+    for (name, params) in [
+        ("fc", 829_284),
+        ("shallow", 50_992),
+        ("deep", 209_968),
+        ("conv", 3_217),
+    ] {
+        let model: AnyAutoencoder<Flex> = ModelConfig::named(name, None, 28, 28)
+            .unwrap()
+            .init(&device)
+            .unwrap();
         assert_eq!(model.num_params(), params, "{name}");
     }
 }
@@ -43,19 +66,37 @@ fn parameter_counts_match_the_keras_models() {
 fn code_size_overrides_and_invalid_configs_are_refused() {
     let device = Default::default();
     for d in [32, 64, 128, 256] {
-        let m: AnyAutoencoder<Flex> = ModelConfig::named("logistic", Some(d), 28, 28).unwrap().init(&device).unwrap();
+        let m: AnyAutoencoder<Flex> = ModelConfig::named("logistic", Some(d), 28, 28)
+            .unwrap()
+            .init(&device)
+            .unwrap();
         assert_eq!(m.code_shape(), vec![d]);
     }
-    let err = ModelConfig::named("shallow", Some(0), 28, 28).unwrap_err().to_string();
-    assert!(err.contains("encoder[0].units") && err.contains("code size"), "{err}");
-    assert!(ModelConfig::named("resnet", None, 28, 28).unwrap_err().to_string().contains("`model`"));
-    let err = ModelConfig::named("conv", None, 1, 784).unwrap_err().to_string();
+    let err = ModelConfig::named("shallow", Some(0), 28, 28)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("encoder[0].units") && err.contains("code size"),
+        "{err}"
+    );
+    assert!(
+        ModelConfig::named("resnet", None, 28, 28)
+            .unwrap_err()
+            .to_string()
+            .contains("`model`")
+    );
+    let err = ModelConfig::named("conv", None, 1, 784)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("height"), "{err}");
 }
 
 #[test]
 fn conv_bottleneck_views_as_28_by_14() {
     let device = Default::default();
-    let m: AnyAutoencoder<Flex> = ModelConfig::named("conv", None, 28, 28).unwrap().init(&device).unwrap();
+    let m: AnyAutoencoder<Flex> = ModelConfig::named("conv", None, 28, 28)
+        .unwrap()
+        .init(&device)
+        .unwrap();
     assert_eq!(m.code_len(), 28 * 14);
 }

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::Dataset;
+use ae_data::grid::{GridLayout, render_grid, save_png};
 
 use crate::error::Result;
 use crate::report::Section;
@@ -31,10 +31,23 @@ pub fn data_section(datasets: &[&Dataset], report_dir: &Path) -> Result<Section>
     for ds in datasets {
         let first = ds.test.first(20.min(ds.test.len()))?;
         let captions: Vec<String> = first.labels().iter().map(u8::to_string).collect();
-        let img = render_grid(&first.to_f32(), first.rows(), first.cols(), Some(&captions), GridLayout::default());
+        let img = render_grid(
+            &first.to_f32(),
+            first.rows(),
+            first.cols(),
+            Some(&captions),
+            GridLayout::default(),
+        );
         let file = format!("datasets-{}-first-test.png", ds.kind.name());
         save_png(&img, &report_dir.join(&file))?;
-        section.figure(file, format!("{}: the first {} test images with their labels", ds.kind, first.len()));
+        section.figure(
+            file,
+            format!(
+                "{}: the first {} test images with their labels",
+                ds.kind,
+                first.len()
+            ),
+        );
     }
     Ok(section)
 }

@@ -43,7 +43,11 @@ pub struct Section {
 impl Section {
     /// An empty section.
     pub fn new(id: impl Into<String>, title: impl Into<String>) -> Self {
-        Section { id: id.into(), title: title.into(), blocks: Vec::new() }
+        Section {
+            id: id.into(),
+            title: title.into(),
+            blocks: Vec::new(),
+        }
     }
 
     /// Adds a paragraph.
@@ -54,13 +58,19 @@ impl Section {
 
     /// Adds a table.
     pub fn table(&mut self, name: impl Into<String>, table: Table) -> &mut Self {
-        self.blocks.push(Block::Table { name: name.into(), table });
+        self.blocks.push(Block::Table {
+            name: name.into(),
+            table,
+        });
         self
     }
 
     /// Adds a figure (a PNG already written inside the report folder).
     pub fn figure(&mut self, file: impl Into<String>, caption: impl Into<String>) -> &mut Self {
-        self.blocks.push(Block::Figure { file: file.into(), caption: caption.into() });
+        self.blocks.push(Block::Figure {
+            file: file.into(),
+            caption: caption.into(),
+        });
         self
     }
 
@@ -74,20 +84,30 @@ impl Section {
                     out.push_str(&table.to_markdown());
                     out.push_str(&format!("\n[CSV]({}-{name}.csv)\n\n", self.id));
                 }
-                Block::Figure { file, caption } => out.push_str(&format!("![{caption}]({file})\n\n*{caption}*\n\n")),
+                Block::Figure { file, caption } => {
+                    out.push_str(&format!("![{caption}]({file})\n\n*{caption}*\n\n"))
+                }
             }
         }
         out
     }
 
     fn to_html(&self) -> String {
-        let mut out = format!("<section id=\"{0}\">\n<h2>{1}</h2>\n", html_escape(&self.id), html_escape(&self.title));
+        let mut out = format!(
+            "<section id=\"{0}\">\n<h2>{1}</h2>\n",
+            html_escape(&self.id),
+            html_escape(&self.title)
+        );
         for block in &self.blocks {
             match block {
                 Block::Text(t) => out.push_str(&format!("<p>{}</p>\n", html_escape(t))),
                 Block::Table { name, table } => {
                     out.push_str(&table.to_html());
-                    out.push_str(&format!("<p><a href=\"{0}-{1}.csv\">{0}-{1}.csv</a></p>\n", html_escape(&self.id), html_escape(name)));
+                    out.push_str(&format!(
+                        "<p><a href=\"{0}-{1}.csv\">{0}-{1}.csv</a></p>\n",
+                        html_escape(&self.id),
+                        html_escape(name)
+                    ));
                 }
                 Block::Figure { file, caption } => out.push_str(&format!(
                     "<figure><img src=\"{0}\" alt=\"{1}\"><figcaption>{1}</figcaption></figure>\n",
@@ -102,7 +122,16 @@ impl Section {
 
     /// Figure files referenced by this section.
     pub fn figures(&self) -> Vec<&str> {
-        self.blocks.iter().filter_map(|b| if let Block::Figure { file, .. } = b { Some(file.as_str()) } else { None }).collect()
+        self.blocks
+            .iter()
+            .filter_map(|b| {
+                if let Block::Figure { file, .. } = b {
+                    Some(file.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 }
 
@@ -122,7 +151,12 @@ pub struct Report {
 impl Report {
     /// An empty report writing into `dir`.
     pub fn new(dir: impl Into<PathBuf>, title: impl Into<String>) -> Self {
-        Report { dir: dir.into(), title: title.into(), provenance: Vec::new(), sections: Vec::new() }
+        Report {
+            dir: dir.into(),
+            title: title.into(),
+            provenance: Vec::new(),
+            sections: Vec::new(),
+        }
     }
 
     /// Writes every section's Markdown and CSV files and `index.html`, each atomically.
@@ -130,7 +164,10 @@ impl Report {
         create_dir(&self.dir)?;
         let preamble: String = self.provenance.iter().map(|l| format!("- {l}\n")).collect();
         for section in &self.sections {
-            write(&self.dir.join(format!("{}.md", section.id)), &format!("{preamble}\n{}", section.to_markdown()))?;
+            write(
+                &self.dir.join(format!("{}.md", section.id)),
+                &format!("{preamble}\n{}", section.to_markdown()),
+            )?;
             for block in &section.blocks {
                 if let Block::Table { name, table } = block {
                     let path = self.dir.join(format!("{}-{name}.csv", section.id));
@@ -145,9 +182,19 @@ impl Report {
         let toc: String = self
             .sections
             .iter()
-            .map(|s| format!("<li><a href=\"#{0}\">{1}</a> (<a href=\"{0}.md\">Markdown</a>)</li>\n", html_escape(&s.id), html_escape(&s.title)))
+            .map(|s| {
+                format!(
+                    "<li><a href=\"#{0}\">{1}</a> (<a href=\"{0}.md\">Markdown</a>)</li>\n",
+                    html_escape(&s.id),
+                    html_escape(&s.title)
+                )
+            })
             .collect();
-        let provenance: String = self.provenance.iter().map(|l| format!("<li>{}</li>\n", html_escape(l))).collect();
+        let provenance: String = self
+            .provenance
+            .iter()
+            .map(|l| format!("<li>{}</li>\n", html_escape(l)))
+            .collect();
         let body: String = self.sections.iter().map(Section::to_html).collect();
         format!(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<ul class=\"provenance\">\n{provenance}</ul>\n<nav><ol>\n{toc}</ol></nav>\n{body}</body>\n</html>\n",
@@ -160,7 +207,10 @@ const STYLE: &str = "body{font-family:sans-serif;max-width:70em;margin:auto;padd
 
 /// Creates the report folder (and parents), naming it on failure.
 pub(crate) fn create_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write { path: dir.to_path_buf(), source })
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -168,5 +218,8 @@ fn write(path: &Path, text: &str) -> Result<()> {
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic(path, bytes).map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
+    write_atomic(path, bytes).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -18,7 +18,10 @@ pub struct Table {
 impl Table {
     /// An empty table with these columns.
     pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Self {
-        Table { header: header.into_iter().map(Into::into).collect(), rows: Vec::new() }
+        Table {
+            header: header.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
     }
 
     /// Appends a row (padded or cut to the header's width).
@@ -44,18 +47,31 @@ impl Table {
     /// GitHub-flavoured Markdown.
     pub fn to_markdown(&self) -> String {
         let esc = |s: &String| s.replace('|', "\\|");
-        let mut out = format!("| {} |\n", self.header.iter().map(esc).collect::<Vec<_>>().join(" | "));
+        let mut out = format!(
+            "| {} |\n",
+            self.header.iter().map(esc).collect::<Vec<_>>().join(" | ")
+        );
         out.push_str(&format!("|{}|\n", vec!["---"; self.header.len()].join("|")));
         for row in &self.rows {
-            out.push_str(&format!("| {} |\n", row.iter().map(esc).collect::<Vec<_>>().join(" | ")));
+            out.push_str(&format!(
+                "| {} |\n",
+                row.iter().map(esc).collect::<Vec<_>>().join(" | ")
+            ));
         }
         out
     }
 
     /// An HTML `<table>`.
     pub fn to_html(&self) -> String {
-        let cells = |tag: &str, row: &[String]| row.iter().map(|c| format!("<{tag}>{}</{tag}>", html_escape(c))).collect::<String>();
-        let mut out = format!("<table>\n<thead><tr>{}</tr></thead>\n<tbody>\n", cells("th", &self.header));
+        let cells = |tag: &str, row: &[String]| {
+            row.iter()
+                .map(|c| format!("<{tag}>{}</{tag}>", html_escape(c)))
+                .collect::<String>()
+        };
+        let mut out = format!(
+            "<table>\n<thead><tr>{}</tr></thead>\n<tbody>\n",
+            cells("th", &self.header)
+        );
         for row in &self.rows {
             out.push_str(&format!("<tr>{}</tr>\n", cells("td", row)));
         }
@@ -82,26 +98,47 @@ impl Table {
                 }
             })
             .collect();
-        DataFrame::new(self.rows.len(), columns).map_err(|e| ReportError::Table { name: name.into(), reason: e.to_string() })
+        DataFrame::new(self.rows.len(), columns).map_err(|e| ReportError::Table {
+            name: name.into(),
+            reason: e.to_string(),
+        })
     }
 
     /// RFC 4180 CSV, written by polars from [`Table::to_dataframe`].
     pub fn to_csv(&self, name: &str) -> Result<Vec<u8>> {
         let mut frame = self.to_dataframe(name)?;
         let mut out = Vec::new();
-        CsvWriter::new(&mut out).include_header(true).finish(&mut frame).map_err(|e| ReportError::Table { name: name.into(), reason: e.to_string() })?;
+        CsvWriter::new(&mut out)
+            .include_header(true)
+            .finish(&mut frame)
+            .map_err(|e| ReportError::Table {
+                name: name.into(),
+                reason: e.to_string(),
+            })?;
         Ok(out)
     }
 }
 
 /// Every cell parsed as `T` (empty cells as `None`), or `None` if one does not parse.
 fn parse_all<T: std::str::FromStr>(cells: &[&str]) -> Option<Vec<Option<T>>> {
-    cells.iter().map(|s| if s.is_empty() { Some(None) } else { s.parse::<T>().ok().map(Some) }).collect()
+    cells
+        .iter()
+        .map(|s| {
+            if s.is_empty() {
+                Some(None)
+            } else {
+                s.parse::<T>().ok().map(Some)
+            }
+        })
+        .collect()
 }
 
 /// Escapes text for HTML element content and attribute values.
 pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -120,10 +157,16 @@ mod tests {
         let mut t = Table::new(["a", "b"]);
         t.push(["1", "x,y"]);
         assert_eq!(t.to_markdown(), "| a | b |\n|---|---|\n| 1 | x,y |\n");
-        assert_eq!(String::from_utf8(t.to_csv("t").unwrap()).unwrap(), "a,b\n1,\"x,y\"\n");
+        assert_eq!(
+            String::from_utf8(t.to_csv("t").unwrap()).unwrap(),
+            "a,b\n1,\"x,y\"\n"
+        );
         let frame = t.to_dataframe("t").unwrap();
         assert_eq!(frame.shape(), (1, 2));
-        assert_eq!(frame.column("a").unwrap().dtype(), &polars::prelude::DataType::Int64);
+        assert_eq!(
+            frame.column("a").unwrap().dtype(),
+            &polars::prelude::DataType::Int64
+        );
         assert!(t.to_html().contains("<td>x,y</td>"));
     }
 }

@@ -17,17 +17,35 @@ use rand::SeedableRng;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn bench_step<B: AutodiffBackend>(c: &mut Criterion, backend: &str, model_name: &str, batch: usize) {
+fn bench_step<B: AutodiffBackend>(
+    c: &mut Criterion,
+    backend: &str,
+    model_name: &str,
+    batch: usize,
+) {
     let device = B::Device::default();
-    let mut model: AnyAutoencoder<B> = ModelConfig::named(model_name, None, 28, 28).unwrap().init(&device).unwrap();
+    let mut model: AnyAutoencoder<B> = ModelConfig::named(model_name, None, 28, 28)
+        .unwrap()
+        .init(&device)
+        .unwrap();
     let mut optim = OptimizerKind::Adam.init::<B, AnyAutoencoder<B>>();
-    let x: Vec<f32> = Tensor::<B, 2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device).into_data().to_vec().unwrap();
-    let images = BatchImages { clean: &x, noisy: None, pixels: 784 };
+    let x: Vec<f32> =
+        Tensor::<B, 2>::random([batch, 784], Distribution::Uniform(0.0, 1.0), &device)
+            .into_data()
+            .to_vec()
+            .unwrap();
+    let images = BatchImages {
+        clean: &x,
+        noisy: None,
+        pixels: 784,
+    };
     let objective = Objective::default();
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     let mut group = c.benchmark_group(format!("train_step/{backend}"));
     group.throughput(Throughput::Elements(batch as u64));
-    group.sample_size(20).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(8));
     group.bench_function(format!("{model_name}_b{batch}"), |b| {
         b.iter(|| {
             // The trainer's step: the batch split into shards where the model allows it.

@@ -48,7 +48,10 @@ impl FromStr for BackendKind {
             "flex" => Ok(BackendKind::Flex),
             "ndarray" => Ok(BackendKind::Ndarray),
             "cuda" => Ok(BackendKind::Cuda),
-            other => Err(TrainError::invalid("backend", format!("unknown backend `{other}` (expected flex, ndarray or cuda)"))),
+            other => Err(TrainError::invalid(
+                "backend",
+                format!("unknown backend `{other}` (expected flex, ndarray or cuda)"),
+            )),
         }
     }
 }
@@ -66,9 +69,13 @@ pub fn dispatch<W: WithBackend>(kind: BackendKind, work: W) -> Result<W::Output>
     match kind {
         BackendKind::Flex => Ok(work.run::<DefaultBackend>(Default::default())),
         #[cfg(feature = "ndarray")]
-        BackendKind::Ndarray => Ok(work.run::<burn::backend::Autodiff<burn::backend::NdArray>>(Default::default())),
+        BackendKind::Ndarray => {
+            Ok(work.run::<burn::backend::Autodiff<burn::backend::NdArray>>(Default::default()))
+        }
         #[cfg(feature = "cuda")]
-        BackendKind::Cuda => Ok(work.run::<burn::backend::Autodiff<burn::backend::Cuda>>(Default::default())),
+        BackendKind::Cuda => {
+            Ok(work.run::<burn::backend::Autodiff<burn::backend::Cuda>>(Default::default()))
+        }
         #[allow(unreachable_patterns)]
         other => Err(TrainError::BackendUnavailable(other.name().to_string())),
     }

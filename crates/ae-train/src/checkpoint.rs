@@ -46,14 +46,32 @@ pub struct Checkpoint<M, O> {
 type Rec = NamedMpkBytesRecorder<FullPrecisionSettings>;
 
 /// Writes a checkpoint atomically (temporary file, fsync, rename).
-pub fn save<B: Backend, M: Record<B>, O: Record<B>>(path: &Path, epoch: usize, history: &[EpochRecord], model: M, optimizer: O) -> Result<()> {
-    let bad = |reason: String| TrainError::Checkpoint { path: path.to_path_buf(), reason };
-    let model = Recorder::<B>::record(&Rec::default(), model, ()).map_err(|e| bad(e.to_string()))?;
-    let optimizer = Recorder::<B>::record(&Rec::default(), optimizer, ()).map_err(|e| bad(e.to_string()))?;
+pub fn save<B: Backend, M: Record<B>, O: Record<B>>(
+    path: &Path,
+    epoch: usize,
+    history: &[EpochRecord],
+    model: M,
+    optimizer: O,
+) -> Result<()> {
+    let bad = |reason: String| TrainError::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let model =
+        Recorder::<B>::record(&Rec::default(), model, ()).map_err(|e| bad(e.to_string()))?;
+    let optimizer =
+        Recorder::<B>::record(&Rec::default(), optimizer, ()).map_err(|e| bad(e.to_string()))?;
     let mut payload = model;
     let model_len = payload.len();
     payload.extend_from_slice(&optimizer);
-    let header = Header { format: FORMAT, epoch, model_len, optimizer_len: optimizer.len(), sha256: sha256_hex(&payload), history: history.to_vec() };
+    let header = Header {
+        format: FORMAT,
+        epoch,
+        model_len,
+        optimizer_len: optimizer.len(),
+        sha256: sha256_hex(&payload),
+        history: history.to_vec(),
+    };
     let mut bytes = serde_json::to_vec(&header).map_err(|e| bad(e.to_string()))?;
     bytes.push(b'\n');
     bytes.extend_from_slice(&payload);
@@ -61,20 +79,44 @@ pub fn save<B: Backend, M: Record<B>, O: Record<B>>(path: &Path, epoch: usize, h
 }
 
 /// Reads a checkpoint, checking its digest before decoding anything.
-pub fn load<B: Backend, M: Record<B>, O: Record<B>>(path: &Path, device: &B::Device) -> Result<Checkpoint<M, O>> {
-    let bad = |reason: String| TrainError::Checkpoint { path: path.to_path_buf(), reason };
+pub fn load<B: Backend, M: Record<B>, O: Record<B>>(
+    path: &Path,
+    device: &B::Device,
+) -> Result<Checkpoint<M, O>> {
+    let bad = |reason: String| TrainError::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    };
     let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
-    let newline = bytes.iter().position(|&b| b == b'\n').ok_or_else(|| bad("no header line".into()))?;
-    let header: Header = serde_json::from_slice(&bytes[..newline]).map_err(|e| bad(format!("header: {e}")))?;
+    let newline = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or_else(|| bad("no header line".into()))?;
+    let header: Header =
+        serde_json::from_slice(&bytes[..newline]).map_err(|e| bad(format!("header: {e}")))?;
     if header.format != FORMAT {
-        return Err(bad(format!("format {} (this build reads {FORMAT})", header.format)));
+        return Err(bad(format!(
+            "format {} (this build reads {FORMAT})",
+            header.format
+        )));
     }
     let payload = &bytes[newline + 1..];
-    if payload.len() != header.model_len + header.optimizer_len || sha256_hex(payload) != header.sha256 {
-        return Err(bad("payload does not match its length or SHA-256 (corrupt file)".into()));
+    if payload.len() != header.model_len + header.optimizer_len
+        || sha256_hex(payload) != header.sha256
+    {
+        return Err(bad(
+            "payload does not match its length or SHA-256 (corrupt file)".into(),
+        ));
     }
     let (model, optimizer) = payload.split_at(header.model_len);
-    let model = Recorder::<B>::load(&Rec::default(), model.to_vec(), device).map_err(|e| bad(format!("model: {e}")))?;
-    let optimizer = Recorder::<B>::load(&Rec::default(), optimizer.to_vec(), device).map_err(|e| bad(format!("optimizer: {e}")))?;
-    Ok(Checkpoint { epoch: header.epoch, history: header.history, model, optimizer })
+    let model = Recorder::<B>::load(&Rec::default(), model.to_vec(), device)
+        .map_err(|e| bad(format!("model: {e}")))?;
+    let optimizer = Recorder::<B>::load(&Rec::default(), optimizer.to_vec(), device)
+        .map_err(|e| bad(format!("optimizer: {e}")))?;
+    Ok(Checkpoint {
+        epoch: header.epoch,
+        history: header.history,
+        model,
+        optimizer,
+    })
 }

@@ -67,7 +67,12 @@ impl TrainingConfig {
             batch_size: 32,
             seed: 0,
             noise: Noise::None,
-            data: DataSelection { dataset, classes: None, train_limit: None, val_limit: None },
+            data: DataSelection {
+                dataset,
+                classes: None,
+                train_limit: None,
+                val_limit: None,
+            },
             backend: BackendKind::Flex,
         }
     }
@@ -81,22 +86,39 @@ impl TrainingConfig {
             return Err(TrainError::invalid("batch_size", "must be at least 1"));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(TrainError::invalid("learning_rate", format!("{} is not a finite number > 0", self.learning_rate)));
+            return Err(TrainError::invalid(
+                "learning_rate",
+                format!("{} is not a finite number > 0", self.learning_rate),
+            ));
         }
         if let Err(e) = self.noise.validate() {
             return Err(TrainError::invalid("noise", e.to_string()));
         }
         if let Some(classes) = &self.data.classes
-            && (classes.is_empty() || classes.iter().any(|&c| usize::from(c) >= self.data.dataset.num_classes())) {
-                return Err(TrainError::invalid("data.classes", format!("{classes:?} is not a non-empty list of classes 0..9")));
-            }
+            && (classes.is_empty()
+                || classes
+                    .iter()
+                    .any(|&c| usize::from(c) >= self.data.dataset.num_classes()))
+        {
+            return Err(TrainError::invalid(
+                "data.classes",
+                format!("{classes:?} is not a non-empty list of classes 0..9"),
+            ));
+        }
         if self.data.train_limit == Some(0) || self.data.val_limit == Some(0) {
-            return Err(TrainError::invalid("data.train_limit/val_limit", "must be at least 1 when given"));
+            return Err(TrainError::invalid(
+                "data.train_limit/val_limit",
+                "must be at least 1 when given",
+            ));
         }
         if let OptimizerKind::Sgd { momentum } = self.optimizer
-            && !(0.0..1.0).contains(&momentum) {
-                return Err(TrainError::invalid("optimizer.momentum", "must be in [0, 1)"));
-            }
+            && !(0.0..1.0).contains(&momentum)
+        {
+            return Err(TrainError::invalid(
+                "optimizer.momentum",
+                "must be in [0, 1)",
+            ));
+        }
         self.model.validate()?;
         self.objective.validate_for(&self.model)?;
         Ok(())
@@ -106,17 +128,37 @@ impl TrainingConfig {
     pub fn validate_against(&self, train: &ImageSet) -> Result<()> {
         let pixels = train.pixels_per_image();
         if self.model.input_len() != pixels {
-            return Err(TrainError::invalid("model", format!("expects {} inputs, the images have {pixels}", self.model.input_len())));
+            return Err(TrainError::invalid(
+                "model",
+                format!(
+                    "expects {} inputs, the images have {pixels}",
+                    self.model.input_len()
+                ),
+            ));
         }
         if let ModelConfig::Conv(c) = &self.model
-            && (c.height, c.width) != (train.rows(), train.cols()) {
-                return Err(TrainError::invalid(
-                    "model",
-                    format!("the conv model needs {}x{} images, the data is {}x{} (a 1-D input cannot feed it)", c.height, c.width, train.rows(), train.cols()),
-                ));
-            }
+            && (c.height, c.width) != (train.rows(), train.cols())
+        {
+            return Err(TrainError::invalid(
+                "model",
+                format!(
+                    "the conv model needs {}x{} images, the data is {}x{} (a 1-D input cannot feed it)",
+                    c.height,
+                    c.width,
+                    train.rows(),
+                    train.cols()
+                ),
+            ));
+        }
         if self.batch_size > train.len() {
-            return Err(TrainError::invalid("batch_size", format!("{} is larger than the {} training images", self.batch_size, train.len())));
+            return Err(TrainError::invalid(
+                "batch_size",
+                format!(
+                    "{} is larger than the {} training images",
+                    self.batch_size,
+                    train.len()
+                ),
+            ));
         }
         Ok(())
     }
@@ -125,12 +167,24 @@ impl TrainingConfig {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
         // serde_path_to_error names the field of a type error (`epochs: invalid type ...`).
-        let config: TrainingConfig = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&text)).map_err(|e| {
-            let field = e.path().to_string();
-            let reason = if field == "." { e.inner().to_string() } else { format!("field `{field}`: {}", e.inner()) };
-            TrainError::ConfigFile { path: path.to_path_buf(), reason }
+        let config: TrainingConfig =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&text))
+                .map_err(|e| {
+                    let field = e.path().to_string();
+                    let reason = if field == "." {
+                        e.inner().to_string()
+                    } else {
+                        format!("field `{field}`: {}", e.inner())
+                    };
+                    TrainError::ConfigFile {
+                        path: path.to_path_buf(),
+                        reason,
+                    }
+                })?;
+        config.validate().map_err(|e| TrainError::ConfigFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
         })?;
-        config.validate().map_err(|e| TrainError::ConfigFile { path: path.to_path_buf(), reason: e.to_string() })?;
         Ok(config)
     }
 

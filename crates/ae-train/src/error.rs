@@ -28,7 +28,9 @@ pub enum TrainError {
     #[error(transparent)]
     Data(#[from] ae_data::DataError),
     /// The loss became NaN or infinite; the last good checkpoint was kept.
-    #[error("loss is {value} at epoch {epoch}, batch {batch}: training stopped (the checkpoint of epoch {last_good_epoch} is kept); try a lower learning rate")]
+    #[error(
+        "loss is {value} at epoch {epoch}, batch {batch}: training stopped (the checkpoint of epoch {last_good_epoch} is kept); try a lower learning rate"
+    )]
     NonFiniteLoss {
         /// 1-based epoch.
         epoch: usize,
@@ -70,11 +72,17 @@ pub enum TrainError {
 
 impl TrainError {
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        TrainError::InvalidConfig { field: field.into(), reason: reason.into() }
+        TrainError::InvalidConfig {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        TrainError::Io { path: path.into(), source }
+        TrainError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

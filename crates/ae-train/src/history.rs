@@ -26,7 +26,10 @@ pub const HISTORY_HEADER: &str = "epoch,train_loss,val_loss,val_reconstruction";
 pub fn history_csv(records: &[EpochRecord]) -> String {
     let mut out = format!("{HISTORY_HEADER}\n");
     for r in records {
-        out.push_str(&format!("{},{:.9e},{:.9e},{:.9e}\n", r.epoch, r.train_loss, r.val_loss, r.val_reconstruction));
+        out.push_str(&format!(
+            "{},{:.9e},{:.9e},{:.9e}\n",
+            r.epoch, r.train_loss, r.val_loss, r.val_reconstruction
+        ));
     }
     out
 }

@@ -16,4 +16,6 @@ pub use config::{DataSelection, TrainingConfig};
 pub use error::{Result, TrainError};
 pub use history::EpochRecord;
 pub use progress::ProgressMode;
-pub use trainer::{RunOptions, TrainData, TrainOutcome, create_run_dir, load_run, train, train_or_resume};
+pub use trainer::{
+    RunOptions, TrainData, TrainOutcome, create_run_dir, load_run, train, train_or_resume,
+};

@@ -36,7 +36,11 @@ impl Progress {
             bar.set_style(style);
             bar
         });
-        Progress { bar, plain: mode != ProgressMode::Quiet && !use_bar, epochs }
+        Progress {
+            bar,
+            plain: mode != ProgressMode::Quiet && !use_bar,
+            epochs,
+        }
     }
 
     /// Positions the bar after `done` batches (on resume).
@@ -49,7 +53,10 @@ impl Progress {
     /// Called after each batch with the running mean loss.
     pub fn batch(&self, epoch: usize, batch: usize, batches: usize, running_loss: f64) {
         if let Some(bar) = &self.bar {
-            bar.set_prefix(format!("epoch {epoch}/{} batch {batch}/{batches}", self.epochs));
+            bar.set_prefix(format!(
+                "epoch {epoch}/{} batch {batch}/{batches}",
+                self.epochs
+            ));
             bar.set_message(format!("{running_loss:.5}"));
             bar.inc(1);
         }

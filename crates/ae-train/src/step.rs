@@ -49,7 +49,18 @@ impl<'a> BatchImages<'a> {
         let at = images * self.pixels;
         let (a, b) = self.clean.split_at(at);
         let (na, nb) = self.noisy.map(|x| x.split_at(at)).unzip();
-        (BatchImages { clean: a, noisy: na, ..self }, BatchImages { clean: b, noisy: nb, ..self })
+        (
+            BatchImages {
+                clean: a,
+                noisy: na,
+                ..self
+            },
+            BatchImages {
+                clean: b,
+                noisy: nb,
+                ..self
+            },
+        )
     }
 }
 
@@ -63,13 +74,27 @@ pub struct BatchGradients {
 
 /// How many shards a batch of `images` is split into (1 or 2): dense models whose loss
 /// is a mean over images (the conv model's kernels already parallelise over images).
-pub fn shard_count<B: AutodiffBackend>(model: &AnyAutoencoder<B>, objective: &Objective, images: usize) -> usize {
+pub fn shard_count<B: AutodiffBackend>(
+    model: &AnyAutoencoder<B>,
+    objective: &Objective,
+    images: usize,
+) -> usize {
     let dense = matches!(model, AnyAutoencoder::Dense(_));
-    if dense && objective.is_mean_over_images(model) && images >= 2 * MIN_SHARD_IMAGES { 2 } else { 1 }
+    if dense && objective.is_mean_over_images(model) && images >= 2 * MIN_SHARD_IMAGES {
+        2
+    } else {
+        1
+    }
 }
 
 /// Loss and gradients of `model` on `batch`; `rng` draws the VAE's samples.
-pub fn batch_gradients<'a, B: AutodiffBackend>(model: &AnyAutoencoder<B>, objective: &Objective, batch: BatchImages<'a>, rng: &mut StdRng, device: &B::Device) -> BatchGradients {
+pub fn batch_gradients<'a, B: AutodiffBackend>(
+    model: &AnyAutoencoder<B>,
+    objective: &Objective,
+    batch: BatchImages<'a>,
+    rng: &mut StdRng,
+    device: &B::Device,
+) -> BatchGradients {
     let images = batch.len();
     if shard_count(model, objective, images) == 1 {
         return shard_gradients(model, objective, batch, 1.0, rng, device);
@@ -85,12 +110,26 @@ pub fn batch_gradients<'a, B: AutodiffBackend>(model: &AnyAutoencoder<B>, object
         move || shard_gradients(&replica, objective, shard, share, &mut rng, &device)
     };
     let (mut ga, mut gb) = rayon::join(job(a, 0), job(b, 1));
-    model.visit(&mut AddGradients::<B> { into: &mut ga.grads, from: &mut gb.grads, backend: std::marker::PhantomData });
-    BatchGradients { loss: ga.loss + gb.loss, grads: ga.grads }
+    model.visit(&mut AddGradients::<B> {
+        into: &mut ga.grads,
+        from: &mut gb.grads,
+        backend: std::marker::PhantomData,
+    });
+    BatchGradients {
+        loss: ga.loss + gb.loss,
+        grads: ga.grads,
+    }
 }
 
 /// Loss of one shard, scaled by its `share` of the batch, and its gradients.
-fn shard_gradients<B: AutodiffBackend>(model: &AnyAutoencoder<B>, objective: &Objective, shard: BatchImages<'_>, share: f64, rng: &mut StdRng, device: &B::Device) -> BatchGradients {
+fn shard_gradients<B: AutodiffBackend>(
+    model: &AnyAutoencoder<B>,
+    objective: &Objective,
+    shard: BatchImages<'_>,
+    share: f64,
+    rng: &mut StdRng,
+    device: &B::Device,
+) -> BatchGradients {
     let (n, pixels) = (shard.len(), shard.pixels);
     let target = flat_tensor::<B>(shard.clean, n, pixels, device);
     let input = match shard.noisy {
@@ -99,8 +138,15 @@ fn shard_gradients<B: AutodiffBackend>(model: &AnyAutoencoder<B>, objective: &Ob
     };
     let loss: Tensor<B, 1> = objective.batch_loss(model, input, target, rng).total;
     let value: f64 = loss.clone().into_scalar().elem();
-    let loss = if share == 1.0 { loss } else { loss.mul_scalar(share) };
-    BatchGradients { loss: value * share, grads: GradientsParams::from_grads(loss.backward(), model) }
+    let loss = if share == 1.0 {
+        loss
+    } else {
+        loss.mul_scalar(share)
+    };
+    BatchGradients {
+        loss: value * share,
+        grads: GradientsParams::from_grads(loss.backward(), model),
+    }
 }
 
 /// Adds each parameter's gradient in `from` to the one in `into`.
@@ -112,7 +158,9 @@ struct AddGradients<'a, B> {
 
 impl<B: AutodiffBackend> ModuleVisitor<B> for AddGradients<'_, B> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        let Some(from) = self.from.remove::<B::InnerBackend, D>(param.id) else { return };
+        let Some(from) = self.from.remove::<B::InnerBackend, D>(param.id) else {
+            return;
+        };
         let sum = match self.into.remove::<B::InnerBackend, D>(param.id) {
             Some(into) => into + from,
             None => from,
@@ -134,17 +182,26 @@ mod tests {
 
     impl ModuleVisitor<B> for Collect<'_> {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-            let grad = self.0.get::<Flex, D>(param.id).expect("every parameter has a gradient");
-            self.1.push(grad.into_data().to_vec::<f32>().expect("f32 gradient"));
+            let grad = self
+                .0
+                .get::<Flex, D>(param.id)
+                .expect("every parameter has a gradient");
+            self.1
+                .push(grad.into_data().to_vec::<f32>().expect("f32 gradient"));
         }
     }
 
     fn model(name: &str) -> AnyAutoencoder<B> {
-        ModelConfig::named(name, Some(8), 28, 28).unwrap().init(&Default::default()).unwrap()
+        ModelConfig::named(name, Some(8), 28, 28)
+            .unwrap()
+            .init(&Default::default())
+            .unwrap()
     }
 
     fn images(n: usize, phase: f32) -> Vec<f32> {
-        (0..n * 784).map(|i| ((i as f32 * 0.37 + phase).sin() * 0.5 + 0.5).clamp(0.0, 1.0)).collect()
+        (0..n * 784)
+            .map(|i| ((i as f32 * 0.37 + phase).sin() * 0.5 + 0.5).clamp(0.0, 1.0))
+            .collect()
     }
 
     fn grads_of(model: &AnyAutoencoder<B>, g: &GradientsParams) -> Vec<Vec<f32>> {
@@ -155,40 +212,109 @@ mod tests {
 
     #[test]
     fn two_shards_give_the_whole_batch_loss_and_gradients() {
-        let l1 = Objective { sparse: Some(Sparsity::L1 { lambda: 1e-3 }), ..Objective::default() };
-        let contractive = Objective { contractive: Some(1e-2), ..Objective::default() };
-        let mse = Objective { loss: ReconstructionLoss::Mse, ..Objective::default() };
+        let l1 = Objective {
+            sparse: Some(Sparsity::L1 { lambda: 1e-3 }),
+            ..Objective::default()
+        };
+        let contractive = Objective {
+            contractive: Some(1e-2),
+            ..Objective::default()
+        };
+        let mse = Objective {
+            loss: ReconstructionLoss::Mse,
+            ..Objective::default()
+        };
         let (clean, noisy) = (images(67, 0.0), images(67, 1.3));
-        let cases = [("deep", Objective::default(), None), ("shallow", l1, None), ("logistic", contractive, None), ("deep", mse, Some(noisy.as_slice()))];
+        let cases = [
+            ("deep", Objective::default(), None),
+            ("shallow", l1, None),
+            ("logistic", contractive, None),
+            ("deep", mse, Some(noisy.as_slice())),
+        ];
         for (name, objective, noisy) in cases {
             let model = model(name);
-            let batch = BatchImages { clean: &clean, noisy, pixels: 784 };
+            let batch = BatchImages {
+                clean: &clean,
+                noisy,
+                pixels: 784,
+            };
             assert_eq!(shard_count(&model, &objective, batch.len()), 2, "{name}");
             let mut rng = StdRng::seed_from_u64(0);
-            let whole = shard_gradients(&model, &objective, batch, 1.0, &mut rng, &Default::default());
+            let whole = shard_gradients(
+                &model,
+                &objective,
+                batch,
+                1.0,
+                &mut rng,
+                &Default::default(),
+            );
             let sharded = batch_gradients(&model, &objective, batch, &mut rng, &Default::default());
-            assert!((whole.loss - sharded.loss).abs() <= 1e-6 * whole.loss.abs(), "{name}: {} vs {}", whole.loss, sharded.loss);
-            let (w, s) = (grads_of(&model, &whole.grads), grads_of(&model, &sharded.grads));
+            assert!(
+                (whole.loss - sharded.loss).abs() <= 1e-6 * whole.loss.abs(),
+                "{name}: {} vs {}",
+                whole.loss,
+                sharded.loss
+            );
+            let (w, s) = (
+                grads_of(&model, &whole.grads),
+                grads_of(&model, &sharded.grads),
+            );
             assert_eq!(w.len(), s.len());
             for (i, (w, s)) in w.iter().zip(&s).enumerate() {
                 let scale = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-                let diff = w.iter().zip(s).fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
-                assert!(scale > 0.0 && diff <= 1e-5 * scale, "{name} parameter {i}: max diff {diff} of {scale}");
+                let diff = w
+                    .iter()
+                    .zip(s)
+                    .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+                assert!(
+                    scale > 0.0 && diff <= 1e-5 * scale,
+                    "{name} parameter {i}: max diff {diff} of {scale}"
+                );
             }
         }
     }
 
     #[test]
     fn only_dense_per_image_objectives_of_two_minimum_shards_split() {
-        let kl = Objective { sparse: Some(Sparsity::Kl { rho: 0.05, beta: 1.0 }), ..Objective::default() };
+        let kl = Objective {
+            sparse: Some(Sparsity::Kl {
+                rho: 0.05,
+                beta: 1.0,
+            }),
+            ..Objective::default()
+        };
         let fc = model("fc");
         assert_eq!(shard_count(&fc, &Objective::default(), 256), 2);
-        assert_eq!(shard_count(&fc, &Objective::default(), 2 * MIN_SHARD_IMAGES), 2);
-        assert_eq!(shard_count(&fc, &Objective::default(), 2 * MIN_SHARD_IMAGES - 1), 1);
-        assert_eq!(shard_count(&fc, &kl, 256), 1, "the KL penalty couples the batch's images");
-        let vae: AnyAutoencoder<B> = ModelConfig::named("vae", None, 28, 28).unwrap().init(&Default::default()).unwrap();
-        assert_eq!(shard_count(&vae, &Objective::default(), 256), 1, "the VAE samples");
-        let conv: AnyAutoencoder<B> = ModelConfig::named("conv", None, 28, 28).unwrap().init(&Default::default()).unwrap();
-        assert_eq!(shard_count(&conv, &Objective::default(), 256), 1, "conv kernels parallelise over images");
+        assert_eq!(
+            shard_count(&fc, &Objective::default(), 2 * MIN_SHARD_IMAGES),
+            2
+        );
+        assert_eq!(
+            shard_count(&fc, &Objective::default(), 2 * MIN_SHARD_IMAGES - 1),
+            1
+        );
+        assert_eq!(
+            shard_count(&fc, &kl, 256),
+            1,
+            "the KL penalty couples the batch's images"
+        );
+        let vae: AnyAutoencoder<B> = ModelConfig::named("vae", None, 28, 28)
+            .unwrap()
+            .init(&Default::default())
+            .unwrap();
+        assert_eq!(
+            shard_count(&vae, &Objective::default(), 256),
+            1,
+            "the VAE samples"
+        );
+        let conv: AnyAutoencoder<B> = ModelConfig::named("conv", None, 28, 28)
+            .unwrap()
+            .init(&Default::default())
+            .unwrap();
+        assert_eq!(
+            shard_count(&conv, &Objective::default(), 256),
+            1,
+            "conv kernels parallelise over images"
+        );
     }
 }

@@ -51,7 +51,10 @@ impl TrainData {
                 _ => set,
             })
         };
-        Ok(TrainData { train: pick(&dataset.train, config.data.train_limit)?, val: pick(&dataset.test, config.data.val_limit)? })
+        Ok(TrainData {
+            train: pick(&dataset.train, config.data.train_limit)?,
+            val: pick(&dataset.test, config.data.val_limit)?,
+        })
     }
 }
 
@@ -92,7 +95,8 @@ pub struct TrainOutcome<B: Backend> {
 
 /// SplitMix64 of `(seed, a, b)`: independent streams per epoch and purpose.
 pub fn derive_seed(seed: u64, a: u64, b: u64) -> u64 {
-    let mut z = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut z =
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -106,28 +110,45 @@ pub fn create_run_dir(config: &TrainingConfig, run_dir: &Path) -> Result<()> {
     if config_path.exists() {
         return Err(TrainError::RunDir {
             path: run_dir.to_path_buf(),
-            reason: "already holds a run: pass --resume to continue it, or choose another --out".into(),
+            reason: "already holds a run: pass --resume to continue it, or choose another --out"
+                .into(),
         });
     }
     std::fs::create_dir_all(run_dir).map_err(|e| TrainError::io(run_dir, e))?;
-    write_atomic(&config_path, config.to_json().as_bytes()).map_err(|e| TrainError::io(&config_path, e))
+    write_atomic(&config_path, config.to_json().as_bytes())
+        .map_err(|e| TrainError::io(&config_path, e))
 }
 
-type OptimOf<B> = burn::optim::adaptor::OptimizerAdaptor<ae_models::optim::AnyOptimizer<<B as AutodiffBackend>::InnerBackend>, AnyAutoencoder<B>, B>;
+type OptimOf<B> = burn::optim::adaptor::OptimizerAdaptor<
+    ae_models::optim::AnyOptimizer<<B as AutodiffBackend>::InnerBackend>,
+    AnyAutoencoder<B>,
+    B,
+>;
 type ModelRecord<B> = <AnyAutoencoder<B> as Module<B>>::Record;
 type OptimRecord<B> = <OptimOf<B> as Optimizer<AnyAutoencoder<B>, B>>::Record;
 
 /// Trains `config` on `data` in `opts.run_dir` (created with [`create_run_dir`] for a
 /// new run). Same config, seed and machine give the same `history.csv`.
-pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts: &RunOptions, device: &B::Device) -> Result<TrainOutcome<B::InnerBackend>> {
+pub fn train<B: AutodiffBackend>(
+    config: &TrainingConfig,
+    data: &TrainData,
+    opts: &RunOptions,
+    device: &B::Device,
+) -> Result<TrainOutcome<B::InnerBackend>> {
     config.validate()?;
     config.validate_against(&data.train)?;
     if data.val.pixels_per_image() != data.train.pixels_per_image() || data.val.is_empty() {
-        return Err(TrainError::invalid("data", "the validation split is empty or has another image size"));
+        return Err(TrainError::invalid(
+            "data",
+            "the validation split is empty or has another image size",
+        ));
     }
     let run_dir = &opts.run_dir;
     if !run_dir.join(CONFIG_FILE).is_file() {
-        return Err(TrainError::RunDir { path: run_dir.to_path_buf(), reason: format!("has no {CONFIG_FILE} (not a run folder)") });
+        return Err(TrainError::RunDir {
+            path: run_dir.to_path_buf(),
+            reason: format!("has no {CONFIG_FILE} (not a run folder)"),
+        });
     }
     let mut model = init_model::<B>(config, device)?;
     let mut optim: OptimOf<B> = config.optimizer.init::<B, AnyAutoencoder<B>>();
@@ -171,11 +192,21 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
                 config.noise.apply(&mut noisy_values, &mut noise_rng);
                 noisy_values.as_slice()
             });
-            let batch = BatchImages { clean, noisy, pixels };
-            let BatchGradients { loss: value, grads } = batch_gradients(&model, &config.objective, batch, &mut sample_rng, device);
+            let batch = BatchImages {
+                clean,
+                noisy,
+                pixels,
+            };
+            let BatchGradients { loss: value, grads } =
+                batch_gradients(&model, &config.objective, batch, &mut sample_rng, device);
             if !value.is_finite() {
                 progress.finish();
-                return Err(TrainError::NonFiniteLoss { epoch, batch: b + 1, value: value as f32, last_good_epoch: epoch - 1 });
+                return Err(TrainError::NonFiniteLoss {
+                    epoch,
+                    batch: b + 1,
+                    value: value as f32,
+                    last_good_epoch: epoch - 1,
+                });
             }
             model = optim.step(config.learning_rate, model, grads);
             loss_sum += value * n as f64;
@@ -183,45 +214,90 @@ pub fn train<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, opts
             progress.batch(epoch, b + 1, batches, loss_sum / seen as f64);
         }
         let train_seconds = started.elapsed().as_secs_f64();
-        let (val_loss, val_reconstruction) = evaluate(&model.valid(), &config.objective, &val_input, &val_target, pixels, config.batch_size, device);
-        let record = EpochRecord { epoch, train_loss: loss_sum / seen as f64, val_loss, val_reconstruction, seconds: started.elapsed().as_secs_f64() };
+        let (val_loss, val_reconstruction) = evaluate(
+            &model.valid(),
+            &config.objective,
+            &val_input,
+            &val_target,
+            pixels,
+            config.batch_size,
+            device,
+        );
+        let record = EpochRecord {
+            epoch,
+            train_loss: loss_sum / seen as f64,
+            val_loss,
+            val_reconstruction,
+            seconds: started.elapsed().as_secs_f64(),
+        };
         history.push(record);
-        checkpoint::save::<B, _, _>(&checkpoint_path, epoch, &history, model.clone().into_record(), optim.to_record())?;
+        checkpoint::save::<B, _, _>(
+            &checkpoint_path,
+            epoch,
+            &history,
+            model.clone().into_record(),
+            optim.to_record(),
+        )?;
         write_history(run_dir, &history)?;
         progress.epoch(&record);
         epoch_seconds.push(record.seconds);
         throughput.push(data.train.len() as f64 / train_seconds);
     }
     progress.finish();
-    let timing = Timing { seconds_per_epoch: median(&epoch_seconds), samples_per_second: median(&throughput), epochs_run: epoch_seconds.len() };
+    let timing = Timing {
+        seconds_per_epoch: median(&epoch_seconds),
+        samples_per_second: median(&throughput),
+        epochs_run: epoch_seconds.len(),
+    };
     // A resume of a finished run trains nothing: keep the timings of the run that did.
     if timing.epochs_run > 0 {
         let summary_path = run_dir.join(SUMMARY_FILE);
         let summary = serde_json::to_string_pretty(&timing).unwrap_or_default();
-        write_atomic(&summary_path, summary.as_bytes()).map_err(|e| TrainError::io(&summary_path, e))?;
+        write_atomic(&summary_path, summary.as_bytes())
+            .map_err(|e| TrainError::io(&summary_path, e))?;
     }
-    Ok(TrainOutcome { history, model: model.valid(), timing, resumed_from })
+    Ok(TrainOutcome {
+        history,
+        model: model.valid(),
+        timing,
+        resumed_from,
+    })
 }
 
 /// Trains `config` in `run_dir`, or continues the run already there: a finished run is
 /// loaded without training, an interrupted one resumes from its last checkpoint. A
 /// folder holding a run of another config is refused rather than overwritten.
 /// The timing of a reused run is the one its `summary.json` recorded.
-pub fn train_or_resume<B: AutodiffBackend>(config: &TrainingConfig, data: &TrainData, run_dir: &Path, progress: ProgressMode, device: &B::Device) -> Result<TrainOutcome<B::InnerBackend>> {
+pub fn train_or_resume<B: AutodiffBackend>(
+    config: &TrainingConfig,
+    data: &TrainData,
+    run_dir: &Path,
+    progress: ProgressMode,
+    device: &B::Device,
+) -> Result<TrainOutcome<B::InnerBackend>> {
     let config_path = run_dir.join(CONFIG_FILE);
     let resume = config_path.is_file();
     if resume {
         let existing = TrainingConfig::load(&config_path)?;
         if existing.to_json() != config.to_json() {
-            return Err(TrainError::RunDir { path: run_dir.to_path_buf(), reason: "holds a run of another config: remove the folder to train this one".into() });
+            return Err(TrainError::RunDir {
+                path: run_dir.to_path_buf(),
+                reason: "holds a run of another config: remove the folder to train this one".into(),
+            });
         }
     } else {
         create_run_dir(config, run_dir)?;
     }
-    let opts = RunOptions { run_dir: run_dir.to_path_buf(), resume, progress };
+    let opts = RunOptions {
+        run_dir: run_dir.to_path_buf(),
+        resume,
+        progress,
+    };
     let mut outcome = train::<B>(config, data, &opts, device)?;
     if outcome.timing.epochs_run == 0 {
-        let recorded = std::fs::read_to_string(run_dir.join(SUMMARY_FILE)).ok().and_then(|s| serde_json::from_str::<Timing>(&s).ok());
+        let recorded = std::fs::read_to_string(run_dir.join(SUMMARY_FILE))
+            .ok()
+            .and_then(|s| serde_json::from_str::<Timing>(&s).ok());
         if let Some(timing) = recorded {
             outcome.timing = timing;
         }
@@ -230,7 +306,14 @@ pub fn train_or_resume<B: AutodiffBackend>(config: &TrainingConfig, data: &Train
 }
 
 /// Loads a finished (or interrupted) run: its config, model and history.
-pub fn load_run<B: AutodiffBackend>(run_dir: &Path, device: &B::Device) -> Result<(TrainingConfig, AnyAutoencoder<B::InnerBackend>, Vec<EpochRecord>)> {
+pub fn load_run<B: AutodiffBackend>(
+    run_dir: &Path,
+    device: &B::Device,
+) -> Result<(
+    TrainingConfig,
+    AnyAutoencoder<B::InnerBackend>,
+    Vec<EpochRecord>,
+)> {
     let config = TrainingConfig::load(&run_dir.join(CONFIG_FILE))?;
     let path = run_dir.join(CHECKPOINT_FILE);
     let ck = checkpoint::load::<B, ModelRecord<B>, OptimRecord<B>>(&path, device)?;
@@ -243,14 +326,23 @@ pub fn load_run<B: AutodiffBackend>(run_dir: &Path, device: &B::Device) -> Resul
 static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The model of `config`, initialised from its seed.
-pub fn init_model<B: Backend>(config: &TrainingConfig, device: &B::Device) -> Result<AnyAutoencoder<B>> {
+pub fn init_model<B: Backend>(
+    config: &TrainingConfig,
+    device: &B::Device,
+) -> Result<AnyAutoencoder<B>> {
     init_seeded(device, config.seed, || config.model.init::<B>(device)).map_err(Into::into)
 }
 
 /// Runs `init` with the backend seeded by `seed` and draws every parameter at once, all
 /// under one process-wide lock, so concurrent initialisations cannot interleave draws.
-pub fn init_seeded<B: Backend, M: Module<B>, E>(device: &B::Device, seed: u64, init: impl FnOnce() -> Result<M, E>) -> Result<M, E> {
-    let _guard = INIT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+pub fn init_seeded<B: Backend, M: Module<B>, E>(
+    device: &B::Device,
+    seed: u64,
+    init: impl FnOnce() -> Result<M, E>,
+) -> Result<M, E> {
+    let _guard = INIT_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     B::seed(device, seed);
     let model = init()?;
     // burn initialises parameters lazily, on first access: draw them all now, under the lock.
@@ -262,7 +354,10 @@ pub fn init_seeded<B: Backend, M: Module<B>, E>(device: &B::Device, seed: u64, i
 struct Materialize;
 
 impl<B: Backend> burn::module::ModuleVisitor<B> for Materialize {
-    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<burn::tensor::Tensor<B, D>>) {
+    fn visit_float<const D: usize>(
+        &mut self,
+        param: &burn::module::Param<burn::tensor::Tensor<B, D>>,
+    ) {
         let _ = param.val();
     }
 }
@@ -271,19 +366,41 @@ impl<B: Backend> burn::module::ModuleVisitor<B> for Materialize {
 /// every epoch is scored on the same corrupted images.
 fn noisy_copy(config: &TrainingConfig, set: &ImageSet) -> Vec<f32> {
     let mut values = set.to_f32();
-    config.noise.apply(&mut values, &mut StdRng::seed_from_u64(derive_seed(config.seed, 0, 3)));
+    config.noise.apply(
+        &mut values,
+        &mut StdRng::seed_from_u64(derive_seed(config.seed, 0, 3)),
+    );
     values
 }
 
 /// Mean total loss and mean reconstruction loss over `inputs` (no gradients).
-pub fn evaluate<B: Backend>(model: &AnyAutoencoder<B>, objective: &Objective, inputs: &[f32], targets: &[f32], pixels: usize, batch_size: usize, device: &B::Device) -> (f64, f64) {
+pub fn evaluate<B: Backend>(
+    model: &AnyAutoencoder<B>,
+    objective: &Objective,
+    inputs: &[f32],
+    targets: &[f32],
+    pixels: usize,
+    batch_size: usize,
+    device: &B::Device,
+) -> (f64, f64) {
     let (mut total, mut recon, mut seen) = (0.0f64, 0.0f64, 0usize);
     // Fixed stream: every epoch's validation draws the same VAE samples.
     let mut rng = StdRng::seed_from_u64(0x5eed);
-    for (x, t) in inputs.chunks(batch_size * pixels).zip(targets.chunks(batch_size * pixels)) {
+    for (x, t) in inputs
+        .chunks(batch_size * pixels)
+        .zip(targets.chunks(batch_size * pixels))
+    {
         let n = x.len() / pixels;
-        let loss = objective.batch_loss(model, flat_tensor::<B>(x, n, pixels, device), flat_tensor::<B>(t, n, pixels, device), &mut rng);
-        let (a, r): (f64, f64) = (loss.total.into_scalar().elem(), loss.reconstruction.into_scalar().elem());
+        let loss = objective.batch_loss(
+            model,
+            flat_tensor::<B>(x, n, pixels, device),
+            flat_tensor::<B>(t, n, pixels, device),
+            &mut rng,
+        );
+        let (a, r): (f64, f64) = (
+            loss.total.into_scalar().elem(),
+            loss.reconstruction.into_scalar().elem(),
+        );
         total += a * n as f64;
         recon += r * n as f64;
         seen += n;
@@ -303,5 +420,9 @@ fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
-    if v.len().is_multiple_of(2) { (v[m - 1] + v[m]) / 2.0 } else { v[m] }
+    if v.len().is_multiple_of(2) {
+        (v[m - 1] + v[m]) / 2.0
+    } else {
+        v[m]
+    }
 }

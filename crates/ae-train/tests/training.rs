@@ -8,7 +8,10 @@ use ae_data::synthetic::write_synthetic_dataset;
 use ae_data::{Dataset, DatasetKind, Noise};
 use ae_models::{ModelConfig, Objective, OptimizerKind, Sparsity};
 use ae_train::trainer::{CONFIG_FILE, HISTORY_FILE};
-use ae_train::{BackendKind, DataSelection, DefaultBackend, ProgressMode, RunOptions, TrainData, TrainError, TrainingConfig, create_run_dir, load_run, train};
+use ae_train::{
+    BackendKind, DataSelection, DefaultBackend, ProgressMode, RunOptions, TrainData, TrainError,
+    TrainingConfig, create_run_dir, load_run, train,
+};
 
 fn dataset() -> (tempfile::TempDir, Dataset) {
     let dir = tempfile::tempdir().unwrap();
@@ -19,7 +22,17 @@ fn dataset() -> (tempfile::TempDir, Dataset) {
 
 fn config(model: &str, epochs: usize) -> TrainingConfig {
     TrainingConfig {
-        model: ModelConfig::named(model, Some(if model == "conv" { return conv_config(epochs) } else { 8 }), 28, 28).unwrap(),
+        model: ModelConfig::named(
+            model,
+            Some(if model == "conv" {
+                return conv_config(epochs);
+            } else {
+                8
+            }),
+            28,
+            28,
+        )
+        .unwrap(),
         objective: Objective::default(),
         optimizer: OptimizerKind::Adam,
         learning_rate: 1e-2,
@@ -27,7 +40,12 @@ fn config(model: &str, epochs: usize) -> TrainingConfig {
         batch_size: 16,
         seed: 7,
         noise: Noise::None,
-        data: DataSelection { dataset: DatasetKind::Mnist, classes: None, train_limit: None, val_limit: None },
+        data: DataSelection {
+            dataset: DatasetKind::Mnist,
+            classes: None,
+            train_limit: None,
+            val_limit: None,
+        },
         backend: BackendKind::Flex,
     }
 }
@@ -38,11 +56,20 @@ fn conv_config(epochs: usize) -> TrainingConfig {
     c
 }
 
-fn run(config: &TrainingConfig, data: &TrainData, dir: &Path, resume: bool) -> Result<ae_train::TrainOutcome<burn::backend::Flex>, TrainError> {
+fn run(
+    config: &TrainingConfig,
+    data: &TrainData,
+    dir: &Path,
+    resume: bool,
+) -> Result<ae_train::TrainOutcome<burn::backend::Flex>, TrainError> {
     if !resume {
         create_run_dir(config, dir)?;
     }
-    let opts = RunOptions { run_dir: dir.to_path_buf(), resume, progress: ProgressMode::Quiet };
+    let opts = RunOptions {
+        run_dir: dir.to_path_buf(),
+        resume,
+        progress: ProgressMode::Quiet,
+    };
     train::<DefaultBackend>(config, data, &opts, &Default::default())
 }
 
@@ -67,7 +94,10 @@ fn every_model_family_trains_and_the_loss_falls() {
         let outcome = run(c, &data, &out.path().join("run"), false).unwrap();
         let h = &outcome.history;
         assert_eq!(h.len(), c.epochs, "config {i}");
-        assert!(h.last().unwrap().train_loss < h[0].train_loss, "config {i}: loss did not fall: {h:?}");
+        assert!(
+            h.last().unwrap().train_loss < h[0].train_loss,
+            "config {i}: loss did not fall: {h:?}"
+        );
         assert!(h.iter().all(|r| r.val_loss.is_finite()), "config {i}");
     }
 }
@@ -83,8 +113,14 @@ fn same_seed_gives_identical_history_and_another_seed_does_not() {
     run(&c, &data, &out.path().join("b"), false).unwrap();
     c.seed = 8;
     run(&c, &data, &out.path().join("c"), false).unwrap();
-    assert_eq!(history(&out.path().join("a")), history(&out.path().join("b")));
-    assert_ne!(history(&out.path().join("a")), history(&out.path().join("c")));
+    assert_eq!(
+        history(&out.path().join("a")),
+        history(&out.path().join("b"))
+    );
+    assert_ne!(
+        history(&out.path().join("a")),
+        history(&out.path().join("c"))
+    );
 }
 
 #[test]
@@ -96,8 +132,12 @@ fn history_does_not_depend_on_the_thread_count_when_batches_are_split() {
     c.batch_size = 2 * ae_train::step::MIN_SHARD_IMAGES;
     let data = TrainData::select(&c, &ds).unwrap();
     for threads in [1, 2, 3] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| run(&c, &data, &out.path().join(format!("t{threads}")), false)).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| run(&c, &data, &out.path().join(format!("t{threads}")), false))
+            .unwrap();
     }
     let one = history(&out.path().join("t1"));
     assert_eq!(one, history(&out.path().join("t2")));
@@ -141,8 +181,12 @@ fn resume_ends_with_the_history_and_weights_of_an_uninterrupted_run() {
 /// Collects every float parameter's values.
 struct Collect<'a>(&'a mut Vec<f32>);
 impl<B: burn::tensor::backend::Backend> burn::module::ModuleVisitor<B> for Collect<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<burn::tensor::Tensor<B, D>>) {
-        self.0.extend(param.val().into_data().to_vec::<f32>().unwrap());
+    fn visit_float<const D: usize>(
+        &mut self,
+        param: &burn::module::Param<burn::tensor::Tensor<B, D>>,
+    ) {
+        self.0
+            .extend(param.val().into_data().to_vec::<f32>().unwrap());
     }
 }
 
@@ -160,7 +204,12 @@ fn diverging_loss_stops_with_epoch_and_batch_and_keeps_the_last_checkpoint() {
     let msg = err.to_string();
     assert!(matches!(err, TrainError::NonFiniteLoss { .. }), "{msg}");
     assert!(msg.contains("epoch") && msg.contains("batch"), "{msg}");
-    if let TrainError::NonFiniteLoss { epoch, last_good_epoch, .. } = err {
+    if let TrainError::NonFiniteLoss {
+        epoch,
+        last_good_epoch,
+        ..
+    } = err
+    {
         assert_eq!(last_good_epoch, epoch - 1);
         if last_good_epoch > 0 {
             assert!(load_run::<DefaultBackend>(&dir, &Default::default()).is_ok());
@@ -177,9 +226,18 @@ fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
         ("epochs", Box::new(|c| c.epochs = 0)),
         ("batch_size", Box::new(|c| c.batch_size = 0)),
         ("learning_rate", Box::new(|c| c.learning_rate = -1.0)),
-        ("noise", Box::new(|c| c.noise = Noise::Gaussian { std: -0.5 })),
-        ("data.classes", Box::new(|c| c.data.classes = Some(vec![11]))),
-        ("contractive", Box::new(|c| c.objective.contractive = Some(-1.0))),
+        (
+            "noise",
+            Box::new(|c| c.noise = Noise::Gaussian { std: -0.5 }),
+        ),
+        (
+            "data.classes",
+            Box::new(|c| c.data.classes = Some(vec![11])),
+        ),
+        (
+            "contractive",
+            Box::new(|c| c.objective.contractive = Some(-1.0)),
+        ),
     ];
     for (field, mutate) in cases {
         let mut c = config("shallow", 1);
@@ -193,14 +251,24 @@ fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
     let mut big_batch = config("shallow", 1);
     big_batch.batch_size = 1000;
     let data = TrainData::select(&big_batch, &ds).unwrap();
-    assert!(big_batch.validate_against(&data.train).unwrap_err().to_string().contains("batch_size"));
+    assert!(
+        big_batch
+            .validate_against(&data.train)
+            .unwrap_err()
+            .to_string()
+            .contains("batch_size")
+    );
     // A config file with an unknown field names it.
     let path = out.path().join("config.json");
-    let mut json: serde_json::Value = serde_json::from_str(&config("shallow", 1).to_json()).unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&config("shallow", 1).to_json()).unwrap();
     json["epochz"] = 3.into();
     std::fs::write(&path, json.to_string()).unwrap();
     let err = TrainingConfig::load(&path).unwrap_err().to_string();
-    assert!(err.contains("epochz") && err.contains("config.json"), "{err}");
+    assert!(
+        err.contains("epochz") && err.contains("config.json"),
+        "{err}"
+    );
     // Wrong types and out-of-range values: one message naming the file and the field.
     let base: serde_json::Value = serde_json::from_str(&config("shallow", 1).to_json()).unwrap();
     let cases: [(&str, serde_json::Value, &str); 8] = [
@@ -218,11 +286,16 @@ fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
         json[field] = value.clone();
         std::fs::write(&path, json.to_string()).unwrap();
         let err = TrainingConfig::load(&path).unwrap_err().to_string();
-        assert!(err.contains(named) && err.contains("config.json"), "{field} = {value}: {err}");
+        assert!(
+            err.contains(named) && err.contains("config.json"),
+            "{field} = {value}: {err}"
+        );
     }
     // A zero-width code layer inside the nested model config.
     let mut json = base.clone();
-    let units = json.pointer_mut("/model/encoder/0/units").expect("dense encoder layer");
+    let units = json
+        .pointer_mut("/model/encoder/0/units")
+        .expect("dense encoder layer");
     *units = 0.into();
     std::fs::write(&path, json.to_string()).unwrap();
     let err = TrainingConfig::load(&path).unwrap_err().to_string();

@@ -27,9 +27,20 @@ pub struct AdamConstants {
 ///
 /// # Panics
 /// When the lengths differ.
-pub fn step(c: AdamConstants, lr: f32, time: i32, param: &mut [f32], moment_1: &mut [f32], moment_2: &mut [f32], grad: &[f32]) {
+pub fn step(
+    c: AdamConstants,
+    lr: f32,
+    time: i32,
+    param: &mut [f32],
+    moment_1: &mut [f32],
+    moment_2: &mut [f32],
+    grad: &[f32],
+) {
     let n = param.len();
-    assert!(moment_1.len() == n && moment_2.len() == n && grad.len() == n, "Adam slices differ in length");
+    assert!(
+        moment_1.len() == n && moment_2.len() == n && grad.len() == n,
+        "Adam slices differ in length"
+    );
     let bias_correction_2_sqrt = (1.0 - c.beta_2.powi(time)).sqrt();
     let combined = bias_correction_2_sqrt / (1.0 - c.beta_1.powi(time));
     let eps = c.epsilon * bias_correction_2_sqrt;

@@ -26,7 +26,13 @@ pub(super) fn exp_nonpositive(x: f32) -> f32 {
     let n = (x * LOG2_E + ROUND) - ROUND;
     let r = x - n * LN2_HI - n * LN2_LO;
     let mut p = 1.987_569_2e-4_f32;
-    for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 0.166_666_65, 0.5] {
+    for c in [
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        0.166_666_65,
+        0.5,
+    ] {
         p = p * r + c;
     }
     let poly = p * r * r + r + 1.0;
@@ -39,7 +45,15 @@ fn ln_1p_unit(u: f32) -> f32 {
     let s = u / (2.0 + u);
     let s2 = s * s;
     let mut p = 1.0 / 15.0;
-    for c in [1.0 / 13.0, 1.0 / 11.0, 1.0 / 9.0, 1.0 / 7.0, 1.0 / 5.0, 1.0 / 3.0, 1.0] {
+    for c in [
+        1.0 / 13.0,
+        1.0 / 11.0,
+        1.0 / 9.0,
+        1.0 / 7.0,
+        1.0 / 5.0,
+        1.0 / 3.0,
+        1.0,
+    ] {
         p = p * s2 + c;
     }
     2.0 * s * p
@@ -53,7 +67,11 @@ fn element_loss(z: f32, t: f32) -> f32 {
 fn sigmoid(z: f32) -> f32 {
     let e = exp_nonpositive(-z.abs());
     let below_half = e / (1.0 + e);
-    if z >= 0.0 { 1.0 - below_half } else { below_half }
+    if z >= 0.0 {
+        1.0 - below_half
+    } else {
+        below_half
+    }
 }
 
 /// Sum of the element losses of one chunk: eight f32 lanes per block of
@@ -70,7 +88,11 @@ fn chunk_loss(z: &[f32], t: &[f32]) -> f64 {
                 lanes[i] += element_loss(z[i], t[i]);
             }
         }
-        let rest: f32 = z_rest.iter().zip(t_rest).map(|(&z, &t)| element_loss(z, t)).sum();
+        let rest: f32 = z_rest
+            .iter()
+            .zip(t_rest)
+            .map(|(&z, &t)| element_loss(z, t))
+            .sum();
         total += f64::from(lanes.iter().sum::<f32>() + rest);
     }
     total
@@ -97,11 +119,13 @@ pub fn mean_loss(logits: &[f32], target: &[f32]) -> f32 {
 pub fn logits_grad(logits: &[f32], target: &[f32], scale: f32) -> Vec<f32> {
     assert_eq!(logits.len(), target.len(), "logits and target lengths");
     let mut grad = vec![0.0f32; logits.len()];
-    grad.par_chunks_mut(CHUNK).zip(logits.par_chunks(CHUNK).zip(target.par_chunks(CHUNK))).for_each(|(g, (z, t))| {
-        for ((g, &z), &t) in g.iter_mut().zip(z).zip(t) {
-            *g = scale * (sigmoid(z) - t);
-        }
-    });
+    grad.par_chunks_mut(CHUNK)
+        .zip(logits.par_chunks(CHUNK).zip(target.par_chunks(CHUNK)))
+        .for_each(|(g, (z, t))| {
+            for ((g, &z), &t) in g.iter_mut().zip(z).zip(t) {
+                *g = scale * (sigmoid(z) - t);
+            }
+        });
     grad
 }
 
@@ -119,12 +143,18 @@ mod tests {
         for i in 0..=200_000 {
             let x = -(i as f32) * 87.0 / 200_000.0;
             let (got, want) = (f64::from(exp_nonpositive(x)), f64::from(x).exp());
-            assert!((got - want).abs() <= 3e-7 * want, "exp({x}) = {got}, want {want}");
+            assert!(
+                (got - want).abs() <= 3e-7 * want,
+                "exp({x}) = {got}, want {want}"
+            );
         }
         for i in 0..=100_000 {
             let u = i as f32 / 100_000.0;
             let (got, want) = (f64::from(ln_1p_unit(u)), f64::from(u).ln_1p());
-            assert!((got - want).abs() <= 4e-7 * want.max(1e-30), "ln_1p({u}) = {got}, want {want}");
+            assert!(
+                (got - want).abs() <= 4e-7 * want.max(1e-30),
+                "ln_1p({u}) = {got}, want {want}"
+            );
         }
         assert!((ln_1p_unit(1e-30) - 1e-30).abs() < 1e-36);
     }
@@ -141,21 +171,37 @@ mod tests {
             .sum::<f64>()
             / z.len() as f64;
         let got = mean_loss(&z, &t);
-        assert!((f64::from(got) - expected).abs() < 1e-5, "{got} vs {expected}");
+        assert!(
+            (f64::from(got) - expected).abs() < 1e-5,
+            "{got} vs {expected}"
+        );
 
         let grad = logits_grad(&z, &t, 0.5);
         for ((g, &z), &t) in grad.iter().zip(&z).zip(&t) {
             let p = 1.0 / (1.0 + (-f64::from(z)).exp());
-            assert!((f64::from(*g) - 0.5 * (p - f64::from(t))).abs() < 1e-6, "{g} at z={z}");
+            assert!(
+                (f64::from(*g) - 0.5 * (p - f64::from(t))).abs() < 1e-6,
+                "{g} at z={z}"
+            );
         }
     }
 
     #[test]
     fn the_sum_does_not_depend_on_the_thread_count() {
-        let z: Vec<f32> = (0..100_000).map(|i| ((i as f32) * 0.013).sin() * 8.0).collect();
+        let z: Vec<f32> = (0..100_000)
+            .map(|i| ((i as f32) * 0.013).sin() * 8.0)
+            .collect();
         let t: Vec<f32> = (0..100_000).map(|i| ((i % 7) as f32) / 6.0).collect();
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| mean_loss(&z, &t));
-        let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap().install(|| mean_loss(&z, &t));
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| mean_loss(&z, &t));
+        let three = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap()
+            .install(|| mean_loss(&z, &t));
         assert_eq!(one.to_bits(), three.to_bits());
     }
 }

@@ -46,7 +46,8 @@ impl ConvGeometry {
     pub fn out_size(&self) -> Option<[usize; 2]> {
         let mut out = [0; 2];
         for (axis, slot) in out.iter_mut().enumerate() {
-            let (stride, dilation, kernel) = (self.stride[axis], self.dilation[axis], self.kernel[axis]);
+            let (stride, dilation, kernel) =
+                (self.stride[axis], self.dilation[axis], self.kernel[axis]);
             if stride == 0 || dilation == 0 || kernel == 0 {
                 return None;
             }
@@ -78,8 +79,16 @@ impl ConvGeometry {
         let (stride, size) = (self.stride[axis] as isize, self.in_size[axis] as isize);
         let offset = (tap * self.dilation[axis]) as isize - self.padding[axis] as isize;
         // input = out * stride + offset must satisfy 0 <= input < size
-        let lo = if offset >= 0 { 0 } else { (-offset + stride - 1) / stride };
-        let hi = if size - offset <= 0 { 0 } else { ((size - offset + stride - 1) / stride).min(out_len as isize) };
+        let lo = if offset >= 0 {
+            0
+        } else {
+            (-offset + stride - 1) / stride
+        };
+        let hi = if size - offset <= 0 {
+            0
+        } else {
+            ((size - offset + stride - 1) / stride).min(out_len as isize)
+        };
         let lo = lo.min(hi);
         (lo as usize, hi as usize, lo * stride + offset)
     }
@@ -107,7 +116,14 @@ impl Tap {
     fn new(g: &ConvGeometry, out: [usize; 2], kh: usize, kw: usize) -> Self {
         let (y_lo, y_hi, iy0) = g.valid_range(0, kh, out[0]);
         let (x_lo, x_hi, ix0) = g.valid_range(1, kw, out[1]);
-        Tap { y_lo, y_hi, iy0, x_lo, x_hi, ix0 }
+        Tap {
+            y_lo,
+            y_hi,
+            iy0,
+            x_lo,
+            x_hi,
+            ix0,
+        }
     }
 
     /// For [`rows_are_contiguous`]: the column-matrix range `[lo, hi)` of the valid rows
@@ -228,8 +244,15 @@ fn mat_mut(data: &mut [f32], rows: usize, cols: usize) -> MatMut<'_, f32> {
 ///
 /// # Panics
 /// When a slice length does not match `g` (callers check shapes first).
-pub fn forward(g: &ConvGeometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> (Vec<f32>, [usize; 2]) {
-    let out = g.out_size().expect("convolution geometry checked by the caller");
+pub fn forward(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+) -> (Vec<f32>, [usize; 2]) {
+    let out = g
+        .out_size()
+        .expect("convolution geometry checked by the caller");
     let (len, patch, oc) = (g.out_len(out), g.patch_len(), g.out_channels);
     assert_eq!(x.len(), g.batch * g.in_len(), "input length");
     assert_eq!(weight.len(), oc * patch, "weight length");
@@ -238,22 +261,31 @@ pub fn forward(g: &ConvGeometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>
         return (y, out);
     }
     let w = mat(weight, oc, patch);
-    y.par_chunks_mut(oc * len).zip(x.par_chunks(g.in_len())).for_each_init(
-        || vec![0.0f32; patch * len],
-        |cols, (y_img, x_img)| {
-            im2col(g, out, x_img, cols);
-            let accum = match bias {
-                Some(b) => {
-                    for (row, &b) in y_img.chunks_mut(len).zip(b) {
-                        row.fill(b);
+    y.par_chunks_mut(oc * len)
+        .zip(x.par_chunks(g.in_len()))
+        .for_each_init(
+            || vec![0.0f32; patch * len],
+            |cols, (y_img, x_img)| {
+                im2col(g, out, x_img, cols);
+                let accum = match bias {
+                    Some(b) => {
+                        for (row, &b) in y_img.chunks_mut(len).zip(b) {
+                            row.fill(b);
+                        }
+                        Accum::Add
                     }
-                    Accum::Add
-                }
-                None => Accum::Replace,
-            };
-            matmul(mat_mut(y_img, oc, len), accum, w, mat(cols, patch, len), 1.0, Par::Seq);
-        },
-    );
+                    None => Accum::Replace,
+                };
+                matmul(
+                    mat_mut(y_img, oc, len),
+                    accum,
+                    w,
+                    mat(cols, patch, len),
+                    1.0,
+                    Par::Seq,
+                );
+            },
+        );
     (y, out)
 }
 
@@ -279,7 +311,13 @@ struct BlockSums {
 ///
 /// # Panics
 /// When a slice length does not match `g`.
-pub fn backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want_x: bool) -> ConvGrads {
+pub fn backward(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    dy: &[f32],
+    want_x: bool,
+) -> ConvGrads {
     if want_x && let Some(transposed) = cheaper_input_gradient_geometry(g) {
         let mut grads = im2col_backward(g, x, weight, dy, false);
         let (dx, _) = forward(&transposed, dy, &flip_and_swap_channels(g, weight), None);
@@ -296,7 +334,8 @@ pub fn backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want_x:
 /// conv autoencoder's 16 -> 1 output layer.
 fn cheaper_input_gradient_geometry(g: &ConvGeometry) -> Option<ConvGeometry> {
     let out = g.out_size()?;
-    let fits = g.stride == [1, 1] && g.dilation == [1, 1] && (0..2).all(|a| g.padding[a] < g.kernel[a]);
+    let fits =
+        g.stride == [1, 1] && g.dilation == [1, 1] && (0..2).all(|a| g.padding[a] < g.kernel[a]);
     if !fits || g.out_channels >= g.in_channels {
         return None;
     }
@@ -307,7 +346,10 @@ fn cheaper_input_gradient_geometry(g: &ConvGeometry) -> Option<ConvGeometry> {
         in_size: out,
         kernel: g.kernel,
         stride: [1, 1],
-        padding: [g.kernel[0] - 1 - g.padding[0], g.kernel[1] - 1 - g.padding[1]],
+        padding: [
+            g.kernel[0] - 1 - g.padding[0],
+            g.kernel[1] - 1 - g.padding[1],
+        ],
         dilation: [1, 1],
     };
     (transposed.out_size() == Some(g.in_size)).then_some(transposed)
@@ -322,7 +364,8 @@ fn flip_and_swap_channels(g: &ConvGeometry, weight: &[f32]) -> Vec<f32> {
         for c in 0..ic {
             for i in 0..kh {
                 for j in 0..kw {
-                    flipped[((c * oc + o) * kh + i) * kw + j] = weight[((o * ic + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
+                    flipped[((c * oc + o) * kh + i) * kw + j] =
+                        weight[((o * ic + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
                 }
             }
         }
@@ -332,30 +375,56 @@ fn flip_and_swap_channels(g: &ConvGeometry, weight: &[f32]) -> Vec<f32> {
 
 /// Weight and bias gradients from an im2col of `x`; the input gradient, when wanted, by
 /// GEMM and col2im.
-fn im2col_backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want_x: bool) -> ConvGrads {
-    let out = g.out_size().expect("convolution geometry checked by the caller");
+fn im2col_backward(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    dy: &[f32],
+    want_x: bool,
+) -> ConvGrads {
+    let out = g
+        .out_size()
+        .expect("convolution geometry checked by the caller");
     let (len, patch, oc, in_len) = (g.out_len(out), g.patch_len(), g.out_channels, g.in_len());
     assert_eq!(x.len(), g.batch * in_len, "input length");
     assert_eq!(dy.len(), g.batch * oc * len, "output gradient length");
     let w = mat(weight, oc, patch);
 
     // `cols` is a task's scratch buffer (`[patch, len]`), reused across its blocks.
-    let image_grads = |sums: &mut BlockSums, cols: &mut [f32], image: usize, dx_img: Option<&mut [f32]>| {
-        let dy_img = &dy[image * oc * len..(image + 1) * oc * len];
-        for (b, row) in sums.bias.iter_mut().zip(dy_img.chunks(len)) {
-            *b += row.iter().sum::<f32>();
-        }
-        im2col(g, out, &x[image * in_len..(image + 1) * in_len], cols);
-        // dW += dy_img [oc, len] . cols^T [len, patch]
-        let cols_t = mat(cols, patch, len).transpose();
-        matmul(mat_mut(&mut sums.weight, oc, patch), Accum::Add, mat(dy_img, oc, len), cols_t, 1.0, Par::Seq);
-        if let Some(dx_img) = dx_img {
-            // dcols [patch, len] = W^T [patch, oc] . dy_img [oc, len], then scattered back.
-            matmul(mat_mut(cols, patch, len), Accum::Replace, w.transpose(), mat(dy_img, oc, len), 1.0, Par::Seq);
-            col2im(g, out, cols, dx_img);
-        }
+    let image_grads =
+        |sums: &mut BlockSums, cols: &mut [f32], image: usize, dx_img: Option<&mut [f32]>| {
+            let dy_img = &dy[image * oc * len..(image + 1) * oc * len];
+            for (b, row) in sums.bias.iter_mut().zip(dy_img.chunks(len)) {
+                *b += row.iter().sum::<f32>();
+            }
+            im2col(g, out, &x[image * in_len..(image + 1) * in_len], cols);
+            // dW += dy_img [oc, len] . cols^T [len, patch]
+            let cols_t = mat(cols, patch, len).transpose();
+            matmul(
+                mat_mut(&mut sums.weight, oc, patch),
+                Accum::Add,
+                mat(dy_img, oc, len),
+                cols_t,
+                1.0,
+                Par::Seq,
+            );
+            if let Some(dx_img) = dx_img {
+                // dcols [patch, len] = W^T [patch, oc] . dy_img [oc, len], then scattered back.
+                matmul(
+                    mat_mut(cols, patch, len),
+                    Accum::Replace,
+                    w.transpose(),
+                    mat(dy_img, oc, len),
+                    1.0,
+                    Par::Seq,
+                );
+                col2im(g, out, cols, dx_img);
+            }
+        };
+    let new_sums = || BlockSums {
+        weight: vec![0.0; oc * patch],
+        bias: vec![0.0; oc],
     };
-    let new_sums = || BlockSums { weight: vec![0.0; oc * patch], bias: vec![0.0; oc] };
     let new_cols = || vec![0.0f32; patch * len];
 
     let blocks = g.batch.div_ceil(IMAGES_PER_BLOCK);
@@ -376,7 +445,8 @@ fn im2col_backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want
             .into_par_iter()
             .map_init(new_cols, |cols, block| {
                 let mut sums = new_sums();
-                for image in block * IMAGES_PER_BLOCK..((block + 1) * IMAGES_PER_BLOCK).min(g.batch) {
+                for image in block * IMAGES_PER_BLOCK..((block + 1) * IMAGES_PER_BLOCK).min(g.batch)
+                {
                     image_grads(&mut sums, cols, image, None);
                 }
                 sums
@@ -387,10 +457,20 @@ fn im2col_backward(g: &ConvGeometry, x: &[f32], weight: &[f32], dy: &[f32], want
     let mut weight_grad = vec![0.0f32; oc * patch];
     let mut bias_grad = vec![0.0f32; oc];
     for sums in &partials {
-        weight_grad.iter_mut().zip(&sums.weight).for_each(|(a, b)| *a += b);
-        bias_grad.iter_mut().zip(&sums.bias).for_each(|(a, b)| *a += b);
+        weight_grad
+            .iter_mut()
+            .zip(&sums.weight)
+            .for_each(|(a, b)| *a += b);
+        bias_grad
+            .iter_mut()
+            .zip(&sums.bias)
+            .for_each(|(a, b)| *a += b);
     }
-    ConvGrads { x: dx, weight: weight_grad, bias: bias_grad }
+    ConvGrads {
+        x: dx,
+        weight: weight_grad,
+        bias: bias_grad,
+    }
 }
 
 #[cfg(test)]
@@ -418,10 +498,17 @@ mod tests {
             for ox in 0..out[1] {
                 for kh in 0..g.kernel[0] {
                     for kw in 0..g.kernel[1] {
-                        let iy = (oy * g.stride[0] + kh * g.dilation[0]) as isize - g.padding[0] as isize;
-                        let ix = (ox * g.stride[1] + kw * g.dilation[1]) as isize - g.padding[1] as isize;
-                        if iy >= 0 && ix >= 0 && (iy as usize) < g.in_size[0] && (ix as usize) < g.in_size[1] {
-                            y[oy * out[1] + ox] += w[kh * g.kernel[1] + kw] * x[iy as usize * g.in_size[1] + ix as usize];
+                        let iy = (oy * g.stride[0] + kh * g.dilation[0]) as isize
+                            - g.padding[0] as isize;
+                        let ix = (ox * g.stride[1] + kw * g.dilation[1]) as isize
+                            - g.padding[1] as isize;
+                        if iy >= 0
+                            && ix >= 0
+                            && (iy as usize) < g.in_size[0]
+                            && (ix as usize) < g.in_size[1]
+                        {
+                            y[oy * out[1] + ox] += w[kh * g.kernel[1] + kw]
+                                * x[iy as usize * g.in_size[1] + ix as usize];
                         }
                     }
                 }
@@ -434,12 +521,24 @@ mod tests {
     fn forward_matches_the_definition_for_strides_paddings_dilations() {
         let x: Vec<f32> = (0..30).map(|i| (i as f32 * 0.37).sin()).collect();
         let w = [0.5, -1.0, 0.25, 2.0, -0.75, 1.5];
-        for (stride, padding, dilation) in [(1, 0, 1), (1, 1, 1), (2, 1, 1), (1, 2, 2), (3, 2, 1), (2, 0, 2), (1, 1, 2), (1, 2, 4)] {
+        for (stride, padding, dilation) in [
+            (1, 0, 1),
+            (1, 1, 1),
+            (2, 1, 1),
+            (1, 2, 2),
+            (3, 2, 1),
+            (2, 0, 2),
+            (1, 1, 2),
+            (1, 2, 4),
+        ] {
             let g = geometry(stride, padding, dilation);
             let (y, _) = forward(&g, &x, &w, None);
             let expected = naive(&g, &x, &w);
             for (a, b) in y.iter().zip(&expected) {
-                assert!((a - b).abs() < 1e-5, "s{stride} p{padding} d{dilation}: {y:?} vs {expected:?}");
+                assert!(
+                    (a - b).abs() < 1e-5,
+                    "s{stride} p{padding} d{dilation}: {y:?} vs {expected:?}"
+                );
             }
         }
     }
@@ -454,12 +553,23 @@ mod tests {
     #[test]
     fn both_input_gradient_methods_agree() {
         // 4 -> 2 channels: the transposed-convolution path; compare with col2im's.
-        let g = ConvGeometry { batch: 3, in_channels: 4, out_channels: 2, in_size: [6, 5], kernel: [3, 3], stride: [1, 1], padding: [1, 0], dilation: [1, 1] };
+        let g = ConvGeometry {
+            batch: 3,
+            in_channels: 4,
+            out_channels: 2,
+            in_size: [6, 5],
+            kernel: [3, 3],
+            stride: [1, 1],
+            padding: [1, 0],
+            dilation: [1, 1],
+        };
         assert!(cheaper_input_gradient_geometry(&g).is_some());
         let x: Vec<f32> = (0..3 * 4 * 30).map(|i| (i as f32 * 0.13).sin()).collect();
         let w: Vec<f32> = (0..2 * 4 * 9).map(|i| (i as f32 * 0.71).cos()).collect();
         let out = g.out_size().unwrap();
-        let dy: Vec<f32> = (0..3 * 2 * out[0] * out[1]).map(|i| (i as f32 * 0.29).sin()).collect();
+        let dy: Vec<f32> = (0..3 * 2 * out[0] * out[1])
+            .map(|i| (i as f32 * 0.29).sin())
+            .collect();
         let fast = backward(&g, &x, &w, &dy, true);
         let reference = im2col_backward(&g, &x, &w, &dy, true);
         for (a, b) in fast.x.unwrap().iter().zip(reference.x.unwrap()) {
@@ -467,25 +577,50 @@ mod tests {
         }
         assert_eq!(fast.weight, reference.weight);
         // More output than input channels, or a stride: col2im.
-        assert!(cheaper_input_gradient_geometry(&ConvGeometry { in_channels: 2, out_channels: 4, ..g }).is_none());
-        assert!(cheaper_input_gradient_geometry(&ConvGeometry { stride: [2, 1], ..g }).is_none());
+        assert!(
+            cheaper_input_gradient_geometry(&ConvGeometry {
+                in_channels: 2,
+                out_channels: 4,
+                ..g
+            })
+            .is_none()
+        );
+        assert!(
+            cheaper_input_gradient_geometry(&ConvGeometry {
+                stride: [2, 1],
+                ..g
+            })
+            .is_none()
+        );
     }
 
     #[test]
     fn col2im_is_the_adjoint_of_im2col() {
         // <im2col(x), c> == <x, col2im(c)> for any x, c.
-        for (stride, padding, dilation) in [(1, 1, 1), (2, 1, 1), (1, 2, 2), (3, 0, 1), (1, 1, 2), (1, 2, 4)] {
+        for (stride, padding, dilation) in [
+            (1, 1, 1),
+            (2, 1, 1),
+            (1, 2, 2),
+            (3, 0, 1),
+            (1, 1, 2),
+            (1, 2, 4),
+        ] {
             let g = geometry(stride, padding, dilation);
             let out = g.out_size().unwrap();
             let x: Vec<f32> = (0..30).map(|i| (i as f32 * 0.7).cos()).collect();
-            let c: Vec<f32> = (0..g.patch_len() * out[0] * out[1]).map(|i| (i as f32 * 0.3).sin()).collect();
+            let c: Vec<f32> = (0..g.patch_len() * out[0] * out[1])
+                .map(|i| (i as f32 * 0.3).sin())
+                .collect();
             let mut cols = vec![0.0; c.len()];
             im2col(&g, out, &x, &mut cols);
             let mut back = vec![0.0; 30];
             col2im(&g, out, &mut c.clone(), &mut back);
             let lhs: f32 = cols.iter().zip(&c).map(|(a, b)| a * b).sum();
             let rhs: f32 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
-            assert!((lhs - rhs).abs() < 1e-4, "s{stride} p{padding} d{dilation}: {lhs} vs {rhs}");
+            assert!(
+                (lhs - rhs).abs() < 1e-4,
+                "s{stride} p{padding} d{dilation}: {lhs} vs {rhs}"
+            );
         }
     }
 

@@ -9,12 +9,12 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use burn::backend::Autodiff;
 use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Shape, Tensor, TensorData, TensorPrimitive};
@@ -54,7 +54,11 @@ fn record<O: Backward<Flex, N>, const N: usize>(
     state: impl FnOnce() -> O::State,
     output: FlexTensor,
 ) -> FloatTensor<FlexAutodiff> {
-    match op.prepare::<NoCheckpointing>(parents.map(|p| p.node.clone())).compute_bound().stateful() {
+    match op
+        .prepare::<NoCheckpointing>(parents.map(|p| p.node.clone()))
+        .compute_bound()
+        .stateful()
+    {
         OpsKind::Tracked(prep) => prep.finish(state(), output),
         OpsKind::UnTracked(prep) => prep.finish(output),
     }
@@ -75,7 +79,8 @@ fn contiguous(t: &FlexTensor) -> FlexTensor {
 
 /// The values of a contiguous `f32` tensor.
 fn values(t: &FlexTensor) -> &[f32] {
-    t.as_slice::<f32>().expect("contiguous f32 tensor (dtype checked before dispatch)")
+    t.as_slice::<f32>()
+        .expect("contiguous f32 tensor (dtype checked before dispatch)")
 }
 
 fn flex_tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
@@ -103,16 +108,34 @@ struct ConvBackward;
 impl Backward<Flex, 3> for ConvBackward {
     type State = ConvState;
 
-    fn backward(self, ops: Ops<ConvState, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+    fn backward(
+        self,
+        ops: Ops<ConvState, 3>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
         let [node_x, node_weight, node_bias] = ops.parents;
         let dy = contiguous(&grads.consume::<Flex>(&ops.node));
-        let ConvState { x, weight, geometry } = ops.state;
-        let g = conv::backward(&geometry, values(&x), values(&weight), values(&dy), node_x.is_some());
+        let ConvState {
+            x,
+            weight,
+            geometry,
+        } = ops.state;
+        let g = conv::backward(
+            &geometry,
+            values(&x),
+            values(&weight),
+            values(&dy),
+            node_x.is_some(),
+        );
         if let (Some(node), Some(dx)) = (node_x, g.x) {
             grads.register::<Flex>(node.id, flex_tensor(dx, x.layout().shape().clone()));
         }
         if let Some(node) = node_weight {
-            grads.register::<Flex>(node.id, flex_tensor(g.weight, weight.layout().shape().clone()));
+            grads.register::<Flex>(
+                node.id,
+                flex_tensor(g.weight, weight.layout().shape().clone()),
+            );
         }
         if let Some(node) = node_bias {
             grads.register::<Flex>(node.id, flex_tensor(g.bias, [geometry.out_channels]));
@@ -120,7 +143,12 @@ impl Backward<Flex, 3> for ConvBackward {
     }
 }
 
-fn conv_forward(geometry: &ConvGeometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
+fn conv_forward(
+    geometry: &ConvGeometry,
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+) -> FlexTensor {
     let (y, out) = conv::forward(geometry, values(x), values(weight), Some(values(bias)));
     flex_tensor(y, [geometry.batch, geometry.out_channels, out[0], out[1]])
 }
@@ -135,7 +163,11 @@ pub(super) fn conv2d_autodiff(
     let (x, weight, bias) = (float(x), float(weight), float(bias));
     let (x_values, w_values) = (contiguous(&x.primitive), contiguous(&weight.primitive));
     let y = conv_forward(geometry, &x_values, &w_values, &contiguous(&bias.primitive));
-    let state = || ConvState { x: x_values, weight: w_values, geometry: *geometry };
+    let state = || ConvState {
+        x: x_values,
+        weight: w_values,
+        geometry: *geometry,
+    };
     from_float(record(ConvBackward, [&x, &weight, &bias], state, y))
 }
 
@@ -147,7 +179,12 @@ pub(super) fn conv2d_plain(
     bias: Tensor<Flex, 1>,
 ) -> Tensor<Flex, 4> {
     let (x, weight, bias) = (float(x), float(weight), float(bias));
-    from_float(conv_forward(geometry, &contiguous(&x), &contiguous(&weight), &contiguous(&bias)))
+    from_float(conv_forward(
+        geometry,
+        &contiguous(&x),
+        &contiguous(&weight),
+        &contiguous(&bias),
+    ))
 }
 
 // ---------------------------------------------------------------- max pooling
@@ -165,29 +202,50 @@ struct PoolBackward;
 impl Backward<Flex, 1> for PoolBackward {
     type State = PoolState;
 
-    fn backward(self, ops: Ops<PoolState, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+    fn backward(
+        self,
+        ops: Ops<PoolState, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
         let [node_x] = ops.parents;
         let dy = contiguous(&grads.consume::<Flex>(&ops.node));
         if let Some(node) = node_x {
-            let PoolState { argmax, geometry, input_shape } = ops.state;
-            grads.register::<Flex>(node.id, flex_tensor(pool::backward(&geometry, &argmax, values(&dy)), input_shape));
+            let PoolState {
+                argmax,
+                geometry,
+                input_shape,
+            } = ops.state;
+            grads.register::<Flex>(
+                node.id,
+                flex_tensor(pool::backward(&geometry, &argmax, values(&dy)), input_shape),
+            );
         }
     }
 }
 
 fn pool_output(geometry: &PoolGeometry, x: &FlexTensor, out: Vec<f32>) -> FlexTensor {
     let dims = x.layout().shape().clone();
-    let [oh, ow] = geometry.out_size().expect("pool geometry checked by the caller");
+    let [oh, ow] = geometry
+        .out_size()
+        .expect("pool geometry checked by the caller");
     flex_tensor(out, [dims[0], dims[1], oh, ow])
 }
 
 /// Max pooling on `Autodiff<Flex>`.
-pub(super) fn max_pool2d_autodiff(geometry: &PoolGeometry, x: Tensor<FlexAutodiff, 4>) -> Tensor<FlexAutodiff, 4> {
+pub(super) fn max_pool2d_autodiff(
+    geometry: &PoolGeometry,
+    x: Tensor<FlexAutodiff, 4>,
+) -> Tensor<FlexAutodiff, 4> {
     let x = float(x);
     let input = contiguous(&x.primitive);
     let (out, argmax) = pool::forward(geometry, values(&input));
     let y = pool_output(geometry, &input, out);
-    let state = || PoolState { argmax: Arc::new(argmax), geometry: *geometry, input_shape: input.layout().shape().clone() };
+    let state = || PoolState {
+        argmax: Arc::new(argmax),
+        geometry: *geometry,
+        input_shape: input.layout().shape().clone(),
+    };
     from_float(record(PoolBackward, [&x], state, y))
 }
 
@@ -212,7 +270,12 @@ struct BceBackward;
 impl Backward<Flex, 2> for BceBackward {
     type State = BceState;
 
-    fn backward(self, ops: Ops<BceState, 2>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+    fn backward(
+        self,
+        ops: Ops<BceState, 2>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
         let [node_logits, node_target] = ops.parents;
         let upstream = contiguous(&grads.consume::<Flex>(&ops.node));
         let BceState { logits, target } = ops.state;
@@ -220,10 +283,19 @@ impl Backward<Flex, 2> for BceBackward {
         // d mean / d element = upstream / n
         let scale = values(&upstream).first().copied().unwrap_or(0.0) / z.len().max(1) as f32;
         if let Some(node) = node_logits {
-            grads.register::<Flex>(node.id, flex_tensor(bce::logits_grad(z, t, scale), logits.layout().shape().clone()));
+            grads.register::<Flex>(
+                node.id,
+                flex_tensor(
+                    bce::logits_grad(z, t, scale),
+                    logits.layout().shape().clone(),
+                ),
+            );
         }
         if let Some(node) = node_target {
-            grads.register::<Flex>(node.id, flex_tensor(bce::target_grad(z, scale), target.layout().shape().clone()));
+            grads.register::<Flex>(
+                node.id,
+                flex_tensor(bce::target_grad(z, scale), target.layout().shape().clone()),
+            );
         }
     }
 }
@@ -236,11 +308,22 @@ pub(super) fn bce_autodiff<const D: usize>(
     let (logits, target) = (float(logits), float(target));
     let (z, t) = (contiguous(&logits.primitive), contiguous(&target.primitive));
     let loss = bce_loss(&z, &t);
-    from_float(record(BceBackward, [&logits, &target], || BceState { logits: z, target: t }, loss))
+    from_float(record(
+        BceBackward,
+        [&logits, &target],
+        || BceState {
+            logits: z,
+            target: t,
+        },
+        loss,
+    ))
 }
 
 /// Mean BCE from logits on `Flex` (evaluation).
-pub(super) fn bce_plain<const D: usize>(logits: Tensor<Flex, D>, target: Tensor<Flex, D>) -> Tensor<Flex, 1> {
+pub(super) fn bce_plain<const D: usize>(
+    logits: Tensor<Flex, D>,
+    target: Tensor<Flex, D>,
+) -> Tensor<Flex, 1> {
     let (z, t) = (contiguous(&float(logits)), contiguous(&float(target)));
     from_float(bce_loss(&z, &t))
 }
@@ -259,12 +342,23 @@ impl Backward<Flex, 1> for TanhBackward {
     /// The forward output.
     type State = FlexTensor;
 
-    fn backward(self, ops: Ops<FlexTensor, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+    fn backward(
+        self,
+        ops: Ops<FlexTensor, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
         let [node_x] = ops.parents;
         let dy = contiguous(&grads.consume::<Flex>(&ops.node));
         if let Some(node) = node_x {
             let y = ops.state;
-            grads.register::<Flex>(node.id, flex_tensor(tanh::backward(values(&y), values(&dy)), y.layout().shape().clone()));
+            grads.register::<Flex>(
+                node.id,
+                flex_tensor(
+                    tanh::backward(values(&y), values(&dy)),
+                    y.layout().shape().clone(),
+                ),
+            );
         }
     }
 }
@@ -311,8 +405,20 @@ pub(super) fn adam_step<const D: usize>(
     moment_2: Tensor<Flex, D>,
 ) -> (Tensor<Flex, D>, Tensor<Flex, D>, Tensor<Flex, D>) {
     let grad = contiguous(&float(grad));
-    let (mut x, mut m, mut v) = (unique_contiguous(float(param)), unique_contiguous(float(moment_1)), unique_contiguous(float(moment_2)));
+    let (mut x, mut m, mut v) = (
+        unique_contiguous(float(param)),
+        unique_contiguous(float(moment_1)),
+        unique_contiguous(float(moment_2)),
+    );
     let time = i32::try_from(time).unwrap_or(i32::MAX);
-    adam::step(constants, lr, time, x.storage_mut::<f32>(), m.storage_mut::<f32>(), v.storage_mut::<f32>(), values(&grad));
+    adam::step(
+        constants,
+        lr,
+        time,
+        x.storage_mut::<f32>(),
+        m.storage_mut::<f32>(),
+        v.storage_mut::<f32>(),
+        values(&grad),
+    );
     (from_float(x), from_float(m), from_float(v))
 }

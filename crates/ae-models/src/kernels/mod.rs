@@ -17,19 +17,25 @@ use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
-use burn::tensor::ops::ConvOptions;
 use burn::tensor::module;
+use burn::tensor::ops::ConvOptions;
 
 use self::conv::ConvGeometry;
-use self::pool::PoolGeometry;
 use self::flex::{FlexAutodiff, all_f32, is_backend, moved};
+use self::pool::PoolGeometry;
 use burn::backend::Flex;
 
 /// Mean binary cross-entropy from logits, `max(z, 0) - z t + ln(1 + e^-|z|)`.
-pub fn bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
+pub fn bce_with_logits<B: Backend, const D: usize>(
+    logits: Tensor<B, D>,
+    target: Tensor<B, D>,
+) -> Tensor<B, 1> {
     if all_f32(&[logits.dtype(), target.dtype()]) && logits.dims() == target.dims() {
         if is_backend::<B, FlexAutodiff>() {
-            let (z, t) = (moved::<B, FlexAutodiff, D>(logits), moved::<B, FlexAutodiff, D>(target));
+            let (z, t) = (
+                moved::<B, FlexAutodiff, D>(logits),
+                moved::<B, FlexAutodiff, D>(target),
+            );
             return moved(flex::bce_autodiff(z, t));
         }
         if is_backend::<B, Flex>() {
@@ -54,7 +60,10 @@ pub fn tanh<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
 }
 
 /// The same loss from burn's element-wise operations (the reference for the tests).
-pub fn composed_bce_with_logits<B: Backend, const D: usize>(logits: Tensor<B, D>, target: Tensor<B, D>) -> Tensor<B, 1> {
+pub fn composed_bce_with_logits<B: Backend, const D: usize>(
+    logits: Tensor<B, D>,
+    target: Tensor<B, D>,
+) -> Tensor<B, 1> {
     let softplus_neg_abs = logits.clone().abs().neg().exp().log1p();
     (logits.clone().clamp_min(0.0) - logits * target + softplus_neg_abs).mean()
 }
@@ -78,13 +87,19 @@ pub fn adam_step<B: Backend, const D: usize>(
         Some((time, m, v)) => (time + 1, moved(m), moved(v)),
         None => (1, moved(grad.zeros_like()), moved(grad.zeros_like())),
     };
-    let (param, m, v) = flex::adam_step(constants, lr as f32, time, moved(param), moved(grad), m, v);
+    let (param, m, v) =
+        flex::adam_step(constants, lr as f32, time, moved(param), moved(grad), m, v);
     (moved(param), (time, moved(m), moved(v)))
 }
 
 /// Whether [`adam_step`] runs on backend `B` for these tensors.
-pub fn fused_adam_applies<B: Backend, const D: usize>(param: &Tensor<B, D>, grad: &Tensor<B, D>) -> bool {
-    is_backend::<B, Flex>() && all_f32(&[param.dtype(), grad.dtype()]) && param.dims() == grad.dims()
+pub fn fused_adam_applies<B: Backend, const D: usize>(
+    param: &Tensor<B, D>,
+    grad: &Tensor<B, D>,
+) -> bool {
+    is_backend::<B, Flex>()
+        && all_f32(&[param.dtype(), grad.dtype()])
+        && param.dims() == grad.dims()
 }
 
 /// 2-D convolution with bias, burn's [`module::conv2d`] semantics.
@@ -94,14 +109,24 @@ pub fn fused_adam_applies<B: Backend, const D: usize>(param: &Tensor<B, D>, grad
 /// - `weight`: `[out_channels, in_channels, kh, kw]`
 /// - `bias`: `[out_channels]`
 /// - output: `[batch, out_channels, out_h, out_w]`
-pub fn conv2d<B: Backend>(x: Tensor<B, 4>, weight: Tensor<B, 4>, bias: Tensor<B, 1>, options: ConvOptions<2>) -> Tensor<B, 4> {
+pub fn conv2d<B: Backend>(
+    x: Tensor<B, 4>,
+    weight: Tensor<B, 4>,
+    bias: Tensor<B, 1>,
+    options: ConvOptions<2>,
+) -> Tensor<B, 4> {
     if let Some(geometry) = fused_geometry(&x, &weight, &bias, &options) {
         if is_backend::<B, FlexAutodiff>() {
             let y = flex::conv2d_autodiff(&geometry, moved(x), moved(weight), moved(bias));
             return moved(y);
         }
         if is_backend::<B, Flex>() {
-            return moved(flex::conv2d_plain(&geometry, moved(x), moved(weight), moved(bias)));
+            return moved(flex::conv2d_plain(
+                &geometry,
+                moved(x),
+                moved(weight),
+                moved(bias),
+            ));
         }
     }
     module::conv2d(x, weight, Some(bias), options)
@@ -115,7 +140,12 @@ pub fn conv2d<B: Backend>(x: Tensor<B, 4>, weight: Tensor<B, 4>, bias: Tensor<B,
 /// - output: `[batch, out_channels, out_h, out_w]`
 pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
     let [_, _, height, width] = x.dims();
-    let [(top, bottom), (left, right)] = padding_pairs(&layer.padding, [height, width], layer.kernel_size, layer.stride);
+    let [(top, bottom), (left, right)] = padding_pairs(
+        &layer.padding,
+        [height, width],
+        layer.kernel_size,
+        layer.stride,
+    );
     match &layer.bias {
         Some(bias) if top == bottom && left == right => {
             let options = ConvOptions::new(layer.stride, [top, left], layer.dilation, layer.groups);
@@ -133,8 +163,15 @@ pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B,
 /// - output: `[batch, channels, h / window_h, w / window_w]`
 pub fn max_pool2d_layer<B: Backend>(layer: &MaxPool2d, x: Tensor<B, 4>) -> Tensor<B, 4> {
     let [batch, channels, h, w] = x.dims();
-    let geometry = PoolGeometry { planes: batch * channels, in_size: [h, w], window: layer.kernel_size };
-    let simple = layer.stride == layer.kernel_size && layer.dilation == [1, 1] && !layer.ceil_mode && layer.padding == PaddingConfig2d::Valid;
+    let geometry = PoolGeometry {
+        planes: batch * channels,
+        in_size: [h, w],
+        window: layer.kernel_size,
+    };
+    let simple = layer.stride == layer.kernel_size
+        && layer.dilation == [1, 1]
+        && !layer.ceil_mode
+        && layer.padding == PaddingConfig2d::Valid;
     if simple && all_f32(&[x.dtype()]) && geometry.out_size().is_some() {
         if is_backend::<B, FlexAutodiff>() {
             return moved(flex::max_pool2d_autodiff(&geometry, moved(x)));
@@ -148,13 +185,22 @@ pub fn max_pool2d_layer<B: Backend>(layer: &MaxPool2d, x: Tensor<B, 4>) -> Tenso
 
 /// `(start, end)` padding per axis, burn-nn's rule (its own helper is crate-private):
 /// "same" puts the odd pixel at the end, as ONNX does.
-fn padding_pairs(padding: &PaddingConfig2d, size: [usize; 2], kernel: [usize; 2], stride: [usize; 2]) -> [(usize, usize); 2] {
+fn padding_pairs(
+    padding: &PaddingConfig2d,
+    size: [usize; 2],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+) -> [(usize, usize); 2] {
     match padding {
         PaddingConfig2d::Valid => [(0, 0); 2],
         PaddingConfig2d::Explicit(top, left, bottom, right) => [(*top, *bottom), (*left, *right)],
         PaddingConfig2d::Same => std::array::from_fn(|axis| {
             let out = size[axis].div_ceil(stride[axis].max(1));
-            let total = if out > 0 { ((out - 1) * stride[axis] + kernel[axis]).saturating_sub(size[axis]) } else { 0 };
+            let total = if out > 0 {
+                ((out - 1) * stride[axis] + kernel[axis]).saturating_sub(size[axis])
+            } else {
+                0
+            };
             (total / 2, total - total / 2)
         }),
     }
@@ -162,10 +208,16 @@ fn padding_pairs(padding: &PaddingConfig2d, size: [usize; 2], kernel: [usize; 2]
 
 /// The kernel's geometry when it handles these operands: `f32`, one group, shapes
 /// consistent and an output of at least one pixel.
-fn fused_geometry<B: Backend>(x: &Tensor<B, 4>, weight: &Tensor<B, 4>, bias: &Tensor<B, 1>, options: &ConvOptions<2>) -> Option<ConvGeometry> {
+fn fused_geometry<B: Backend>(
+    x: &Tensor<B, 4>,
+    weight: &Tensor<B, 4>,
+    bias: &Tensor<B, 1>,
+    options: &ConvOptions<2>,
+) -> Option<ConvGeometry> {
     let [batch, in_channels, h, w] = x.dims();
     let [out_channels, weight_in, kh, kw] = weight.dims();
-    let consistent = options.groups == 1 && weight_in == in_channels && bias.dims() == [out_channels];
+    let consistent =
+        options.groups == 1 && weight_in == in_channels && bias.dims() == [out_channels];
     if !consistent || !all_f32(&[x.dtype(), weight.dtype(), bias.dtype()]) {
         return None;
     }

@@ -46,8 +46,14 @@ pub fn forward(g: &PoolGeometry, x: &[f32]) -> (Vec<f32>, Vec<u32>) {
     let [oh, ow] = g.out_size().expect("pool geometry checked by the caller");
     let (in_len, out_len) = (g.in_len(), oh * ow);
     assert_eq!(x.len(), g.planes * in_len, "input length");
-    assert!(u32::try_from(in_len).is_ok(), "plane too large for u32 indices");
-    let (mut out, mut argmax) = (vec![0.0f32; g.planes * out_len], vec![0u32; g.planes * out_len]);
+    assert!(
+        u32::try_from(in_len).is_ok(),
+        "plane too large for u32 indices"
+    );
+    let (mut out, mut argmax) = (
+        vec![0.0f32; g.planes * out_len],
+        vec![0u32; g.planes * out_len],
+    );
     if out.is_empty() {
         return (out, argmax);
     }
@@ -57,7 +63,11 @@ pub fn forward(g: &PoolGeometry, x: &[f32]) -> (Vec<f32>, Vec<u32>) {
         .zip(argmax.par_chunks_mut(PLANES_PER_TASK * out_len))
         .zip(x.par_chunks(PLANES_PER_TASK * in_len))
         .for_each(|((out, argmax), x)| {
-            for ((out, argmax), plane) in out.chunks_mut(out_len).zip(argmax.chunks_mut(out_len)).zip(x.chunks(in_len)) {
+            for ((out, argmax), plane) in out
+                .chunks_mut(out_len)
+                .zip(argmax.chunks_mut(out_len))
+                .zip(x.chunks(in_len))
+            {
                 for oy in 0..oh {
                     for ox in 0..ow {
                         let first = oy * wh * w + ox * ww;
@@ -93,12 +103,14 @@ pub fn backward(g: &PoolGeometry, argmax: &[u32], dy: &[f32]) -> Vec<f32> {
     if dx.is_empty() || out_len == 0 {
         return dx;
     }
-    dx.par_chunks_mut(in_len).zip(argmax.par_chunks(out_len).zip(dy.par_chunks(out_len))).for_each(|(dx, (argmax, dy))| {
-        // Windows do not overlap: each pixel receives at most one gradient.
-        for (&at, &d) in argmax.iter().zip(dy) {
-            dx[at as usize] = d;
-        }
-    });
+    dx.par_chunks_mut(in_len)
+        .zip(argmax.par_chunks(out_len).zip(dy.par_chunks(out_len)))
+        .for_each(|(dx, (argmax, dy))| {
+            // Windows do not overlap: each pixel receives at most one gradient.
+            for (&at, &d) in argmax.iter().zip(dy) {
+                dx[at as usize] = d;
+            }
+        });
     dx
 }
 
@@ -116,7 +128,11 @@ mod tests {
             5.0, 4.0, 7.0, 8.0, 9.0,
             6.0, 6.0, 8.0, 2.0, 9.0,
         ];
-        let g = PoolGeometry { planes: 1, in_size: [4, 5], window: [2, 2] };
+        let g = PoolGeometry {
+            planes: 1,
+            in_size: [4, 5],
+            window: [2, 2],
+        };
         let (out, argmax) = forward(&g, &x);
         assert_eq!(out, [3.0, 0.0, 6.0, 8.0]);
         assert_eq!(argmax, [1, 2, 15, 13]);
@@ -130,7 +146,23 @@ mod tests {
 
     #[test]
     fn a_window_larger_than_the_input_has_no_output() {
-        assert_eq!(PoolGeometry { planes: 1, in_size: [1, 4], window: [2, 2] }.out_size(), None);
-        assert_eq!(PoolGeometry { planes: 1, in_size: [4, 4], window: [0, 2] }.out_size(), None);
+        assert_eq!(
+            PoolGeometry {
+                planes: 1,
+                in_size: [1, 4],
+                window: [2, 2]
+            }
+            .out_size(),
+            None
+        );
+        assert_eq!(
+            PoolGeometry {
+                planes: 1,
+                in_size: [4, 4],
+                window: [0, 2]
+            }
+            .out_size(),
+            None
+        );
     }
 }

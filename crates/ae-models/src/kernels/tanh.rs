@@ -31,11 +31,13 @@ pub fn tanh(x: f32) -> f32 {
 /// `tanh` of every element.
 pub fn forward(x: &[f32]) -> Vec<f32> {
     let mut y = vec![0.0f32; x.len()];
-    y.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(y, x)| {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = tanh(x);
-        }
-    });
+    y.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK))
+        .for_each(|(y, x)| {
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = tanh(x);
+            }
+        });
     y
 }
 
@@ -46,11 +48,13 @@ pub fn forward(x: &[f32]) -> Vec<f32> {
 pub fn backward(y: &[f32], dy: &[f32]) -> Vec<f32> {
     assert_eq!(y.len(), dy.len(), "tanh output and gradient lengths");
     let mut dx = vec![0.0f32; y.len()];
-    dx.par_chunks_mut(CHUNK).zip(y.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK))).for_each(|(dx, (y, dy))| {
-        for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
-            *dx = dy * (1.0 - y * y);
-        }
-    });
+    dx.par_chunks_mut(CHUNK)
+        .zip(y.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
+        .for_each(|(dx, (y, dy))| {
+            for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
+                *dx = dy * (1.0 - y * y);
+            }
+        });
     dx
 }
 
@@ -63,11 +67,25 @@ mod tests {
         for i in -400_000..=400_000 {
             let x = i as f32 * 1e-4;
             let (got, want) = (f64::from(tanh(x)), f64::from(x).tanh());
-            assert!((got - want).abs() <= 3e-7 * want.abs() + 1e-9, "tanh({x}) = {got}, want {want}");
+            assert!(
+                (got - want).abs() <= 3e-7 * want.abs() + 1e-9,
+                "tanh({x}) = {got}, want {want}"
+            );
         }
-        for x in [1e-30f32, -1e-12, 1e-6, 100.0, -1e6, f32::INFINITY, f32::NEG_INFINITY] {
+        for x in [
+            1e-30f32,
+            -1e-12,
+            1e-6,
+            100.0,
+            -1e6,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ] {
             let want = f64::from(x).tanh();
-            assert!((f64::from(tanh(x)) - want).abs() <= 3e-7 * want.abs(), "tanh({x})");
+            assert!(
+                (f64::from(tanh(x)) - want).abs() <= 3e-7 * want.abs(),
+                "tanh({x})"
+            );
         }
         assert!(tanh(f32::NAN).is_nan());
     }

@@ -30,8 +30,19 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let (data, outcome) = ctx.train(ID, "conv", &config)?;
     section.text(run_text("Conv 16@3x3, pool, Conv 8@3x3, pool (code 8x7x7), Conv 8, upsample, Conv 16, upsample, Conv 1 sigmoid", &config, &data, &outcome));
     section.text(format!("The Keras blog reports a validation BCE of {BLOG_VAL_BCE} after 50 epochs of a similar model; this run trained {}.", outcome.history.len()));
-    let codes = CodeView { shape: (28, 14), layout: tile_code, caption: "Their 8x7x7 codes as 28x14 images (the eight 7x7 channel maps tiled four down, two across)" };
-    ctx.model_figures(&mut section, "Convolutional autoencoder, MNIST", &data, &outcome, codes, Some(BLOG_VAL_BCE))?;
+    let codes = CodeView {
+        shape: (28, 14),
+        layout: tile_code,
+        caption: "Their 8x7x7 codes as 28x14 images (the eight 7x7 channel maps tiled four down, two across)",
+    };
+    ctx.model_figures(
+        &mut section,
+        "Convolutional autoencoder, MNIST",
+        &data,
+        &outcome,
+        codes,
+        Some(BLOG_VAL_BCE),
+    )?;
     Ok(section)
 }
 

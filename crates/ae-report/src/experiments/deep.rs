@@ -14,8 +14,24 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     // The seed trains 50 epochs of batch 256 with Adam on BCE.
     let config = ctx.config("fc", None, DatasetKind::Mnist, (1, 5, 50), 256)?;
     let (data, outcome) = ctx.train(ID, "fc", &config)?;
-    section.text(run_text("784-400-200-100-200-400-784, relu, sigmoid output", &config, &data, &outcome));
-    let codes = CodeView { shape: (10, 10), layout: <[f32]>::to_vec, caption: "Their 100-value bottleneck codes as 10x10 images (each scaled to its own range)" };
-    ctx.model_figures(&mut section, "Deep dense autoencoder, MNIST", &data, &outcome, codes, None)?;
+    section.text(run_text(
+        "784-400-200-100-200-400-784, relu, sigmoid output",
+        &config,
+        &data,
+        &outcome,
+    ));
+    let codes = CodeView {
+        shape: (10, 10),
+        layout: <[f32]>::to_vec,
+        caption: "Their 100-value bottleneck codes as 10x10 images (each scaled to its own range)",
+    };
+    ctx.model_figures(
+        &mut section,
+        "Deep dense autoencoder, MNIST",
+        &data,
+        &outcome,
+        codes,
+        None,
+    )?;
     Ok(section)
 }

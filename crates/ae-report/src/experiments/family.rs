@@ -27,17 +27,33 @@ struct Member {
 }
 
 const fn member(name: &'static str, model: &'static str, code: Option<usize>) -> Member {
-    Member { name, model, code, noise: Noise::None, sparse: None, contractive: None }
+    Member {
+        name,
+        model,
+        code,
+        noise: Noise::None,
+        sparse: None,
+        contractive: None,
+    }
 }
 
 fn members() -> [Member; 7] {
     [
         member("undercomplete 784-32", "shallow", None),
         member("deep 784-128-32", "deep", None),
-        Member { noise: Noise::Gaussian { std: 0.25 }, ..member("denoising 784-32 (Gaussian 0.25)", "shallow", None) },
+        Member {
+            noise: Noise::Gaussian { std: 0.25 },
+            ..member("denoising 784-32 (Gaussian 0.25)", "shallow", None)
+        },
         // The Keras blog's L1 activity penalty of 10e-5.
-        Member { sparse: Some(Sparsity::L1 { lambda: 1e-4 }), ..member("sparse 784-32 (L1 1e-4)", "shallow", None) },
-        Member { contractive: Some(1e-4), ..member("contractive 784-32 (lambda 1e-4)", "shallow", None) },
+        Member {
+            sparse: Some(Sparsity::L1 { lambda: 1e-4 }),
+            ..member("sparse 784-32 (L1 1e-4)", "shallow", None)
+        },
+        Member {
+            contractive: Some(1e-4),
+            ..member("contractive 784-32 (lambda 1e-4)", "shallow", None)
+        },
         member("convolutional (code 8x7x7)", "conv", None),
         member("variational (latent 32)", "vae", Some(32)),
     ]
@@ -47,7 +63,14 @@ fn members() -> [Member; 7] {
 pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let mut section = Section::new(ID, super::EXPERIMENTS[7].title);
     let limit = ctx.profile.pick(600, 20_000, 60_000);
-    let mut table = Table::new(["model", "code values", "test MSE", "logistic accuracy on codes", "inactive code share", "seconds per epoch"]);
+    let mut table = Table::new([
+        "model",
+        "code values",
+        "test MSE",
+        "logistic accuracy on codes",
+        "inactive code share",
+        "seconds per epoch",
+    ]);
     let mut grid = Vec::new();
     let mut shown_names = Vec::new();
     let mut epochs = 0;
@@ -60,18 +83,26 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
         let (data, outcome) = ctx.train(ID, m.model_run(), &config)?;
         epochs = config.epochs;
         let test = &data.val;
-        let mse = mean_squared_error(&reconstruct_set(&outcome.model, test, &ctx.device), &test.to_f32());
+        let mse = mean_squared_error(
+            &reconstruct_set(&outcome.model, test, &ctx.device),
+            &test.to_f32(),
+        );
         let code_len = outcome.model.code_len();
         let codes = |set: &ImageSet| encode_set(&outcome.model, set, &ctx.device);
         let train_codes = codes(&data.train);
-        let inactive = train_codes.iter().filter(|v| v.abs() < NEAR_ZERO).count() as f64 / train_codes.len().max(1) as f64;
+        let inactive = train_codes.iter().filter(|v| v.abs() < NEAR_ZERO).count() as f64
+            / train_codes.len().max(1) as f64;
         let cut = data.train.len() - data.train.len() / 10;
         let all = Features::new(train_codes, code_len, data.train.labels().to_vec())?;
-        let (fit, val) = (all.select(&(0..cut).collect::<Vec<_>>()), all.select(&(cut..data.train.len()).collect::<Vec<_>>()));
+        let (fit, val) = (
+            all.select(&(0..cut).collect::<Vec<_>>()),
+            all.select(&(cut..data.train.len()).collect::<Vec<_>>()),
+        );
         let test_features = Features::new(codes(test), code_len, test.labels().to_vec())?;
         let mut logistic = ClassifierConfig::new(ClassifierKind::Logistic, ctx.seed);
         logistic.max_epochs = ctx.profile.pick(2, 10, 30);
-        let report = train_classifier::<ExpBackend>(&logistic, &fit, &val, &test_features, 10, &ctx.device)?;
+        let report =
+            train_classifier::<ExpBackend>(&logistic, &fit, &val, &test_features, 10, &ctx.device)?;
         table.push([
             m.name.to_string(),
             code_len.to_string(),
@@ -92,14 +123,25 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
         limit.min(ctx.mnist.train.len())
     ));
     section.table("comparison", table);
-    section.figure(ctx.grid(&png(ID, "reconstructions"), &grid, 28, 28, None, 10)?, format!("Test images (top row), then reconstructions by, row by row: {}", shown_names.join(", ")));
+    section.figure(
+        ctx.grid(&png(ID, "reconstructions"), &grid, 28, 28, None, 10)?,
+        format!(
+            "Test images (top row), then reconstructions by, row by row: {}",
+            shown_names.join(", ")
+        ),
+    );
     Ok(section)
 }
 
 impl Member {
     /// The run folder's name.
     fn model_run(&self) -> &'static str {
-        match (self.model, self.noise.is_none(), self.sparse.is_some(), self.contractive.is_some()) {
+        match (
+            self.model,
+            self.noise.is_none(),
+            self.sparse.is_some(),
+            self.contractive.is_some(),
+        ) {
             ("shallow", false, _, _) => "denoising",
             ("shallow", _, true, _) => "sparse",
             ("shallow", _, _, true) => "contractive",

@@ -29,7 +29,14 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
         config.per_class = [60, 20, 20];
     }
     let pool = ctx.mnist.train.concat(&ctx.mnist.test)?;
-    let result = five_class_protocol::<ExpBackend>(&config, &pool, DatasetKind::Mnist, &ctx.runs_dir.join(ID), ctx.progress, &ctx.device)?;
+    let result = five_class_protocol::<ExpBackend>(
+        &config,
+        &pool,
+        DatasetKind::Mnist,
+        &ctx.runs_dir.join(ID),
+        ctx.progress,
+        &ctx.device,
+    )?;
     section.text(format!(
         "MNIST train and test images of digits {:?} pooled, then split per class {}/{}/{} (seeded): {} training, {} validation and {} test images. Autoencoders: BCE, Adam, {} epochs of batch {}; the denoising ones use masking noise. Classifiers: the three MLPs ({}), Adam, early stopping on the validation split (at most {} epochs).",
         config.classes,
@@ -45,14 +52,33 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
         config.classifier_epochs
     ));
 
-    let mut recon = Table::new(["method", "code size", "train MSE", "validation MSE", "test MSE", "fit seconds"]);
+    let mut recon = Table::new([
+        "method",
+        "code size",
+        "train MSE",
+        "validation MSE",
+        "test MSE",
+        "fit seconds",
+    ]);
     for m in &result.methods {
-        recon.push([m.method.clone(), m.code_size.to_string(), Table::num(m.mse[0], 3), Table::num(m.mse[1], 3), Table::num(m.mse[2], 3), Table::num(m.seconds, 2)]);
+        recon.push([
+            m.method.clone(),
+            m.code_size.to_string(),
+            Table::num(m.mse[0], 3),
+            Table::num(m.mse[1], 3),
+            Table::num(m.mse[2], 3),
+            Table::num(m.seconds, 2),
+        ]);
     }
     section.table("reconstruction", recon);
 
     let mut header = vec!["method".to_string(), "code size".to_string()];
-    header.extend(config.classifiers.iter().map(|c| format!("{} test accuracy", c.name())));
+    header.extend(
+        config
+            .classifiers
+            .iter()
+            .map(|c| format!("{} test accuracy", c.name())),
+    );
     header.push("best".into());
     let mut accuracy = Table::new(header);
     for m in &result.methods {
@@ -63,41 +89,119 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     }
     section.table("accuracy", accuracy);
 
-    let compared: Vec<&MethodResult> = result.methods.iter().filter(|m| m.code_size == config.compare_code).collect();
+    let compared: Vec<&MethodResult> = result
+        .methods
+        .iter()
+        .filter(|m| m.code_size == config.compare_code)
+        .collect();
     let mut overall = Table::new(["method", "code size", "test MSE", "best test accuracy"]);
     for m in &compared {
-        overall.push([m.method.clone(), m.code_size.to_string(), Table::num(m.mse[2], 3), Table::num(m.best_test_accuracy(), 4)]);
+        overall.push([
+            m.method.clone(),
+            m.code_size.to_string(),
+            Table::num(m.mse[2], 3),
+            Table::num(m.best_test_accuracy(), 4),
+        ]);
     }
-    section.text(format!("Overall comparison at code size {}:", config.compare_code));
+    section.text(format!(
+        "Overall comparison at code size {}:",
+        config.compare_code
+    ));
     section.table("overall", overall);
-    let best = result.methods.iter().map(MethodResult::best_test_accuracy).fold(f64::NAN, f64::max);
-    let ae64 = result.methods.iter().find(|m| m.method == "AE (1 layer)" && m.code_size == 64).map(|m| m.mse[2]);
-    let mut seed_rows = vec![("best test accuracy over all methods".to_string(), Some(SEED_BEST_ACCURACY), best)];
+    let best = result
+        .methods
+        .iter()
+        .map(MethodResult::best_test_accuracy)
+        .fold(f64::NAN, f64::max);
+    let ae64 = result
+        .methods
+        .iter()
+        .find(|m| m.method == "AE (1 layer)" && m.code_size == 64)
+        .map(|m| m.mse[2]);
+    let mut seed_rows = vec![(
+        "best test accuracy over all methods".to_string(),
+        Some(SEED_BEST_ACCURACY),
+        best,
+    )];
     if let Some(mse) = ae64 {
-        seed_rows.push(("AE (1 layer) 64-d test MSE".into(), Some(SEED_AE64_TEST_MSE), mse));
+        seed_rows.push((
+            "AE (1 layer) 64-d test MSE".into(),
+            Some(SEED_AE64_TEST_MSE),
+            mse,
+        ));
     }
     section.text("Against the seed report:");
     section.table("seed", seed_table(&seed_rows));
 
     let mut rows = result.originals.clone();
     let mut names = vec!["originals".to_string()];
-    for m in result.methods.iter().filter(|m| m.method == "PCA" || m.method == "AE (1 layer)") {
+    for m in result
+        .methods
+        .iter()
+        .filter(|m| m.method == "PCA" || m.method == "AE (1 layer)")
+    {
         rows.extend(&m.examples);
         names.push(label(m));
     }
     let columns = result.originals.len() / 784;
-    section.figure(ctx.grid(&png(ID, "reconstructions"), &rows, 28, 28, None, columns.max(1))?, format!("Test images (top row), then reconstructions by, row by row: {}", names[1..].join(", ")));
+    section.figure(
+        ctx.grid(
+            &png(ID, "reconstructions"),
+            &rows,
+            28,
+            28,
+            None,
+            columns.max(1),
+        )?,
+        format!(
+            "Test images (top row), then reconstructions by, row by row: {}",
+            names[1..].join(", ")
+        ),
+    );
     let class_names: Vec<String> = config.classes.iter().map(u8::to_string).collect();
     for (i, m) in compared.iter().enumerate() {
-        let Some(best) = m.classifiers.iter().max_by(|a, b| a.test_accuracy.total_cmp(&b.test_accuracy)) else { continue };
+        let Some(best) = m
+            .classifiers
+            .iter()
+            .max_by(|a, b| a.test_accuracy.total_cmp(&b.test_accuracy))
+        else {
+            continue;
+        };
         let file = png(ID, &format!("confusion-{i}"));
-        confusion_heatmap(&ctx.report_dir.join(&file), &format!("{}: {} on the codes", label(m), best.classifier), &best.confusion, &class_names)?;
-        section.figure(file, format!("Test confusion matrix of the best classifier ({}) on the {} codes", best.classifier, label(m)));
+        confusion_heatmap(
+            &ctx.report_dir.join(&file),
+            &format!("{}: {} on the codes", label(m), best.classifier),
+            &best.confusion,
+            &class_names,
+        )?;
+        section.figure(
+            file,
+            format!(
+                "Test confusion matrix of the best classifier ({}) on the {} codes",
+                best.classifier,
+                label(m)
+            ),
+        );
     }
-    for m in result.methods.iter().filter(|m| m.method != "PCA" && m.method != "AE (3 layers)" && m.code_size == config.compare_code) {
-        let weights: Vec<f32> = m.weights.iter().flat_map(|w| normalise_for_display(w)).collect();
-        let file = png(ID, &format!("weights-{}", m.method.to_lowercase().replace([' ', '(', ')', '%'], "")));
-        section.figure(ctx.grid(&file, &weights, 28, 28, None, 12)?, format!("First-layer weights of 12 units of the {} model", label(m)));
+    for m in result.methods.iter().filter(|m| {
+        m.method != "PCA" && m.method != "AE (3 layers)" && m.code_size == config.compare_code
+    }) {
+        let weights: Vec<f32> = m
+            .weights
+            .iter()
+            .flat_map(|w| normalise_for_display(w))
+            .collect();
+        let file = png(
+            ID,
+            &format!(
+                "weights-{}",
+                m.method.to_lowercase().replace([' ', '(', ')', '%'], "")
+            ),
+        );
+        section.figure(
+            ctx.grid(&file, &weights, 28, 28, None, 12)?,
+            format!("First-layer weights of 12 units of the {} model", label(m)),
+        );
     }
     Ok(section)
 }

@@ -20,8 +20,24 @@ const STEPS: usize = 20;
 pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let mut section = Section::new(ID, super::EXPERIMENTS[6].title);
     let class_names: Vec<String> = (0..10).map(|d: u8| d.to_string()).collect();
-    let mut table = Table::new(["model", "marked point x", "marked point y", "final validation loss"]);
-    for (model, loss, title) in [("latent2", ReconstructionLoss::Mse, "784-500-300-2 tanh autoencoder"), ("vae", ReconstructionLoss::Bce, "variational autoencoder, 2-D latent")] {
+    let mut table = Table::new([
+        "model",
+        "marked point x",
+        "marked point y",
+        "final validation loss",
+    ]);
+    for (model, loss, title) in [
+        (
+            "latent2",
+            ReconstructionLoss::Mse,
+            "784-500-300-2 tanh autoencoder",
+        ),
+        (
+            "vae",
+            ReconstructionLoss::Bce,
+            "variational autoencoder, 2-D latent",
+        ),
+    ] {
         let mut config = ctx.config(model, Some(2), DatasetKind::Mnist, (1, 10, 50), 128)?;
         config.objective.loss = loss;
         config.data.classes = Some(CLASSES.to_vec());
@@ -31,15 +47,56 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
         // The marked point: the centroid of the first class's codes.
         let first_class: Vec<_> = points.iter().filter(|p| p.label == CLASSES[0]).collect();
         let n = first_class.len().max(1) as f32;
-        let mark = (first_class.iter().map(|p| p.x).sum::<f32>() / n, first_class.iter().map(|p| p.y).sum::<f32>() / n);
+        let mark = (
+            first_class.iter().map(|p| p.x).sum::<f32>() / n,
+            first_class.iter().map(|p| p.y).sum::<f32>() / n,
+        );
         let coords: Vec<(f32, f32, u8)> = points.iter().map(|p| (p.x, p.y, p.label)).collect();
         let file = png(ID, &format!("{model}-scatter"));
         let epochs = outcome.history.len();
-        scatter(&ctx.report_dir.join(&file), Labels { title: &format!("{title} ({epochs} epochs)"), x: "z1", y: "z2" }, &coords, &class_names, Some(mark))?;
-        section.figure(file, format!("Codes of {} test images of digits 1, 5, 6; the cross marks the centroid of the 1s", points.len()));
+        scatter(
+            &ctx.report_dir.join(&file),
+            Labels {
+                title: &format!("{title} ({epochs} epochs)"),
+                x: "z1",
+                y: "z2",
+            },
+            &coords,
+            &class_names,
+            Some(mark),
+        )?;
+        section.figure(
+            file,
+            format!(
+                "Codes of {} test images of digits 1, 5, 6; the cross marks the centroid of the 1s",
+                points.len()
+            ),
+        );
         let decoded = decode_point(&outcome.model, mark.0, mark.1, &ctx.device)?;
-        section.figure(ctx.grid(&png(ID, &format!("{model}-decoded-point")), &decoded, 28, 28, None, 1)?, format!("The image decoded from the marked point ({:.3}, {:.3})", mark.0, mark.1));
-        let area = if model == "vae" { LatentBox { x_min: -3.0, x_max: 3.0, y_min: -3.0, y_max: 3.0 } } else { LatentBox::around(&points) };
+        section.figure(
+            ctx.grid(
+                &png(ID, &format!("{model}-decoded-point")),
+                &decoded,
+                28,
+                28,
+                None,
+                1,
+            )?,
+            format!(
+                "The image decoded from the marked point ({:.3}, {:.3})",
+                mark.0, mark.1
+            ),
+        );
+        let area = if model == "vae" {
+            LatentBox {
+                x_min: -3.0,
+                x_max: 3.0,
+                y_min: -3.0,
+                y_max: 3.0,
+            }
+        } else {
+            LatentBox::around(&points)
+        };
         let grid = manifold(&outcome.model, area, STEPS, &ctx.device)?;
         section.figure(
             ctx.grid(&png(ID, &format!("{model}-manifold")), &grid, 28, 28, None, STEPS)?,
@@ -47,10 +104,18 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
         );
         if model == "vae" {
             let samples = prior_samples(&outcome.model, 20, ctx.seed, &ctx.device)?;
-            section.figure(ctx.grid(&png(ID, "vae-prior-samples"), &samples, 28, 28, None, 10)?, "Twenty images decoded from codes drawn from the prior N(0, I)");
+            section.figure(
+                ctx.grid(&png(ID, "vae-prior-samples"), &samples, 28, 28, None, 10)?,
+                "Twenty images decoded from codes drawn from the prior N(0, I)",
+            );
         }
         let last = outcome.history.last().copied().unwrap_or_default();
-        table.push([title.to_string(), Table::num(f64::from(mark.0), 3), Table::num(f64::from(mark.1), 3), Table::num(last.val_loss, 4)]);
+        table.push([
+            title.to_string(),
+            Table::num(f64::from(mark.0), 3),
+            Table::num(f64::from(mark.1), 3),
+            Table::num(last.val_loss, 4),
+        ]);
     }
     section.table("points", table);
     Ok(section)

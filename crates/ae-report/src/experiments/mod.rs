@@ -18,7 +18,10 @@ use ae_analysis::encode::{encode_set, reconstruct_set};
 use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::{Dataset, DatasetKind, ImageSet};
 use ae_models::ModelConfig;
-use ae_train::{DefaultBackend, EpochRecord, ProgressMode, TrainData, TrainOutcome, TrainingConfig, train_or_resume};
+use ae_train::{
+    DefaultBackend, EpochRecord, ProgressMode, TrainData, TrainOutcome, TrainingConfig,
+    train_or_resume,
+};
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::error::Result;
@@ -51,7 +54,9 @@ impl std::str::FromStr for Profile {
             "smoke" => Ok(Profile::Smoke),
             "quick" => Ok(Profile::Quick),
             "full" => Ok(Profile::Full),
-            other => Err(format!("unknown profile `{other}` (expected smoke, quick or full)")),
+            other => Err(format!(
+                "unknown profile `{other}` (expected smoke, quick or full)"
+            )),
         }
     }
 }
@@ -118,14 +123,46 @@ pub struct Experiment {
 
 /// Every experiment of the report, in order.
 pub const EXPERIMENTS: [Experiment; 8] = [
-    Experiment { id: "deep-dense", title: "1. Deep dense autoencoder 784-400-200-100-200-400-784", run: deep::run },
-    Experiment { id: "convolutional", title: "2. Convolutional autoencoder", run: conv::run },
-    Experiment { id: "denoising", title: "3. Denoising autoencoder (Gaussian noise 0.25, clipped)", run: denoising::run },
-    Experiment { id: "shallow-adadelta", title: "4. Shallow 784-32-784 autoencoder (Adadelta, BCE) and a CNN on its outputs", run: shallow::run },
-    Experiment { id: "mnist-vs-fashion", title: "5. Shallow, deep and denoising autoencoders on MNIST and Fashion-MNIST", run: compare::run },
-    Experiment { id: "five-class", title: "6. The five-class protocol: PCA vs autoencoders", run: five_class::run },
-    Experiment { id: "latent-2d", title: "7. Two-dimensional latent spaces", run: latent::run },
-    Experiment { id: "family", title: "8. The autoencoder family side by side", run: family::run },
+    Experiment {
+        id: "deep-dense",
+        title: "1. Deep dense autoencoder 784-400-200-100-200-400-784",
+        run: deep::run,
+    },
+    Experiment {
+        id: "convolutional",
+        title: "2. Convolutional autoencoder",
+        run: conv::run,
+    },
+    Experiment {
+        id: "denoising",
+        title: "3. Denoising autoencoder (Gaussian noise 0.25, clipped)",
+        run: denoising::run,
+    },
+    Experiment {
+        id: "shallow-adadelta",
+        title: "4. Shallow 784-32-784 autoencoder (Adadelta, BCE) and a CNN on its outputs",
+        run: shallow::run,
+    },
+    Experiment {
+        id: "mnist-vs-fashion",
+        title: "5. Shallow, deep and denoising autoencoders on MNIST and Fashion-MNIST",
+        run: compare::run,
+    },
+    Experiment {
+        id: "five-class",
+        title: "6. The five-class protocol: PCA vs autoencoders",
+        run: five_class::run,
+    },
+    Experiment {
+        id: "latent-2d",
+        title: "7. Two-dimensional latent spaces",
+        run: latent::run,
+    },
+    Experiment {
+        id: "family",
+        title: "8. The autoencoder family side by side",
+        run: family::run,
+    },
 ];
 
 impl Context<'_> {
@@ -138,7 +175,14 @@ impl Context<'_> {
     }
 
     /// A training config of a named model with this profile's epochs, seed and data limits.
-    fn config(&self, model: &str, code: Option<usize>, kind: DatasetKind, epochs: (usize, usize, usize), batch_size: usize) -> Result<TrainingConfig> {
+    fn config(
+        &self,
+        model: &str,
+        code: Option<usize>,
+        kind: DatasetKind,
+        epochs: (usize, usize, usize),
+        batch_size: usize,
+    ) -> Result<TrainingConfig> {
         let mut config = TrainingConfig::new(ModelConfig::named(model, code, 28, 28)?, kind);
         config.epochs = self.profile.pick(epochs.0, epochs.1, epochs.2);
         config.batch_size = batch_size;
@@ -149,11 +193,22 @@ impl Context<'_> {
     }
 
     /// Trains (or reuses) `config` in `runs/<section>/<run>` on the data its selection names.
-    fn train(&self, section: &str, run: &str, config: &TrainingConfig) -> Result<(TrainData, TrainOutcome<InferBackend>)> {
+    fn train(
+        &self,
+        section: &str,
+        run: &str,
+        config: &TrainingConfig,
+    ) -> Result<(TrainData, TrainOutcome<InferBackend>)> {
         let mut config = config.clone();
         let data = TrainData::select(&config, self.dataset(config.data.dataset))?;
         config.batch_size = config.batch_size.min(data.train.len());
-        let outcome = train_or_resume::<ExpBackend>(&config, &data, &self.run_dir(section, run), self.progress, &self.device)?;
+        let outcome = train_or_resume::<ExpBackend>(
+            &config,
+            &data,
+            &self.run_dir(section, run),
+            self.progress,
+            &self.device,
+        )?;
         Ok((data, outcome))
     }
 
@@ -162,18 +217,56 @@ impl Context<'_> {
     }
 
     /// Writes an image grid as `<file>` in the report folder and returns the file name.
-    fn grid(&self, file: &str, values: &[f32], rows: usize, cols: usize, captions: Option<&[String]>, columns: usize) -> Result<String> {
+    fn grid(
+        &self,
+        file: &str,
+        values: &[f32],
+        rows: usize,
+        cols: usize,
+        captions: Option<&[String]>,
+        columns: usize,
+    ) -> Result<String> {
         let scale = if rows * cols <= 200 { 4 } else { 2 };
-        let img = render_grid(values, rows, cols, captions, GridLayout { columns, scale, gap: 2 });
+        let img = render_grid(
+            values,
+            rows,
+            cols,
+            captions,
+            GridLayout {
+                columns,
+                scale,
+                gap: 2,
+            },
+        );
         save_png(&img, &self.report_dir.join(file))?;
         Ok(file.to_string())
     }
 
     /// Writes a chart of train and validation loss per epoch; returns the file name.
-    fn loss_curves(&self, file: &str, title: &str, loss: &str, history: &[EpochRecord]) -> Result<String> {
-        let series = |name: &str, f: fn(&EpochRecord) -> f64| Series { name: name.into(), points: history.iter().map(|r| (r.epoch as f64, f(r))).collect() };
-        let labels = Labels { title, x: "epoch", y: loss };
-        line_chart(&self.report_dir.join(file), labels, &[series("train", |r| r.train_loss), series("validation", |r| r.val_loss)])?;
+    fn loss_curves(
+        &self,
+        file: &str,
+        title: &str,
+        loss: &str,
+        history: &[EpochRecord],
+    ) -> Result<String> {
+        let series = |name: &str, f: fn(&EpochRecord) -> f64| Series {
+            name: name.into(),
+            points: history.iter().map(|r| (r.epoch as f64, f(r))).collect(),
+        };
+        let labels = Labels {
+            title,
+            x: "epoch",
+            y: loss,
+        };
+        line_chart(
+            &self.report_dir.join(file),
+            labels,
+            &[
+                series("train", |r| r.train_loss),
+                series("validation", |r| r.val_loss),
+            ],
+        )?;
         Ok(file.to_string())
     }
 }
@@ -192,27 +285,91 @@ impl Context<'_> {
     /// The figures every single-model section shows: loss curves, the first ten test
     /// images, their codes and their reconstructions; then a final-loss table whose
     /// validation row carries `seed_val` where a seed document gives one.
-    fn model_figures(&self, section: &mut Section, chart_title: &str, data: &TrainData, outcome: &TrainOutcome<InferBackend>, codes: CodeView<'_>, seed_val: Option<f64>) -> Result<()> {
+    fn model_figures(
+        &self,
+        section: &mut Section,
+        chart_title: &str,
+        data: &TrainData,
+        outcome: &TrainOutcome<InferBackend>,
+        codes: CodeView<'_>,
+        seed_val: Option<f64>,
+    ) -> Result<()> {
         let id = section.id.clone();
         let id = id.as_str();
         let epochs = outcome.history.len();
-        section.figure(self.loss_curves(&png(id, "loss"), &format!("{chart_title} ({epochs} epochs)"), "BCE", &outcome.history)?, "Training and validation BCE per epoch");
+        section.figure(
+            self.loss_curves(
+                &png(id, "loss"),
+                &format!("{chart_title} ({epochs} epochs)"),
+                "BCE",
+                &outcome.history,
+            )?,
+            "Training and validation BCE per epoch",
+        );
         let shown = first(&data.val, 10)?;
-        section.figure(self.grid(&png(id, "originals"), &shown.to_f32(), 28, 28, Some(&captions(&shown)), 10)?, "The first ten test images");
+        section.figure(
+            self.grid(
+                &png(id, "originals"),
+                &shown.to_f32(),
+                28,
+                28,
+                Some(&captions(&shown)),
+                10,
+            )?,
+            "The first ten test images",
+        );
         let code_len = codes.shape.0 * codes.shape.1;
         let scaled = codes_for_display(&encode_set(&outcome.model, &shown, &self.device), code_len);
-        let images: Vec<f32> = scaled.chunks(code_len.max(1)).flat_map(codes.layout).collect();
-        section.figure(self.grid(&png(id, "codes"), &images, codes.shape.0, codes.shape.1, None, 10)?, codes.caption);
-        section.figure(self.grid(&png(id, "reconstructions"), &reconstruct_set(&outcome.model, &shown, &self.device), 28, 28, None, 10)?, format!("Their reconstructions after {epochs} epochs"));
+        let images: Vec<f32> = scaled
+            .chunks(code_len.max(1))
+            .flat_map(codes.layout)
+            .collect();
+        section.figure(
+            self.grid(
+                &png(id, "codes"),
+                &images,
+                codes.shape.0,
+                codes.shape.1,
+                None,
+                10,
+            )?,
+            codes.caption,
+        );
+        section.figure(
+            self.grid(
+                &png(id, "reconstructions"),
+                &reconstruct_set(&outcome.model, &shown, &self.device),
+                28,
+                28,
+                None,
+                10,
+            )?,
+            format!("Their reconstructions after {epochs} epochs"),
+        );
         let last = outcome.history.last().copied().unwrap_or_default();
-        section.table("losses", seed_table(&[("train BCE (last epoch)".into(), None, last.train_loss), ("validation BCE".into(), seed_val, last.val_loss)]));
+        section.table(
+            "losses",
+            seed_table(&[
+                ("train BCE (last epoch)".into(), None, last.train_loss),
+                ("validation BCE".into(), seed_val, last.val_loss),
+            ]),
+        );
         Ok(())
     }
 }
 
 /// Text stating a run's settings, so every figure's epochs are on the page.
-fn run_text(what: &str, config: &TrainingConfig, data: &TrainData, outcome: &TrainOutcome<InferBackend>) -> String {
-    let reused = if outcome.timing.epochs_run == 0 || outcome.resumed_from == config.epochs { " (finished run reused)" } else { "" };
+fn run_text(
+    what: &str,
+    config: &TrainingConfig,
+    data: &TrainData,
+    outcome: &TrainOutcome<InferBackend>,
+) -> String {
+    let reused = if outcome.timing.epochs_run == 0 || outcome.resumed_from == config.epochs {
+        " (finished run reused)"
+    } else {
+        ""
+    };
     format!(
         "{what}: {} epochs, batch {}, {} at learning rate {}, {:?} loss, {} training and {} validation images of {}; {:.2} s per epoch{reused}.",
         config.epochs,
@@ -255,7 +412,11 @@ fn codes_for_display(codes: &[f32], len: usize) -> Vec<f32> {
     codes
         .chunks(len.max(1))
         .flat_map(|c| {
-            let (lo, hi) = c.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+            let (lo, hi) = c
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
             let span = if hi > lo { hi - lo } else { 1.0 };
             c.iter().map(move |&v| (v - lo) / span)
         })

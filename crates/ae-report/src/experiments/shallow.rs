@@ -24,38 +24,88 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     config.optimizer = OptimizerKind::Adadelta;
     config.learning_rate = OptimizerKind::Adadelta.default_learning_rate();
     let (data, outcome) = ctx.train(ID, "shallow", &config)?;
-    section.text(run_text("784-32-784, relu code, sigmoid output", &config, &data, &outcome));
-    let codes = CodeView { shape: (8, 4), layout: <[f32]>::to_vec, caption: "Their 32-value codes as 8x4 images (each scaled to its own range)" };
-    ctx.model_figures(&mut section, "Shallow autoencoder, Adadelta", &data, &outcome, codes, None)?;
+    section.text(run_text(
+        "784-32-784, relu code, sigmoid output",
+        &config,
+        &data,
+        &outcome,
+    ));
+    let codes = CodeView {
+        shape: (8, 4),
+        layout: <[f32]>::to_vec,
+        caption: "Their 32-value codes as 8x4 images (each scaled to its own range)",
+    };
+    ctx.model_figures(
+        &mut section,
+        "Shallow autoencoder, Adadelta",
+        &data,
+        &outcome,
+        codes,
+        None,
+    )?;
 
     // The CNN: trained and tested on each kind of image, same split, same seed.
     let (_, dae) = ctx.train(denoising::ID, denoising::RUN, &denoising::config(ctx)?)?;
-    let limit = ctx.profile.pick(600, 10_000, 60_000).min(ctx.mnist.train.len());
+    let limit = ctx
+        .profile
+        .pick(600, 10_000, 60_000)
+        .min(ctx.mnist.train.len());
     let pool = ctx.mnist.train.first(limit)?;
     let cut = limit - limit / 10;
     let train = pool.select(&(0..cut).collect::<Vec<_>>())?;
     let val = pool.select(&(cut..limit).collect::<Vec<_>>())?;
-    let test = first(&ctx.mnist.test, ctx.profile.test_limit().unwrap_or(usize::MAX))?;
+    let test = first(
+        &ctx.mnist.test,
+        ctx.profile.test_limit().unwrap_or(usize::MAX),
+    )?;
     let parts = [&train, &val, &test];
     let pixels = train.pixels_per_image();
     let variants: [(&str, Box<ImageTransform<'_>>); 4] = [
         ("original images", Box::new(|s, _| s.to_f32())),
-        ("shallow autoencoder reconstructions", Box::new(|s, _| reconstruct_set(&outcome.model, s, &ctx.device))),
-        ("noisy images (Gaussian 0.25), not denoised", Box::new(denoising::noisy)),
-        ("noisy images denoised by the section 3 autoencoder", Box::new(|s, seed| reconstruct_values(&dae.model, &denoising::noisy(s, seed), pixels, &ctx.device))),
+        (
+            "shallow autoencoder reconstructions",
+            Box::new(|s, _| reconstruct_set(&outcome.model, s, &ctx.device)),
+        ),
+        (
+            "noisy images (Gaussian 0.25), not denoised",
+            Box::new(denoising::noisy),
+        ),
+        (
+            "noisy images denoised by the section 3 autoencoder",
+            Box::new(|s, seed| {
+                reconstruct_values(&dae.model, &denoising::noisy(s, seed), pixels, &ctx.device)
+            }),
+        ),
     ];
     let mut cnn = ClassifierConfig::new(ClassifierKind::Cnn, ctx.seed);
     cnn.max_epochs = ctx.profile.pick(1, 3, 20);
     cnn.patience = 3;
-    let mut table = Table::new(["CNN trained and tested on", "validation accuracy", "test accuracy", "best epoch"]);
+    let mut table = Table::new([
+        "CNN trained and tested on",
+        "validation accuracy",
+        "test accuracy",
+        "best epoch",
+    ]);
     for (name, transform) in &variants {
         let feats: Vec<Features> = parts
             .iter()
             .enumerate()
-            .map(|(i, set)| Features::new(transform(set, ctx.seed.wrapping_add(10 + i as u64)), pixels, set.labels().to_vec()))
+            .map(|(i, set)| {
+                Features::new(
+                    transform(set, ctx.seed.wrapping_add(10 + i as u64)),
+                    pixels,
+                    set.labels().to_vec(),
+                )
+            })
             .collect::<std::result::Result<_, _>>()?;
-        let report = train_classifier::<ExpBackend>(&cnn, &feats[0], &feats[1], &feats[2], 10, &ctx.device)?;
-        table.push([name.to_string(), Table::num(report.val_accuracy, 4), Table::num(report.test_accuracy, 4), report.best_epoch.to_string()]);
+        let report =
+            train_classifier::<ExpBackend>(&cnn, &feats[0], &feats[1], &feats[2], 10, &ctx.device)?;
+        table.push([
+            name.to_string(),
+            Table::num(report.val_accuracy, 4),
+            Table::num(report.test_accuracy, 4),
+            report.best_epoch.to_string(),
+        ]);
     }
     section.text(format!(
         "A CNN (Conv 8@3x3, pool, Conv 16@3x3, pool, Dense 64, softmax; Adam, early stopping with patience 3, at most {} epochs) trained on {} images, validated on {}, tested on {} test images of each kind.",
