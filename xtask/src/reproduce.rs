@@ -1,7 +1,8 @@
 //! `cargo xtask reproduce`: regenerates the report under `reports/`.
 //!
 //! Each experiment's training runs live under `<out>/runs/`; finished runs are reused and
-//! interrupted ones resumed, so a killed reproduction continues where it stopped.
+//! interrupted ones resumed, so a killed reproduction continues where it stopped. The
+//! report folder is locked for the whole reproduction (`<out>/.lock`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -36,6 +37,8 @@ pub struct ReproduceArgs {
 /// Builds the report.
 pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    // One reproduction per report folder: a second one is refused before writing.
+    let _lock = ae_train::FolderLock::acquire(&args.out)?;
     let profile = args.profile;
     let dir = ae_data::resolve_data_dir(args.data_dir.as_deref());
     let mnist = Dataset::load_or_fetch(&dir, DatasetKind::Mnist, &mut |line| eprintln!("{line}"))?;

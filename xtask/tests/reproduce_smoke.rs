@@ -192,3 +192,26 @@ fn a_killed_reproduction_continues_to_the_same_report() {
     // The same tables as an uninterrupted run (the snapshot of the test above).
     insta::assert_snapshot!("tables", all_tables(&report));
 }
+
+#[test]
+fn a_report_folder_in_use_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let held = ae_train::FolderLock::acquire(&out).unwrap();
+    let r = reproduce(dir.path(), &out);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stderr),
+        format!(
+            "error: {} is in use by another process (pid {})\n",
+            out.display(),
+            std::process::id()
+        )
+    );
+    let written: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(written, [".lock"], "the refused reproduction wrote files");
+    drop(held);
+}

@@ -234,7 +234,8 @@ pub fn five_class_protocol<B: AutodiffBackend>(
         let dir = root.join(format!("{model_name}-{code}{}", noise_suffix(noise)));
         let outcome =
             train_or_resume::<B>(&tc, &data, &dir, progress, device).map_err(train_error)?;
-        let seconds = outcome.timing.seconds_per_epoch * outcome.history.len() as f64;
+        let seconds =
+            outcome.seconds_per_epoch().unwrap_or(f64::NAN) * outcome.history.len() as f64;
         let mut mse = [0.0; 3];
         let mut codes: [Vec<f32>; 3] = Default::default();
         for i in 0..3 {

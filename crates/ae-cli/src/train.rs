@@ -3,16 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ae_data::{Dataset, DatasetKind, Noise};
+use ae_data::{DatasetKind, Noise};
 use ae_models::{ModelConfig, Objective, OptimizerKind, ReconstructionLoss, Sparsity};
 use ae_train::trainer::Timing;
 use ae_train::{
-    BackendKind, DataSelection, EpochRecord, ProgressMode, RunOptions, TrainData, TrainingConfig,
-    WithBackend,
+    BackendKind, DataSelection, EpochRecord, ProgressMode, RunDir, RunOptions, StopRequest,
+    TrainData, TrainError, TrainingConfig, WithBackend,
 };
 use anyhow::Context;
 use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
+
+/// Epochs of a new run when `--epochs` is not given.
+const DEFAULT_EPOCHS: usize = 5;
 
 /// Arguments of `ae train`.
 #[derive(Debug, Args)]
@@ -23,9 +26,9 @@ pub struct TrainArgs {
     /// mnist or fashion.
     #[arg(long, default_value = "mnist")]
     dataset: DatasetKind,
-    /// Epochs.
-    #[arg(long, default_value_t = 5)]
-    epochs: usize,
+    /// Epochs (default 5). With --resume: train on to this many epochs.
+    #[arg(long)]
+    epochs: Option<usize>,
     /// Mini-batch size.
     #[arg(long, default_value_t = 256)]
     batch: usize,
@@ -68,8 +71,12 @@ pub struct TrainArgs {
     /// Run folder to create.
     #[arg(long, required_unless_present = "resume", conflicts_with = "resume")]
     out: Option<PathBuf>,
-    /// Continue the run in this folder from its last complete epoch.
-    #[arg(long, value_name = "RUN_DIR")]
+    /// Continue the run in this folder from its last checkpoint (with --epochs N: extend
+    /// it to N epochs). Every other setting comes from the run's config.json.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = [
+        "model", "dataset", "batch", "loss", "optimizer", "lr", "noise", "sparse",
+        "contractive", "code_size", "classes", "limit", "val_limit", "seed", "backend",
+    ])]
     resume: Option<PathBuf>,
     /// Print one JSON object as the last stdout line.
     #[arg(long)]
@@ -104,7 +111,7 @@ impl TrainArgs {
             },
             optimizer,
             learning_rate: self.lr.unwrap_or_else(|| optimizer.default_learning_rate()),
-            epochs: self.epochs,
+            epochs: self.epochs.unwrap_or(DEFAULT_EPOCHS),
             batch_size: self.batch,
             seed: self.seed,
             noise: self.noise.unwrap_or_default(),
@@ -122,59 +129,102 @@ impl TrainArgs {
 struct TrainJob<'a> {
     config: &'a TrainingConfig,
     data: &'a TrainData,
+    run: &'a RunDir,
     opts: &'a RunOptions,
 }
 
 impl WithBackend for TrainJob<'_> {
-    type Output = ae_train::Result<(Vec<EpochRecord>, Timing)>;
+    type Output = ae_train::Result<(Vec<EpochRecord>, Option<Timing>)>;
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
-        let outcome = ae_train::train::<B>(self.config, self.data, self.opts, &device)?;
+        let outcome = ae_train::train::<B>(self.config, self.data, self.run, self.opts, &device)?;
         Ok((outcome.history, outcome.timing))
     }
 }
 
+/// SIGINT and SIGTERM raise `stop` (which records the signal) instead of killing the
+/// process: the trainer stops at the next batch boundary and checkpoints. A second
+/// signal while the checkpoint is written only raises the flag again.
+fn stop_on_signals() -> anyhow::Result<StopRequest> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop = StopRequest::new();
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_usize(signal, stop.shared(), signal as usize)
+            .with_context(|| format!("cannot install the handler of signal {signal}"))?;
+    }
+    Ok(stop)
+}
+
 /// Runs `ae train`.
 pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let (config, run_dir, resume) = match &args.resume {
-        Some(dir) => (
-            TrainingConfig::load(&dir.join(ae_train::trainer::CONFIG_FILE))?,
-            dir.clone(),
-            true,
-        ),
+    let (run, config, dataset) = match &args.resume {
+        Some(dir) => {
+            // The lock comes first: a second process is refused before reading anything.
+            let run = RunDir::open(dir)?;
+            let done = run.progress()?;
+            let wanted = args.epochs.unwrap_or(run.config()?.epochs);
+            if wanted <= done.epochs_done {
+                let message = format!("{} already has {} epochs", dir.display(), done.epochs_done);
+                if args.json {
+                    // stdout's last line stays JSON; the sentence goes to stderr.
+                    eprintln!("{message}");
+                    let json = serde_json::json!({
+                        "epochs": done.epochs_done,
+                        "epochs_trained": 0,
+                        "run_dir": dir.display().to_string(),
+                    });
+                    println!("{json}");
+                } else {
+                    println!("{message}");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let config = run.extend_to(wanted)?;
+            let dataset = crate::data::load_dataset(data_dir, config.data.dataset)?;
+            (run, config, dataset)
+        }
         None => {
             let config = args.to_config()?;
             config.validate()?;
-            (
-                config,
-                args.out.clone().context("--out is required")?,
-                false,
-            )
+            let dataset = crate::data::load_dataset(data_dir, config.data.dataset)?;
+            // Everything is checked before the run folder is created.
+            config.validate_against(&TrainData::select(&config, &dataset)?.train)?;
+            let out = args.out.clone().context("--out is required")?;
+            (RunDir::create(&config, &out)?, config, dataset)
         }
     };
-    let dataset: Dataset = crate::data::load_dataset(data_dir, config.data.dataset)?;
+    let run_dir = run.path().to_path_buf();
     let data = TrainData::select(&config, &dataset)?;
-    // Everything is checked before the run folder is created.
     config.validate_against(&data.train)?;
-    if !resume {
-        ae_train::create_run_dir(&config, &run_dir)?;
-    }
     let opts = RunOptions {
-        run_dir: run_dir.clone(),
-        resume,
         progress: if args.plain || args.json {
             ProgressMode::Plain
         } else {
             ProgressMode::Auto
         },
+        stop: stop_on_signals()?,
     };
-    let (history, timing) = ae_train::dispatch(
-        config.backend,
-        TrainJob {
-            config: &config,
-            data: &data,
-            opts: &opts,
-        },
-    )??;
+    let job = TrainJob {
+        config: &config,
+        data: &data,
+        run: &run,
+        opts: &opts,
+    };
+    let (history, timing) = match ae_train::dispatch(config.backend, job)? {
+        Err(TrainError::Interrupted {
+            epoch,
+            batch,
+            signal,
+        }) => {
+            eprintln!(
+                "interrupted at epoch {epoch}, batch {batch}: resume with ae train --resume {}",
+                run_dir.display()
+            );
+            return Ok(ExitCode::from(
+                128u8.saturating_add(signal.clamp(0, 127) as u8),
+            ));
+        }
+        other => other?,
+    };
     let last = history.last().context("no epoch was trained")?;
     let verified = dataset.verified();
     if args.json {
@@ -182,8 +232,8 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
             "train_loss": last.train_loss,
             "val_loss": last.val_loss,
             "epochs": history.len(),
-            "seconds_per_epoch": timing.seconds_per_epoch,
-            "samples_per_second": timing.samples_per_second,
+            "seconds_per_epoch": timing.map(|t| t.seconds_per_epoch),
+            "samples_per_second": timing.map(|t| t.samples_per_second),
             "backend": config.backend.name(),
             "model": args.model.as_deref().unwrap_or("resumed"),
             "dataset": config.data.dataset.name(),
@@ -192,13 +242,17 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         });
         println!("{json}");
     } else {
+        let speed = timing.map_or_else(String::new, |t| {
+            format!(
+                "; {:.2} s/epoch, {:.0} samples/s",
+                t.seconds_per_epoch, t.samples_per_second
+            )
+        });
         println!(
-            "trained {} epochs: loss {:.5}, val_loss {:.5}; {:.2} s/epoch, {:.0} samples/s on {} (run folder {}, dataset verified: {verified})",
+            "trained {} epochs: loss {:.5}, val_loss {:.5}{speed} on {} (run folder {}, dataset verified: {verified})",
             history.len(),
             last.train_loss,
             last.val_loss,
-            timing.seconds_per_epoch,
-            timing.samples_per_second,
             config.backend,
             run_dir.display()
         );

@@ -1,8 +1,10 @@
 //! Checkpoints: model and optimizer state plus the history so far, in one file written
-//! atomically, so a run killed at any moment resumes from its last complete epoch.
+//! atomically, so a run killed at any moment resumes from its last checkpoint: the end of
+//! an epoch, or the batch where an interrupt stopped it ([`EpochPosition`]).
 //!
-//! Layout: one JSON header line (format, epoch, section lengths, SHA-256 of the payload),
-//! then the model record and the optimizer record (burn's named MessagePack).
+//! Layout: one JSON header line (format, epoch, position, section lengths, SHA-256 of
+//! the payload), then the model record and the optimizer record (burn's named
+//! MessagePack).
 
 use std::path::Path;
 
@@ -15,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, TrainError};
 use crate::history::EpochRecord;
 
-const FORMAT: u32 = 1;
+/// Format written. Format 1 (no `position`) is still read.
+const FORMAT: u32 = 2;
 
 /// File name of the checkpoint inside a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
@@ -28,6 +31,25 @@ struct Header {
     optimizer_len: usize,
     sha256: String,
     history: Vec<EpochRecord>,
+    #[serde(default)]
+    position: Option<EpochPosition>,
+}
+
+/// Where inside an epoch a mid-epoch checkpoint was taken. Every random stream is
+/// derived from (seed, epoch, batch), so this is all a resume needs to continue as an
+/// uninterrupted run would.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochPosition {
+    /// 1-based epoch in progress.
+    pub epoch: usize,
+    /// Batches of that epoch already trained.
+    pub batches_done: usize,
+    /// Sum of `batch loss x images` over those batches (the running Keras `loss`).
+    pub loss_sum: f64,
+    /// Images in those batches.
+    pub seen: usize,
+    /// Wall seconds spent on the epoch so far.
+    pub seconds: f64,
 }
 
 /// A checkpoint read back from disk.
@@ -37,6 +59,8 @@ pub struct Checkpoint<M, O> {
     pub epoch: usize,
     /// History up to that epoch.
     pub history: Vec<EpochRecord>,
+    /// Position inside the next epoch, for a mid-epoch checkpoint.
+    pub position: Option<EpochPosition>,
     /// Model record.
     pub model: M,
     /// Optimizer record.
@@ -45,11 +69,13 @@ pub struct Checkpoint<M, O> {
 
 type Rec = NamedMpkBytesRecorder<FullPrecisionSettings>;
 
-/// Writes a checkpoint atomically (temporary file, fsync, rename).
+/// Writes a checkpoint atomically (temporary file, fsync, rename). `epoch` is the last
+/// complete epoch; `position`, when given, says how far the next one went.
 pub fn save<B: Backend, M: Record<B>, O: Record<B>>(
     path: &Path,
     epoch: usize,
     history: &[EpochRecord],
+    position: Option<EpochPosition>,
     model: M,
     optimizer: O,
 ) -> Result<()> {
@@ -71,6 +97,7 @@ pub fn save<B: Backend, M: Record<B>, O: Record<B>>(
         optimizer_len: optimizer.len(),
         sha256: sha256_hex(&payload),
         history: history.to_vec(),
+        position,
     };
     let mut bytes = serde_json::to_vec(&header).map_err(|e| bad(e.to_string()))?;
     bytes.push(b'\n');
@@ -83,40 +110,74 @@ pub fn load<B: Backend, M: Record<B>, O: Record<B>>(
     path: &Path,
     device: &B::Device,
 ) -> Result<Checkpoint<M, O>> {
-    let bad = |reason: String| TrainError::Checkpoint {
+    let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
+    decode(&bytes, device).map_err(|reason| TrainError::Checkpoint {
         path: path.to_path_buf(),
         reason,
-    };
+    })
+}
+
+/// How far the checkpoint at `path` went: the complete epochs and the position inside
+/// the next one. Reads only the header (no model is decoded).
+pub fn progress(path: &Path) -> Result<(usize, Option<EpochPosition>)> {
     let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
-    let newline = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or_else(|| bad("no header line".into()))?;
-    let header: Header =
-        serde_json::from_slice(&bytes[..newline]).map_err(|e| bad(format!("header: {e}")))?;
-    if header.format != FORMAT {
-        return Err(bad(format!(
-            "format {} (this build reads {FORMAT})",
-            header.format
-        )));
-    }
-    let payload = &bytes[newline + 1..];
-    if payload.len() != header.model_len + header.optimizer_len
-        || sha256_hex(payload) != header.sha256
-    {
-        return Err(bad(
-            "payload does not match its length or SHA-256 (corrupt file)".into(),
-        ));
-    }
+    let (header, _) = split_header(&bytes).map_err(|reason| TrainError::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    Ok((header.epoch, header.position))
+}
+
+/// Decodes checkpoint bytes; the error is the reason, without the file name. Any input
+/// gives a value or an error, never a panic (the `checkpoint` fuzz target holds that).
+pub fn decode<B: Backend, M: Record<B>, O: Record<B>>(
+    bytes: &[u8],
+    device: &B::Device,
+) -> std::result::Result<Checkpoint<M, O>, String> {
+    let (header, payload) = split_header(bytes)?;
     let (model, optimizer) = payload.split_at(header.model_len);
     let model = Recorder::<B>::load(&Rec::default(), model.to_vec(), device)
-        .map_err(|e| bad(format!("model: {e}")))?;
+        .map_err(|e| format!("model: {e}"))?;
     let optimizer = Recorder::<B>::load(&Rec::default(), optimizer.to_vec(), device)
-        .map_err(|e| bad(format!("optimizer: {e}")))?;
+        .map_err(|e| format!("optimizer: {e}"))?;
     Ok(Checkpoint {
         epoch: header.epoch,
         history: header.history,
+        position: header.position,
         model,
         optimizer,
     })
+}
+
+/// The checked header and the payload it describes.
+fn split_header(bytes: &[u8]) -> std::result::Result<(Header, &[u8]), String> {
+    let newline = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("no header line")?;
+    let header: Header =
+        serde_json::from_slice(&bytes[..newline]).map_err(|e| format!("header: {e}"))?;
+    if !(1..=FORMAT).contains(&header.format) {
+        return Err(format!(
+            "format {} (this build reads 1 to {FORMAT})",
+            header.format
+        ));
+    }
+    if header.history.len() != header.epoch
+        || header.position.is_some_and(|p| p.epoch != header.epoch + 1)
+    {
+        return Err(format!(
+            "header is inconsistent: epoch {}, {} history rows, position {:?}",
+            header.epoch,
+            header.history.len(),
+            header.position.map(|p| p.epoch)
+        ));
+    }
+    let payload = &bytes[newline + 1..];
+    if header.model_len.checked_add(header.optimizer_len) != Some(payload.len())
+        || sha256_hex(payload) != header.sha256
+    {
+        return Err("payload does not match its length or SHA-256 (corrupt file)".into());
+    }
+    Ok((header, payload))
 }

@@ -166,26 +166,39 @@ impl TrainingConfig {
     /// Reads and validates a `config.json`; errors name the file and the field.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+        Self::from_json(&text).map_err(|reason| TrainError::ConfigFile {
+            path: path.to_path_buf(),
+            reason,
+        })
+    }
+
+    /// Parses and validates the text of a `config.json`; the error names the field.
+    /// Any text gives a config or an error, never a panic (the `config` fuzz target
+    /// holds that).
+    pub fn from_json(text: &str) -> std::result::Result<Self, String> {
         // serde_path_to_error names the field of a type error (`epochs: invalid type ...`).
         let config: TrainingConfig =
-            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&text))
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
                 .map_err(|e| {
                     let field = e.path().to_string();
-                    let reason = if field == "." {
+                    if field == "." {
                         e.inner().to_string()
                     } else {
                         format!("field `{field}`: {}", e.inner())
-                    };
-                    TrainError::ConfigFile {
-                        path: path.to_path_buf(),
-                        reason,
                     }
                 })?;
-        config.validate().map_err(|e| TrainError::ConfigFile {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        config.validate().map_err(|e| e.to_string())?;
         Ok(config)
+    }
+
+    /// Whether `other` describes this run, up to the number of epochs (a run extended
+    /// to more epochs stays the same run: see [`crate::RunDir::extend_to`]).
+    pub fn same_run_as(&self, other: &TrainingConfig) -> bool {
+        let other = TrainingConfig {
+            epochs: self.epochs,
+            ..other.clone()
+        };
+        self.to_json() == other.to_json()
     }
 
     /// Pretty JSON.

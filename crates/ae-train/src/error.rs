@@ -65,6 +65,25 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// Another process holds the folder's lock (see [`crate::FolderLock`]).
+    #[error("{path} is in use by another process ({})", .pid.map_or_else(|| "pid unknown".to_string(), |p| format!("pid {p}")))]
+    InUse {
+        /// The locked folder.
+        path: PathBuf,
+        /// The holder's pid, when its lock file could be read.
+        pid: Option<u32>,
+    },
+    /// Training stopped on request (SIGINT, SIGTERM) at a batch boundary, after a
+    /// checkpoint of the position was written.
+    #[error("interrupted at epoch {epoch}, batch {batch}")]
+    Interrupted {
+        /// 1-based epoch in progress.
+        epoch: usize,
+        /// Batches of that epoch already trained (the next to train is `batch + 1`).
+        batch: usize,
+        /// The signal number that asked for the stop.
+        signal: i32,
+    },
     /// The requested backend was not compiled in.
     #[error("backend `{0}` is not available in this build (rebuild with `--features {0}`)")]
     BackendUnavailable(String),

@@ -1,5 +1,6 @@
 //! `ae-train`: one training loop for every autoencoder, with `config.json`,
-//! `history.csv`, atomic per-epoch checkpoints, exact resume and progress display.
+//! `history.csv`, atomic checkpoints (per epoch, and mid-epoch on an interrupt), exact
+//! resume and extension, one writer per run folder, and progress display.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod backend;
@@ -7,7 +8,10 @@ pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod history;
+pub mod interrupt;
+pub mod lock;
 pub mod progress;
+pub mod run_dir;
 pub mod step;
 pub mod trainer;
 
@@ -15,7 +19,8 @@ pub use backend::{BackendKind, DefaultBackend, WithBackend, dispatch};
 pub use config::{DataSelection, TrainingConfig};
 pub use error::{Result, TrainError};
 pub use history::EpochRecord;
+pub use interrupt::StopRequest;
+pub use lock::FolderLock;
 pub use progress::ProgressMode;
-pub use trainer::{
-    RunOptions, TrainData, TrainOutcome, create_run_dir, load_run, train, train_or_resume,
-};
+pub use run_dir::{RunDir, RunProgress};
+pub use trainer::{RunOptions, TrainData, TrainOutcome, load_run, train, train_or_resume};

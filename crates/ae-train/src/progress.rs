@@ -7,9 +7,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::history::EpochRecord;
 
 /// How progress is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProgressMode {
     /// A bar when stderr is a terminal, else plain lines.
+    #[default]
     Auto,
     /// One line per epoch on stderr.
     Plain,

@@ -1,7 +1,7 @@
 //! The training loop: seeded shuffling and noise, Keras-style loss reporting, a
 //! validation pass per epoch, an atomic checkpoint per epoch, exact resume.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use ae_data::atomic::write_atomic;
@@ -15,19 +15,14 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{self, CHECKPOINT_FILE};
+use crate::checkpoint::{self, CHECKPOINT_FILE, EpochPosition};
 use crate::config::TrainingConfig;
 use crate::error::{Result, TrainError};
 use crate::history::{EpochRecord, history_csv};
+use crate::interrupt::StopRequest;
 use crate::progress::{Progress, ProgressMode};
+use crate::run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, SUMMARY_FILE};
 use crate::step::{BatchGradients, BatchImages, batch_gradients};
-
-/// File names inside a run folder.
-pub const CONFIG_FILE: &str = "config.json";
-/// History of a run.
-pub const HISTORY_FILE: &str = "history.csv";
-/// Timing summary of a run.
-pub const SUMMARY_FILE: &str = "summary.json";
 
 /// Training and validation images of a run.
 #[derive(Debug, Clone)]
@@ -59,14 +54,13 @@ impl TrainData {
 }
 
 /// How to run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Run folder (config, history, checkpoint, summary).
-    pub run_dir: PathBuf,
-    /// Continue from the folder's checkpoint instead of starting a new run.
-    pub resume: bool,
     /// Progress display.
     pub progress: ProgressMode,
+    /// Polled between batches: when raised, the run writes a mid-epoch checkpoint and
+    /// returns [`TrainError::Interrupted`].
+    pub stop: StopRequest,
 }
 
 /// Timing figures of the epochs trained by one invocation.
@@ -87,10 +81,18 @@ pub struct TrainOutcome<B: Backend> {
     pub history: Vec<EpochRecord>,
     /// The trained model, without autodiff.
     pub model: AnyAutoencoder<B>,
-    /// Timing of this invocation.
-    pub timing: Timing,
+    /// Timing of the epochs this invocation trained; for a finished run that trained
+    /// nothing, the timing its `summary.json` recorded (`None` when there is none).
+    pub timing: Option<Timing>,
     /// Epoch the run resumed after (0 for a fresh run).
     pub resumed_from: usize,
+}
+
+impl<B: Backend> TrainOutcome<B> {
+    /// Median seconds per epoch of the run, when known (see [`TrainOutcome::timing`]).
+    pub fn seconds_per_epoch(&self) -> Option<f64> {
+        self.timing.map(|t| t.seconds_per_epoch)
+    }
 }
 
 /// SplitMix64 of `(seed, a, b)`: independent streams per epoch and purpose.
@@ -102,23 +104,6 @@ pub fn derive_seed(seed: u64, a: u64, b: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Creates a new run folder holding `config.json`, after the config was accepted.
-/// Refuses a folder that already holds a run.
-pub fn create_run_dir(config: &TrainingConfig, run_dir: &Path) -> Result<()> {
-    config.validate()?;
-    let config_path = run_dir.join(CONFIG_FILE);
-    if config_path.exists() {
-        return Err(TrainError::RunDir {
-            path: run_dir.to_path_buf(),
-            reason: "already holds a run: pass --resume to continue it, or choose another --out"
-                .into(),
-        });
-    }
-    std::fs::create_dir_all(run_dir).map_err(|e| TrainError::io(run_dir, e))?;
-    write_atomic(&config_path, config.to_json().as_bytes())
-        .map_err(|e| TrainError::io(&config_path, e))
-}
-
 type OptimOf<B> = burn::optim::adaptor::OptimizerAdaptor<
     ae_models::optim::AnyOptimizer<<B as AutodiffBackend>::InnerBackend>,
     AnyAutoencoder<B>,
@@ -127,11 +112,14 @@ type OptimOf<B> = burn::optim::adaptor::OptimizerAdaptor<
 type ModelRecord<B> = <AnyAutoencoder<B> as Module<B>>::Record;
 type OptimRecord<B> = <OptimOf<B> as Optimizer<AnyAutoencoder<B>, B>>::Record;
 
-/// Trains `config` on `data` in `opts.run_dir` (created with [`create_run_dir`] for a
-/// new run). Same config, seed and machine give the same `history.csv`.
+/// Trains `config` on `data` in `run` (a locked run folder, see [`RunDir`]), from its
+/// checkpoint when it has one: the end of an epoch, or the batch where an interrupt
+/// stopped it. Same config, seed and machine give the same `history.csv` and weights,
+/// however often the run was interrupted.
 pub fn train<B: AutodiffBackend>(
     config: &TrainingConfig,
     data: &TrainData,
+    run: &RunDir,
     opts: &RunOptions,
     device: &B::Device,
 ) -> Result<TrainOutcome<B::InnerBackend>> {
@@ -143,22 +131,18 @@ pub fn train<B: AutodiffBackend>(
             "the validation split is empty or has another image size",
         ));
     }
-    let run_dir = &opts.run_dir;
-    if !run_dir.join(CONFIG_FILE).is_file() {
-        return Err(TrainError::RunDir {
-            path: run_dir.to_path_buf(),
-            reason: format!("has no {CONFIG_FILE} (not a run folder)"),
-        });
-    }
+    let run_dir = run.path();
     let mut model = init_model::<B>(config, device)?;
     let mut optim: OptimOf<B> = config.optimizer.init::<B, AnyAutoencoder<B>>();
     let checkpoint_path = run_dir.join(CHECKPOINT_FILE);
     let mut history = Vec::new();
-    if opts.resume && checkpoint_path.is_file() {
+    let mut position = None;
+    if checkpoint_path.is_file() {
         let ck = checkpoint::load::<B, ModelRecord<B>, OptimRecord<B>>(&checkpoint_path, device)?;
         model = model.load_record(ck.model);
         optim = optim.load_record(ck.optimizer);
         history = ck.history;
+        position = ck.position;
     }
     let resumed_from = history.len();
     write_history(run_dir, &history)?;
@@ -166,7 +150,8 @@ pub fn train<B: AutodiffBackend>(
     let pixels = data.train.pixels_per_image();
     let batches = data.train.len().div_ceil(config.batch_size);
     let progress = Progress::new(opts.progress, config.epochs, batches);
-    progress.skip_to((resumed_from * batches) as u64);
+    let skipped = position.map_or(0, |p| p.batches_done);
+    progress.skip_to((resumed_from * batches + skipped) as u64);
     let val_input = noisy_copy(config, &data.val);
     let val_target = data.val.to_f32();
     let mut buffer = BatchBuffer::new();
@@ -177,19 +162,59 @@ pub fn train<B: AutodiffBackend>(
     for epoch in resumed_from + 1..=config.epochs {
         let started = Instant::now();
         let e = epoch as u64;
-        // Every stream is derived from (seed, epoch): a resumed run draws what an
-        // uninterrupted one would.
-        let mut sample_rng = StdRng::seed_from_u64(derive_seed(config.seed, e, 0));
+        // Every stream is derived from (seed, epoch, batch): a resumed run, even one
+        // resumed mid-epoch, draws what an uninterrupted one would.
         let order = shuffled_indices(data.train.len(), derive_seed(config.seed, e, 1));
-        let mut noise_rng = StdRng::seed_from_u64(derive_seed(config.seed, e, 2));
-        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
-        for (b, indices) in order.chunks(config.batch_size).enumerate() {
+        let batch_rng = |purpose: u64, b: usize| {
+            StdRng::seed_from_u64(derive_seed(
+                derive_seed(config.seed, e, purpose),
+                b as u64,
+                0,
+            ))
+        };
+        let start = position.take().unwrap_or(EpochPosition {
+            epoch,
+            batches_done: 0,
+            loss_sum: 0.0,
+            seen: 0,
+            seconds: 0.0,
+        });
+        let (mut loss_sum, mut seen) = (start.loss_sum, start.seen);
+        let elapsed = || start.seconds + started.elapsed().as_secs_f64();
+        for (b, indices) in order
+            .chunks(config.batch_size)
+            .enumerate()
+            .skip(start.batches_done)
+        {
+            if let Some(signal) = opts.stop.requested() {
+                let here = EpochPosition {
+                    epoch,
+                    batches_done: b,
+                    loss_sum,
+                    seen,
+                    seconds: elapsed(),
+                };
+                checkpoint::save::<B, _, _>(
+                    &checkpoint_path,
+                    epoch - 1,
+                    &history,
+                    Some(here),
+                    model.clone().into_record(),
+                    optim.to_record(),
+                )?;
+                progress.finish();
+                return Err(TrainError::Interrupted {
+                    epoch,
+                    batch: b,
+                    signal,
+                });
+            }
             let n = indices.len();
             let clean: &[f32] = buffer.gather(&data.train, indices);
             let noisy = (!config.noise.is_none()).then(|| {
                 noisy_values.clear();
                 noisy_values.extend_from_slice(clean);
-                config.noise.apply(&mut noisy_values, &mut noise_rng);
+                config.noise.apply(&mut noisy_values, &mut batch_rng(2, b));
                 noisy_values.as_slice()
             });
             let batch = BatchImages {
@@ -197,8 +222,13 @@ pub fn train<B: AutodiffBackend>(
                 noisy,
                 pixels,
             };
-            let BatchGradients { loss: value, grads } =
-                batch_gradients(&model, &config.objective, batch, &mut sample_rng, device);
+            let BatchGradients { loss: value, grads } = batch_gradients(
+                &model,
+                &config.objective,
+                batch,
+                &mut batch_rng(0, b),
+                device,
+            );
             if !value.is_finite() {
                 progress.finish();
                 return Err(TrainError::NonFiniteLoss {
@@ -214,6 +244,7 @@ pub fn train<B: AutodiffBackend>(
             progress.batch(epoch, b + 1, batches, loss_sum / seen as f64);
         }
         let train_seconds = started.elapsed().as_secs_f64();
+        let trained_here = seen - start.seen;
         let (val_loss, val_reconstruction) = evaluate(
             &model.valid(),
             &config.objective,
@@ -228,34 +259,40 @@ pub fn train<B: AutodiffBackend>(
             train_loss: loss_sum / seen as f64,
             val_loss,
             val_reconstruction,
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: elapsed(),
         };
         history.push(record);
         checkpoint::save::<B, _, _>(
             &checkpoint_path,
             epoch,
             &history,
+            None,
             model.clone().into_record(),
             optim.to_record(),
         )?;
         write_history(run_dir, &history)?;
         progress.epoch(&record);
         epoch_seconds.push(record.seconds);
-        throughput.push(data.train.len() as f64 / train_seconds);
+        if trained_here > 0 {
+            throughput.push(trained_here as f64 / train_seconds);
+        }
     }
     progress.finish();
-    let timing = Timing {
-        seconds_per_epoch: median(&epoch_seconds),
-        samples_per_second: median(&throughput),
-        epochs_run: epoch_seconds.len(),
-    };
     // A resume of a finished run trains nothing: keep the timings of the run that did.
-    if timing.epochs_run > 0 {
+    let timing = if epoch_seconds.is_empty() {
+        recorded_timing(run_dir)
+    } else {
+        let timing = Timing {
+            seconds_per_epoch: median(&epoch_seconds),
+            samples_per_second: median(&throughput),
+            epochs_run: epoch_seconds.len(),
+        };
         let summary_path = run_dir.join(SUMMARY_FILE);
         let summary = serde_json::to_string_pretty(&timing).unwrap_or_default();
         write_atomic(&summary_path, summary.as_bytes())
             .map_err(|e| TrainError::io(&summary_path, e))?;
-    }
+        Some(timing)
+    };
     Ok(TrainOutcome {
         history,
         model: model.valid(),
@@ -264,10 +301,17 @@ pub fn train<B: AutodiffBackend>(
     })
 }
 
+/// The timing that a run's `summary.json` recorded, if any.
+fn recorded_timing(run_dir: &Path) -> Option<Timing> {
+    let text = std::fs::read_to_string(run_dir.join(SUMMARY_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// Trains `config` in `run_dir`, or continues the run already there: a finished run is
-/// loaded without training, an interrupted one resumes from its last checkpoint. A
-/// folder holding a run of another config is refused rather than overwritten.
-/// The timing of a reused run is the one its `summary.json` recorded.
+/// loaded without training, an interrupted one resumes from its last checkpoint, and a
+/// run of the same config with fewer epochs is extended. A folder holding a run of
+/// another config is refused rather than overwritten; so is a folder that another
+/// process holds.
 pub fn train_or_resume<B: AutodiffBackend>(
     config: &TrainingConfig,
     data: &TrainData,
@@ -275,34 +319,27 @@ pub fn train_or_resume<B: AutodiffBackend>(
     progress: ProgressMode,
     device: &B::Device,
 ) -> Result<TrainOutcome<B::InnerBackend>> {
-    let config_path = run_dir.join(CONFIG_FILE);
-    let resume = config_path.is_file();
-    if resume {
-        let existing = TrainingConfig::load(&config_path)?;
-        if existing.to_json() != config.to_json() {
+    let run = if run_dir.join(CONFIG_FILE).is_file() {
+        let run = RunDir::open(run_dir)?;
+        let existing = run.config()?;
+        if !existing.same_run_as(config) {
             return Err(TrainError::RunDir {
                 path: run_dir.to_path_buf(),
                 reason: "holds a run of another config: remove the folder to train this one".into(),
             });
         }
-    } else {
-        create_run_dir(config, run_dir)?;
-    }
-    let opts = RunOptions {
-        run_dir: run_dir.to_path_buf(),
-        resume,
-        progress,
-    };
-    let mut outcome = train::<B>(config, data, &opts, device)?;
-    if outcome.timing.epochs_run == 0 {
-        let recorded = std::fs::read_to_string(run_dir.join(SUMMARY_FILE))
-            .ok()
-            .and_then(|s| serde_json::from_str::<Timing>(&s).ok());
-        if let Some(timing) = recorded {
-            outcome.timing = timing;
+        if existing.epochs != config.epochs {
+            run.extend_to(config.epochs)?;
         }
-    }
-    Ok(outcome)
+        run
+    } else {
+        RunDir::create(config, run_dir)?
+    };
+    let opts = RunOptions {
+        progress,
+        ..RunOptions::default()
+    };
+    train::<B>(config, data, &run, &opts, device)
 }
 
 /// Loads a finished (or interrupted) run: its config, model and history.

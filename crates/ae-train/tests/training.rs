@@ -7,10 +7,10 @@ use std::path::Path;
 use ae_data::synthetic::write_synthetic_dataset;
 use ae_data::{Dataset, DatasetKind, Noise};
 use ae_models::{ModelConfig, Objective, OptimizerKind, Sparsity};
-use ae_train::trainer::{CONFIG_FILE, HISTORY_FILE};
+use ae_train::run_dir::HISTORY_FILE;
 use ae_train::{
-    BackendKind, DataSelection, DefaultBackend, ProgressMode, RunOptions, TrainData, TrainError,
-    TrainingConfig, create_run_dir, load_run, train,
+    BackendKind, DataSelection, DefaultBackend, ProgressMode, RunDir, RunOptions, StopRequest,
+    TrainData, TrainError, TrainingConfig, load_run, train,
 };
 
 fn dataset() -> (tempfile::TempDir, Dataset) {
@@ -62,15 +62,26 @@ fn run(
     dir: &Path,
     resume: bool,
 ) -> Result<ae_train::TrainOutcome<burn::backend::Flex>, TrainError> {
-    if !resume {
-        create_run_dir(config, dir)?;
-    }
-    let opts = RunOptions {
-        run_dir: dir.to_path_buf(),
-        resume,
-        progress: ProgressMode::Quiet,
+    run_with(config, data, dir, resume, StopRequest::new())
+}
+
+fn run_with(
+    config: &TrainingConfig,
+    data: &TrainData,
+    dir: &Path,
+    resume: bool,
+    stop: StopRequest,
+) -> Result<ae_train::TrainOutcome<burn::backend::Flex>, TrainError> {
+    let run = if resume {
+        RunDir::open(dir)?
+    } else {
+        RunDir::create(config, dir)?
     };
-    train::<DefaultBackend>(config, data, &opts, &Default::default())
+    let opts = RunOptions {
+        progress: ProgressMode::Quiet,
+        stop,
+    };
+    train::<DefaultBackend>(config, data, &run, &opts, &Default::default())
 }
 
 fn history(dir: &Path) -> String {
@@ -155,12 +166,13 @@ fn resume_ends_with_the_history_and_weights_of_an_uninterrupted_run() {
         let full_dir = out.path().join(format!("{model}-full"));
         let full = run(&full_cfg, &data, &full_dir, false).unwrap();
 
-        // Interrupted after 2 epochs: same config on disk, as a killed run leaves it.
+        // Trained for 2 epochs, then extended to 4.
         let part_dir = out.path().join(format!("{model}-part"));
         let mut short = full_cfg.clone();
         short.epochs = 2;
         run(&short, &data, &part_dir, false).unwrap();
-        std::fs::write(part_dir.join(CONFIG_FILE), full_cfg.to_json()).unwrap();
+        let extended = RunDir::open(&part_dir).unwrap().extend_to(4).unwrap();
+        assert_eq!(extended.to_json(), full_cfg.to_json());
         let resumed = run(&full_cfg, &data, &part_dir, true).unwrap();
 
         assert_eq!(resumed.resumed_from, 2);
@@ -176,6 +188,74 @@ fn resume_ends_with_the_history_and_weights_of_an_uninterrupted_run() {
         assert_eq!(weights(a), weights(b), "{model}: final weights differ");
         drop(full);
     }
+}
+
+fn weights_of(dir: &Path) -> Vec<f32> {
+    use burn::module::Module;
+    let (_, model, _) = load_run::<DefaultBackend>(dir, &Default::default()).unwrap();
+    let mut v = Vec::new();
+    model.visit(&mut Collect(&mut v));
+    v
+}
+
+#[test]
+fn runs_stopped_mid_epoch_resume_to_the_uninterrupted_result() {
+    let (_g, ds) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    // Denoising VAE: noise and sampling streams both have to continue exactly.
+    let mut c = config("vae", 3);
+    c.batch_size = 8;
+    c.noise = Noise::Mask { fraction: 0.2 };
+    let data = TrainData::select(&c, &ds).unwrap();
+    let reference = out.path().join("reference");
+    let started = std::time::Instant::now();
+    run(&c, &data, &reference, false).unwrap();
+    let full = started.elapsed();
+
+    // A stop raised before the run starts lands at epoch 1, batch 0.
+    let dir = out.path().join("stopped");
+    let stop = StopRequest::new();
+    stop.request(2);
+    let err = run_with(&c, &data, &dir, false, stop).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrainError::Interrupted {
+                epoch: 1,
+                batch: 0,
+                signal: 2
+            }
+        ),
+        "{err}"
+    );
+    // Stops raised from another thread land wherever the run is; each resume goes on.
+    let mut stops = 0;
+    for attempt in 0..60u64 {
+        let stop = StopRequest::new();
+        let raiser = stop.clone();
+        // Between 5% and 45% of an uninterrupted run: every attempt gets somewhere.
+        let delay = full.mul_f64(0.05 + ((attempt * 7919) % 400) as f64 / 1000.0);
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            raiser.request(15);
+        });
+        let result = run_with(&c, &data, &dir, true, stop);
+        thread.join().unwrap();
+        match result {
+            Ok(outcome) => {
+                assert_eq!(outcome.history.len(), 3);
+                break;
+            }
+            Err(TrainError::Interrupted { signal: 15, .. }) => stops += 1,
+            Err(e) => panic!("attempt {attempt}: {e}"),
+        }
+    }
+    assert!(stops >= 1, "no stop landed inside the run");
+    assert_eq!(history(&reference), history(&dir), "after {stops} stops");
+    assert!(
+        weights_of(&reference) == weights_of(&dir),
+        "after {stops} stops"
+    );
 }
 
 /// Collects every float parameter's values.
@@ -243,7 +323,7 @@ fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
         let mut c = config("shallow", 1);
         mutate(&mut c);
         let dir = out.path().join(field);
-        let err = create_run_dir(&c, &dir).unwrap_err().to_string();
+        let err = RunDir::create(&c, &dir).unwrap_err().to_string();
         assert!(err.contains(field), "{field}: {err}");
         assert!(!dir.exists(), "{field}: the run folder was created");
     }

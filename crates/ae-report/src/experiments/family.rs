@@ -109,7 +109,9 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
             Table::num(mse, 3),
             Table::num(report.test_accuracy, 4),
             Table::num(inactive, 3),
-            Table::num(outcome.timing.seconds_per_epoch, 3),
+            outcome
+                .seconds_per_epoch()
+                .map_or_else(|| "-".to_string(), |s| Table::num(s, 3)),
         ]);
         let shown = first(test, 10)?;
         if grid.is_empty() {

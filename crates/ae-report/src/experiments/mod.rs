@@ -365,13 +365,15 @@ fn run_text(
     data: &TrainData,
     outcome: &TrainOutcome<InferBackend>,
 ) -> String {
-    let reused = if outcome.timing.epochs_run == 0 || outcome.resumed_from == config.epochs {
+    let reused = if outcome.timing.is_none_or(|t| t.epochs_run == 0)
+        || outcome.resumed_from == config.epochs
+    {
         " (finished run reused)"
     } else {
         ""
     };
     format!(
-        "{what}: {} epochs, batch {}, {} at learning rate {}, {:?} loss, {} training and {} validation images of {}; {:.2} s per epoch{reused}.",
+        "{what}: {} epochs, batch {}, {} at learning rate {}, {:?} loss, {} training and {} validation images of {}; {} s per epoch{reused}.",
         config.epochs,
         config.batch_size,
         config.optimizer.name(),
@@ -380,7 +382,9 @@ fn run_text(
         data.train.len(),
         data.val.len(),
         config.data.dataset,
-        outcome.timing.seconds_per_epoch
+        outcome
+            .seconds_per_epoch()
+            .map_or_else(|| "unknown".to_string(), |s| format!("{s:.2}"))
     )
 }
 
