@@ -160,7 +160,7 @@ fn interrupted_runs_checkpoint_mid_epoch_and_resume_to_the_uninterrupted_result(
         let r = next(&mut seed);
         let wait = full.mul_f64(0.1 + (r % 1000) as f64 / 1000.0 * 0.5);
         std::thread::sleep(wait.min(Duration::from_secs(10)));
-        let (name, code) = if r % 3 == 0 {
+        let (name, code) = if r.is_multiple_of(3) {
             ("TERM", 143)
         } else {
             ("INT", 130)
@@ -168,7 +168,7 @@ fn interrupted_runs_checkpoint_mid_epoch_and_resume_to_the_uninterrupted_result(
         signal(child.id(), name);
         // Every fourth time a second Ctrl-C follows at once, while the checkpoint is
         // being written.
-        if r % 4 == 0 {
+        if r.is_multiple_of(4) {
             signal(child.id(), "INT");
         }
         let output = child.wait_with_output().unwrap();
