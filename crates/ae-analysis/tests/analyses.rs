@@ -88,6 +88,7 @@ fn bottleneck_sweep_trains_each_size_and_reuses_finished_runs() {
         learning_rate: 1e-2,
         epochs: 3,
         batch_size: 16,
+        steps_per_epoch: None,
         seed: 1,
         noise: Noise::None,
         data: DataSelection {

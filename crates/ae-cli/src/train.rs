@@ -32,6 +32,10 @@ pub struct TrainArgs {
     /// Mini-batch size.
     #[arg(long, default_value_t = 256)]
     batch: usize,
+    /// Count iterations: each epoch is N batches drawn at random instead of one pass
+    /// over the data (so the run takes epochs x N optimizer steps).
+    #[arg(long, value_name = "N")]
+    steps_per_epoch: Option<usize>,
     /// Reconstruction loss: bce or mse (a VAE uses its likelihood).
     #[arg(long, default_value = "bce")]
     loss: String,
@@ -74,7 +78,7 @@ pub struct TrainArgs {
     /// Continue the run in this folder from its last checkpoint (with --epochs N: extend
     /// it to N epochs). Every other setting comes from the run's config.json.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = [
-        "model", "dataset", "batch", "loss", "optimizer", "lr", "noise", "sparse",
+        "model", "dataset", "batch", "steps_per_epoch", "loss", "optimizer", "lr", "noise", "sparse",
         "contractive", "code_size", "classes", "limit", "val_limit", "seed", "backend",
     ])]
     resume: Option<PathBuf>,
@@ -113,6 +117,7 @@ impl TrainArgs {
             learning_rate: self.lr.unwrap_or_else(|| optimizer.default_learning_rate()),
             epochs: self.epochs.unwrap_or(DEFAULT_EPOCHS),
             batch_size: self.batch,
+            steps_per_epoch: self.steps_per_epoch,
             seed: self.seed,
             noise: self.noise.unwrap_or_default(),
             data: DataSelection {

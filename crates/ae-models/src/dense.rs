@@ -31,6 +31,10 @@ pub struct DenseAutoencoderConfig {
     pub encoder: Vec<DenseLayer>,
     /// Decoder layers; the last one's units must equal `input`.
     pub decoder: Vec<DenseLayer>,
+    /// When set, every weight and bias is drawn from N(0, std²), as TensorFlow tutorials
+    /// initialise with `tf.random_normal(stddev=...)`; when absent, Keras' default
+    /// (Glorot-uniform weights, zero biases).
+    pub init_std: Option<f64>,
 }
 
 /// A fitted-or-not dense autoencoder.
@@ -69,6 +73,7 @@ impl DenseAutoencoderConfig {
             input,
             encoder,
             decoder,
+            init_std: None,
         }
     }
 
@@ -98,6 +103,14 @@ impl DenseAutoencoderConfig {
                 ));
             }
         }
+        if let Some(std) = self.init_std
+            && !(std.is_finite() && std > 0.0)
+        {
+            return Err(ModelError::invalid(
+                "init_std",
+                format!("{std} is not a finite number > 0"),
+            ));
+        }
         let out = self.decoder.last().map_or(0, |l| l.units);
         if out != self.input {
             return Err(ModelError::invalid(
@@ -109,7 +122,8 @@ impl DenseAutoencoderConfig {
     }
 
     /// Builds the model with Keras' default initialisation (Glorot-uniform weights, zero
-    /// biases), so losses are comparable with the seeds' Keras runs.
+    /// biases), so losses are comparable with the seeds' Keras runs, or with normal
+    /// weights and biases when `init_std` is set.
     pub fn init<B: Backend>(&self, device: &B::Device) -> Result<DenseAutoencoder<B>> {
         self.validate()?;
         let stack = |input: usize, layers: &[DenseLayer]| {
@@ -117,7 +131,13 @@ impl DenseAutoencoderConfig {
             layers
                 .iter()
                 .map(|l| {
-                    let linear = glorot_linear(width, l.units, l.bias, device);
+                    let linear = match self.init_std {
+                        None => glorot_linear(width, l.units, l.bias, device),
+                        Some(std) => LinearConfig::new(width, l.units)
+                            .with_bias(l.bias)
+                            .with_initializer(Initializer::Normal { mean: 0.0, std })
+                            .init(device),
+                    };
                     width = l.units;
                     linear
                 })

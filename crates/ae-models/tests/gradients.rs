@@ -31,6 +31,7 @@ fn setup() -> (ae_models::dense::DenseAutoencoder<B>, Vec<f32>) {
         input: INPUT,
         encoder: vec![layer(HIDDEN)],
         decoder: vec![layer(INPUT)],
+        init_std: None,
     };
     let mut model = cfg.init::<B>(&device).unwrap();
     let fill = |n: usize, k: f32| {

@@ -100,3 +100,50 @@ fn conv_bottleneck_views_as_28_by_14() {
         .unwrap();
     assert_eq!(m.code_len(), 28 * 14);
 }
+
+#[test]
+fn normal_initialisation_draws_weights_and_biases_with_the_given_spread() {
+    use burn::module::Module;
+    let ModelConfig::Dense(mut config) = ModelConfig::named("latent2", None, 28, 28).unwrap()
+    else {
+        panic!("latent2 is dense");
+    };
+    config.init_std = Some(0.1);
+    let model = config
+        .init::<burn::backend::Flex>(&Default::default())
+        .unwrap();
+    let first = &model.encoder[0];
+    let spread = |values: Vec<f32>| {
+        let n = values.len() as f64;
+        let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let var = values
+            .iter()
+            .map(|&v| (f64::from(v) - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        (mean, var.sqrt())
+    };
+    let (mean, std) = spread(first.weight.val().into_data().to_vec().unwrap());
+    assert!(
+        mean.abs() < 0.005 && (std - 0.1).abs() < 0.005,
+        "weights: {mean} {std}"
+    );
+    let bias = first
+        .bias
+        .as_ref()
+        .unwrap()
+        .val()
+        .into_data()
+        .to_vec()
+        .unwrap();
+    let (_, bias_std) = spread(bias);
+    assert!((bias_std - 0.1).abs() < 0.02, "biases: {bias_std}");
+    assert!(model.num_params() > 0);
+
+    config.init_std = Some(0.0);
+    assert!(
+        config
+            .init::<burn::backend::Flex>(&Default::default())
+            .is_err()
+    );
+}

@@ -43,6 +43,11 @@ pub struct TrainingConfig {
     pub epochs: usize,
     /// Mini-batch size.
     pub batch_size: usize,
+    /// When set, an epoch is this many batches drawn at random (each without
+    /// replacement, independent of the others), as scripts that count iterations train;
+    /// when absent, an epoch is one pass over the shuffled training images.
+    #[serde(default)]
+    pub steps_per_epoch: Option<usize>,
     /// Seed of initialisation, shuffling, noise and sampling.
     pub seed: u64,
     /// Input corruption (denoising when not `none`).
@@ -65,6 +70,7 @@ impl TrainingConfig {
             learning_rate: OptimizerKind::Adam.default_learning_rate(),
             epochs: 10,
             batch_size: 32,
+            steps_per_epoch: None,
             seed: 0,
             noise: Noise::None,
             data: DataSelection {
@@ -84,6 +90,12 @@ impl TrainingConfig {
         }
         if self.batch_size == 0 {
             return Err(TrainError::invalid("batch_size", "must be at least 1"));
+        }
+        if self.steps_per_epoch == Some(0) {
+            return Err(TrainError::invalid(
+                "steps_per_epoch",
+                "must be at least 1 when given",
+            ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(TrainError::invalid(
@@ -199,6 +211,11 @@ impl TrainingConfig {
             ..other.clone()
         };
         self.to_json() == other.to_json()
+    }
+
+    /// Optimizer steps in the whole run, when it counts iterations rather than passes.
+    pub fn iterations(&self) -> Option<usize> {
+        self.steps_per_epoch.map(|s| s * self.epochs)
     }
 
     /// Pretty JSON.

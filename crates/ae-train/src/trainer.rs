@@ -24,6 +24,28 @@ use crate::progress::{Progress, ProgressMode};
 use crate::run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, SUMMARY_FILE};
 use crate::step::{BatchGradients, BatchImages, batch_gradients};
 
+/// Batches in one epoch of `n` training images.
+fn batches_per_epoch(config: &TrainingConfig, n: usize) -> usize {
+    config
+        .steps_per_epoch
+        .unwrap_or_else(|| n.div_ceil(config.batch_size))
+}
+
+/// The image indices of epoch `e`, batch after batch: a shuffled pass over the data, or
+/// `steps_per_epoch` independent random batches (each drawn without replacement).
+fn epoch_order(config: &TrainingConfig, n: usize, e: u64) -> Vec<usize> {
+    let seed = derive_seed(config.seed, e, 1);
+    match config.steps_per_epoch {
+        None => shuffled_indices(n, seed),
+        Some(steps) => (0..steps as u64)
+            .flat_map(|b| {
+                let mut rng = StdRng::seed_from_u64(derive_seed(seed, b, 0));
+                rand::seq::index::sample(&mut rng, n, config.batch_size.min(n)).into_vec()
+            })
+            .collect(),
+    }
+}
+
 /// Training and validation images of a run.
 #[derive(Debug, Clone)]
 pub struct TrainData {
@@ -148,7 +170,7 @@ pub fn train<B: AutodiffBackend>(
     write_history(run_dir, &history)?;
 
     let pixels = data.train.pixels_per_image();
-    let batches = data.train.len().div_ceil(config.batch_size);
+    let batches = batches_per_epoch(config, data.train.len());
     let progress = Progress::new(opts.progress, config.epochs, batches);
     let skipped = position.map_or(0, |p| p.batches_done);
     progress.skip_to((resumed_from * batches + skipped) as u64);
@@ -164,7 +186,7 @@ pub fn train<B: AutodiffBackend>(
         let e = epoch as u64;
         // Every stream is derived from (seed, epoch, batch): a resumed run, even one
         // resumed mid-epoch, draws what an uninterrupted one would.
-        let order = shuffled_indices(data.train.len(), derive_seed(config.seed, e, 1));
+        let order = epoch_order(config, data.train.len(), e);
         let batch_rng = |purpose: u64, b: usize| {
             StdRng::seed_from_u64(derive_seed(
                 derive_seed(config.seed, e, purpose),
@@ -461,5 +483,44 @@ fn median(values: &[f64]) -> f64 {
         (v[m - 1] + v[m]) / 2.0
     } else {
         v[m]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ae_models::ModelConfig;
+
+    #[test]
+    fn iteration_epochs_draw_independent_batches_of_distinct_images() {
+        let model = ModelConfig::named("shallow", None, 28, 28).expect("a named model");
+        let mut config = TrainingConfig::new(model, ae_data::DatasetKind::Mnist);
+        config.batch_size = 7;
+        assert_eq!(batches_per_epoch(&config, 20), 3);
+        assert_eq!(epoch_order(&config, 20, 1).len(), 20);
+
+        config.steps_per_epoch = Some(5);
+        assert_eq!(batches_per_epoch(&config, 20), 5);
+        let order = epoch_order(&config, 20, 1);
+        assert_eq!(order.len(), 35);
+        for batch in order.chunks(7) {
+            let mut sorted = batch.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 7, "a batch repeats an image: {batch:?}");
+        }
+        // Five batches of 7 from 20 images: independent draws, so they differ and the
+        // same image may come back in a later batch. The draw is seeded by the epoch.
+        let batches: std::collections::HashSet<_> = order.chunks(7).collect();
+        assert_eq!(batches.len(), 5);
+        assert_eq!(order, epoch_order(&config, 20, 1));
+        assert_ne!(order, epoch_order(&config, 20, 2));
+        // Batches larger than the data take every image once.
+        config.batch_size = 50;
+        assert!(
+            epoch_order(&config, 20, 1)
+                .chunks(20)
+                .all(|b| b.len() == 20)
+        );
     }
 }
