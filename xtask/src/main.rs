@@ -4,6 +4,8 @@
 mod bench_peers;
 mod check_report;
 mod fetch;
+mod fidelity;
+mod plan;
 mod reproduce;
 
 use std::path::PathBuf;
@@ -37,6 +39,8 @@ enum Command {
     },
     /// Regenerate the report under reports/.
     Reproduce(reproduce::ReproduceArgs),
+    /// Write docs/fidelity.md: the seeds' numbers beside ours from a full-profile report.
+    Fidelity(fidelity::FidelityArgs),
     /// Train fc and conv here and with the PyTorch/Keras peers, alternately; write docs/performance.md.
     BenchPeers(bench_peers::BenchPeersArgs),
     /// Open a report's index.html in headless Chromium and fail on any broken image.
@@ -66,6 +70,7 @@ fn main() -> std::process::ExitCode {
         }
         Command::Reproduce(args) => reproduce::run(&args),
         Command::BenchPeers(args) => bench_peers::run(&args),
+        Command::Fidelity(args) => fidelity::run(&args),
         Command::CheckReport { dir } => check_report::check(&dir)
             .map(|n| println!("{n} images loaded in {}", dir.join("index.html").display())),
     };

@@ -8,11 +8,68 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ae_data::{Dataset, DatasetKind};
-use ae_report::experiments::{Context, EXPERIMENTS, Profile};
+use ae_report::experiments::{Context, EXPERIMENTS, Experiment, Profile, Settings};
 use ae_report::{Report, Table};
 use ae_train::ProgressMode;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// What a reproduction records about itself in its folder (read by `cargo xtask fidelity`).
+pub const PROVENANCE_FILE: &str = "provenance.json";
+
+/// Output of a command, trimmed; `None` when it cannot run or fails.
+fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The CPU model and core count, for the record of wall times.
+fn machine() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{model}, {cores} cores")
+}
+
+/// Writes `provenance.json`: profile, seed, commit, date, machine and wall times.
+fn write_provenance(
+    args: &ReproduceArgs,
+    sections: &[(String, f64)],
+    total_seconds: f64,
+) -> anyhow::Result<()> {
+    let commit = command_output("git", &["rev-parse", "--short=12", "HEAD"]);
+    let dirty = command_output("git", &["status", "--porcelain", "--untracked-files=no"])
+        .map(|s| !s.is_empty());
+    let value = serde_json::json!({
+        "profile": args.profile.name(),
+        "seed": args.seed,
+        "only": args.only,
+        "commit": commit,
+        "dirty": dirty,
+        "finished": command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        "machine": machine(),
+        "total_seconds": total_seconds,
+        "sections": sections
+            .iter()
+            .map(|(id, seconds)| serde_json::json!({"id": id, "seconds": seconds}))
+            .collect::<Vec<_>>(),
+    });
+    let path = args.out.join(PROVENANCE_FILE);
+    ae_data::atomic::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))
+}
 
 /// Arguments of `cargo xtask reproduce`.
 #[derive(Debug, Args)]
@@ -32,10 +89,53 @@ pub struct ReproduceArgs {
     /// Only the experiments whose id contains this text (e.g. `five-class`).
     #[arg(long)]
     only: Option<String>,
+    /// Print every training run the profile performs, with its settings, and stop
+    /// (nothing is trained, no data is read, the folder is not touched).
+    #[arg(long)]
+    plan: bool,
+    /// With `--plan`: one JSON object per line.
+    #[arg(long, requires = "plan")]
+    json: bool,
+}
+
+/// Prints the plan of the chosen experiments.
+fn print_plan(args: &ReproduceArgs) -> anyhow::Result<()> {
+    let settings = Settings {
+        profile: args.profile,
+        seed: args.seed,
+    };
+    let mut runs = Vec::new();
+    for exp in chosen(args) {
+        runs.extend((exp.runs)(&settings)?);
+    }
+    if args.json {
+        for run in &runs {
+            println!("{}", crate::plan::to_json(run));
+        }
+    } else {
+        print!("{}", crate::plan::to_table(&runs).to_markdown());
+        println!(
+            "{} training runs ({} profile).",
+            runs.len(),
+            args.profile.name()
+        );
+    }
+    Ok(())
+}
+
+/// The experiments that `--only` selects, in report order.
+fn chosen(args: &ReproduceArgs) -> Vec<&'static Experiment> {
+    EXPERIMENTS
+        .iter()
+        .filter(|e| args.only.as_deref().is_none_or(|o| e.id.contains(o)))
+        .collect()
 }
 
 /// Builds the report.
 pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
+    if args.plan {
+        return print_plan(args);
+    }
     let started = Instant::now();
     // One reproduction per report folder: a second one is refused before writing.
     let _lock = ae_train::FolderLock::acquire(&args.out)?;
@@ -70,16 +170,14 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         progress: ProgressMode::Plain,
         device: Default::default(),
     };
-    let chosen: Vec<_> = EXPERIMENTS
-        .iter()
-        .filter(|e| args.only.as_deref().is_none_or(|o| e.id.contains(o)))
-        .collect();
+    let chosen = chosen(args);
     let overall = ProgressBar::new(chosen.len() as u64);
     overall.set_style(
         ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut times = Table::new(["section", "wall seconds"]);
+    let mut section_seconds = Vec::new();
     for exp in chosen {
         overall.set_message(exp.title);
         // A hidden bar (no terminal) drops println: log plainly then.
@@ -98,12 +196,26 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
             profile.name()
         ));
         times.push([exp.id.to_string(), format!("{seconds:.1}")]);
+        section_seconds.push((exp.id.to_string(), seconds));
         report.sections.push(section);
         overall.inc(1);
         // Write after every section: an interrupted reproduction leaves a consistent report.
         report.write()?;
     }
     overall.finish_and_clear();
+    // The seeds' numbers beside ours, when every section they need has run.
+    if args.only.is_none() {
+        let rows = ae_report::fidelity::measure(&args.out, &[]);
+        let mut fidelity =
+            ae_report::Section::new("fidelity", "Fidelity: the seeds' numbers beside ours");
+        fidelity.text(if profile == Profile::Full {
+            "From this full-profile run, at the seeds' own settings. docs/fidelity.md adds the spread over three seeds.".to_string()
+        } else {
+            format!("From this {} profile, which trains fewer epochs than the seeds: only the full profile compares like with like.", profile.name())
+        });
+        fidelity.table("seeds", ae_report::fidelity::fidelity_table(&rows));
+        report.sections.push(fidelity);
+    }
     let mut summary = ae_report::Section::new("timing", "Wall time per experiment");
     summary.table("wall-time", times);
     report.sections.push(summary);
@@ -112,6 +224,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     ));
     report.write()?;
+    write_provenance(args, &section_seconds, started.elapsed().as_secs_f64())?;
     println!(
         "report written to {}",
         args.out.join("index.html").display()

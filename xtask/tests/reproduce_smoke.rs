@@ -133,8 +133,8 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
     }
     assert_eq!(
         ids.len(),
-        10,
-        "datasets, eight experiments and the timing summary: {ids:?}"
+        11,
+        "datasets, eight experiments, the fidelity table and the timing summary: {ids:?}"
     );
     insta::assert_snapshot!("inventory", inventory);
     let tables = all_tables(&report);

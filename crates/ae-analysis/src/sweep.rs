@@ -23,6 +23,30 @@ pub struct SweepPoint {
     pub test_loss: f64,
 }
 
+/// The sweep's runs: for each size, the run folder's name (`code-<size>`), the size and
+/// `base` with its code layer resized. `base` must be a dense model.
+pub fn sweep_configs(
+    base: &TrainingConfig,
+    sizes: &[usize],
+) -> Result<Vec<(String, usize, TrainingConfig)>> {
+    sizes
+        .iter()
+        .map(|&size| {
+            let mut config = base.clone();
+            let ModelConfig::Dense(dense) = &mut config.model else {
+                return Err(AnalysisError::InvalidParameter {
+                    field: "model",
+                    reason: "the bottleneck sweep resizes a dense code layer".into(),
+                });
+            };
+            if let Some(code) = dense.encoder.last_mut() {
+                code.units = size;
+            }
+            Ok((format!("code-{size}"), size, config))
+        })
+        .collect()
+}
+
 /// Trains `base` (a dense model; its code layer is resized) once per code size, each run
 /// in `root/code-<size>`; finished runs on disk are resumed, not redone.
 pub fn bottleneck_sweep<B: AutodiffBackend>(
@@ -34,18 +58,8 @@ pub fn bottleneck_sweep<B: AutodiffBackend>(
     device: &B::Device,
 ) -> Result<Vec<SweepPoint>> {
     let mut points = Vec::with_capacity(sizes.len());
-    for &size in sizes {
-        let mut config = base.clone();
-        let ModelConfig::Dense(dense) = &mut config.model else {
-            return Err(AnalysisError::InvalidParameter {
-                field: "model",
-                reason: "the bottleneck sweep resizes a dense code layer".into(),
-            });
-        };
-        if let Some(code) = dense.encoder.last_mut() {
-            code.units = size;
-        }
-        let dir = root.join(format!("code-{size}"));
+    for (run, size, config) in sweep_configs(base, sizes)? {
+        let dir = root.join(run);
         let outcome =
             train_or_resume::<B>(&config, data, &dir, progress, device).map_err(train_error)?;
         let last = outcome

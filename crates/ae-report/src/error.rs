@@ -13,6 +13,14 @@ pub enum ReportError {
         /// Underlying error.
         source: std::io::Error,
     },
+    /// Reading a report's file (a run history, a table) failed.
+    #[error("{path}: cannot read: {reason}")]
+    Read {
+        /// File read.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
     /// Drawing or encoding a figure failed.
     #[error("{path}: cannot draw the figure: {reason}")]
     Figure {

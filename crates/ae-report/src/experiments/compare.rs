@@ -2,18 +2,28 @@
 //! with first-layer weight images and the bottleneck-size sweep.
 
 use ae_analysis::encode::reconstruct_set;
-use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep};
+use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep, sweep_configs};
 use ae_analysis::weights::{first_layer_weights, normalise_for_display};
 use ae_data::{DatasetKind, Noise};
-use ae_train::TrainData;
+use ae_train::{TrainData, TrainingConfig};
 
-use super::{Context, ExpBackend, first, png, seed_table};
+use super::{
+    Context, ExpBackend, Experiment, PlannedRun, Profile, Settings, first, png, seed_table,
+};
 use crate::error::Result;
 use crate::plot::{Labels, Series, line_chart};
 use crate::report::Section;
 use crate::table::Table;
 
-const ID: &str = "mnist-vs-fashion";
+pub(super) const EXPERIMENT: Experiment = Experiment {
+    id: "mnist-vs-fashion",
+    title: "5. Shallow, deep and denoising autoencoders on MNIST and Fashion-MNIST",
+    runs,
+    run,
+};
+const ID: &str = EXPERIMENT.id;
+const DATASETS: [DatasetKind; 2] = [DatasetKind::Mnist, DatasetKind::Fashion];
+const SOURCE: &str = "seed 002: Adam, BCE, batch 32 (Keras' default), shallow 5 epochs, deep and denoising 10, the sweep 5 per code size";
 
 /// A model of this section: name, run name, epochs in the seeds, noise.
 struct Variant {
@@ -37,8 +47,8 @@ const VARIANTS: [Variant; 3] = [
         noise: Noise::None,
     },
     Variant {
-        label: "denoising 784-32 (Gaussian 0.2)",
-        model: "shallow",
+        label: "denoising 784-128-32 (Gaussian 0.2)",
+        model: "deep",
         epochs: 10,
         noise: Noise::Gaussian { std: 0.2 },
     },
@@ -55,27 +65,85 @@ fn seed_loss(kind: DatasetKind, variant: usize) -> Option<f64> {
     }
 }
 
-/// Originals against reconstructions, weight images, final losses, the sweep.
-pub fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, super::EXPERIMENTS[4].title);
-    section.text("Adam, BCE, batch 32, the seeds' epochs (shallow 5, deep and denoising 10) in the quick and full profiles. Train loss is Keras' figure: the mean of the batch losses over the last epoch.");
-    let mut rows = Vec::new();
-    for kind in [DatasetKind::Mnist, DatasetKind::Fashion] {
-        for (v, variant) in VARIANTS.iter().enumerate() {
+/// The three models on one dataset.
+fn variant_runs(settings: &Settings, kind: DatasetKind) -> Result<Vec<PlannedRun>> {
+    VARIANTS
+        .iter()
+        .map(|variant| {
+            let noise = if variant.noise.is_none() {
+                ""
+            } else {
+                "-gaussian-0.2"
+            };
+            let run = format!("{}-{}{noise}", kind.name(), variant.model);
             let epochs = variant.epochs;
-            let mut config = ctx.config(variant.model, None, kind, (1, epochs, epochs), 32)?;
-            config.noise = variant.noise;
-            let run = format!(
-                "{}-{}{}",
-                kind.name(),
+            let mut planned = settings.planned(
+                ID,
+                run,
                 variant.model,
-                if variant.noise.is_none() {
-                    ""
-                } else {
-                    "-gaussian-0.2"
-                }
-            );
-            let (data, outcome) = ctx.train(ID, &run, &config)?;
+                kind,
+                (1, epochs, epochs),
+                32,
+                SOURCE,
+            )?;
+            planned.config.noise = variant.noise;
+            Ok(planned)
+        })
+        .collect()
+}
+
+/// The sweep's code sizes (two in the smoke profile).
+fn sweep_sizes(settings: &Settings) -> Vec<usize> {
+    if settings.profile == Profile::Smoke {
+        vec![5, 50]
+    } else {
+        SEED_CODE_SIZES.to_vec()
+    }
+}
+
+/// The shallow model the sweep resizes.
+fn sweep_base(settings: &Settings, kind: DatasetKind) -> Result<TrainingConfig> {
+    settings.config("shallow", None, kind, (1, 3, 5), 32)
+}
+
+fn sweep_folder(kind: DatasetKind) -> String {
+    format!("{}-sweep", kind.name())
+}
+
+fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
+    let mut runs = Vec::new();
+    for kind in DATASETS {
+        runs.extend(variant_runs(settings, kind)?);
+    }
+    for kind in DATASETS {
+        for (run, _, config) in sweep_configs(&sweep_base(settings, kind)?, &sweep_sizes(settings))?
+        {
+            runs.push(PlannedRun {
+                section: ID,
+                run: format!("{}/{run}", sweep_folder(kind)),
+                model: "shallow",
+                config,
+                source: SOURCE,
+            });
+        }
+    }
+    Ok(runs)
+}
+
+/// Originals against reconstructions, weight images, final losses, the sweep.
+fn run(ctx: &Context<'_>) -> Result<Section> {
+    let mut section = Section::new(ID, EXPERIMENT.title);
+    section.text(format!("Settings: {SOURCE}; the quick profile trains the sweep 3 epochs per code size. Train loss is Keras' figure: the mean of the batch losses over the last epoch."));
+    let settings = ctx.settings();
+    let mut rows = Vec::new();
+    for kind in DATASETS {
+        for (v, (variant, planned)) in VARIANTS
+            .iter()
+            .zip(variant_runs(&settings, kind)?)
+            .enumerate()
+        {
+            let run = planned.run.clone();
+            let (data, outcome) = ctx.train_planned(&planned)?;
             let last = outcome.history.last().copied().unwrap_or_default();
             let what = format!("{kind}, {}", variant.label);
             rows.push((
@@ -117,20 +185,16 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     }
     section.table("losses", seed_table(&rows));
 
-    let sizes: Vec<usize> = if ctx.profile == super::Profile::Smoke {
-        vec![5, 50]
-    } else {
-        SEED_CODE_SIZES.to_vec()
-    };
+    let sizes = sweep_sizes(&settings);
     let mut table = Table::new(["dataset", "code size", "train BCE", "test BCE"]);
-    for kind in [DatasetKind::Mnist, DatasetKind::Fashion] {
-        let base = ctx.config("shallow", None, kind, (1, 3, 10), 32)?;
+    for kind in DATASETS {
+        let base = sweep_base(&settings, kind)?;
         let data = TrainData::select(&base, ctx.dataset(kind))?;
         let points = bottleneck_sweep::<ExpBackend>(
             &base,
             &sizes,
             &data,
-            &ctx.runs_dir.join(ID).join(format!("{}-sweep", kind.name())),
+            &ctx.runs_dir.join(ID).join(sweep_folder(kind)),
             ctx.progress,
             &ctx.device,
         )?;

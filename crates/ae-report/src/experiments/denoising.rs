@@ -2,28 +2,39 @@
 //! clipped to [0, 1]) from MNIST digits.
 
 use ae_data::{DatasetKind, ImageSet, Noise};
-use ae_train::TrainingConfig;
 use ae_train::trainer::derive_seed;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use ae_analysis::encode::reconstruct_values;
 
-use super::{Context, captions, first, png, run_text};
+use super::{Context, Experiment, PlannedRun, Settings, captions, first, png, run_text};
 use crate::error::Result;
 use crate::report::Section;
 use crate::table::Table;
 
-pub(crate) const ID: &str = "denoising";
-/// The run's name inside the section's folder (section 4 reuses it).
-pub(crate) const RUN: &str = "conv-gaussian-0.25";
+pub(super) const EXPERIMENT: Experiment = Experiment {
+    id: "denoising",
+    title: "3. Denoising autoencoder (Gaussian noise 0.25, clipped)",
+    runs: |s| Ok(vec![planned(s)?]),
+    run,
+};
+const ID: &str = EXPERIMENT.id;
 const NOISE: Noise = Noise::Gaussian { std: 0.25 };
 
-/// The denoising run's config (the Keras blog trains 100 epochs of batch 128).
-pub(crate) fn config(ctx: &Context<'_>) -> Result<TrainingConfig> {
-    let mut config = ctx.config("conv", None, DatasetKind::Mnist, (1, 1, 100), 128)?;
-    config.noise = NOISE;
-    Ok(config)
+/// The denoising run (section 4 reuses its model).
+pub(super) fn planned(settings: &Settings) -> Result<PlannedRun> {
+    let mut planned = settings.planned(
+        ID,
+        "conv-gaussian-0.25",
+        "conv",
+        DatasetKind::Mnist,
+        (1, 3, 100),
+        1024,
+        "Project 2's template states 100 epochs of batch 1024; Adam and BCE as in its conv part; noise std 0.25 clipped to [0, 1]",
+    )?;
+    planned.config.noise = NOISE;
+    Ok(planned)
 }
 
 /// A noisy copy of `set`, seeded.
@@ -37,13 +48,13 @@ pub(crate) fn noisy(set: &ImageSet, seed: u64) -> Vec<f32> {
 }
 
 /// Clean and noisy training images, loss curves, clean, noisy and denoised test images.
-pub fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, super::EXPERIMENTS[2].title);
-    let config = config(ctx)?;
-    let (data, outcome) = ctx.train(ID, RUN, &config)?;
+fn run(ctx: &Context<'_>) -> Result<Section> {
+    let mut section = Section::new(ID, EXPERIMENT.title);
+    let planned = planned(&ctx.settings())?;
+    let (data, outcome) = ctx.train_planned(&planned)?;
     section.text(run_text(
         "The convolutional autoencoder of section 2 on noisy inputs against clean targets",
-        &config,
+        &planned,
         &data,
         &outcome,
     ));

@@ -8,12 +8,18 @@ use ae_analysis::protocol::mean_squared_error;
 use ae_data::{DatasetKind, ImageSet, Noise};
 use ae_models::{Autoencoder, Sparsity};
 
-use super::{Context, ExpBackend, first, png};
+use super::{Context, ExpBackend, Experiment, PlannedRun, Settings, first, png};
 use crate::error::Result;
 use crate::report::Section;
 use crate::table::Table;
 
-const ID: &str = "family";
+pub(super) const EXPERIMENT: Experiment = Experiment {
+    id: "family",
+    title: "8. The autoencoder family side by side",
+    runs: |s| Ok(planned(s)?.into_iter().map(|(_, p)| p).collect()),
+    run,
+};
+const ID: &str = EXPERIMENT.id;
 /// A code value counts as inactive below this magnitude.
 const NEAR_ZERO: f32 = 0.01;
 
@@ -59,10 +65,38 @@ fn members() -> [Member; 7] {
     ]
 }
 
+/// Training images of every member.
+fn train_images(settings: &Settings) -> usize {
+    settings.profile.pick(600, 20_000, 60_000)
+}
+
+/// Every member with its run.
+fn planned(settings: &Settings) -> Result<Vec<(Member, PlannedRun)>> {
+    members()
+        .into_iter()
+        .map(|m| {
+            let mut config =
+                settings.config(m.model, m.code, DatasetKind::Mnist, (1, 3, 50), 128)?;
+            config.data.train_limit = Some(train_images(settings));
+            config.noise = m.noise;
+            config.objective.sparse = m.sparse;
+            config.objective.contractive = m.contractive;
+            let planned = PlannedRun {
+                section: ID,
+                run: m.model_run().into(),
+                model: m.model,
+                config,
+                source: "no seed compares the family; one budget for all so that the comparison is like with like: the Keras blog's conv settings, 50 epochs of batch 128, Adam, BCE",
+            };
+            Ok((m, planned))
+        })
+        .collect()
+}
+
 /// Trains every member on the same images and compares them.
-pub fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, super::EXPERIMENTS[7].title);
-    let limit = ctx.profile.pick(600, 20_000, 60_000);
+fn run(ctx: &Context<'_>) -> Result<Section> {
+    let mut section = Section::new(ID, EXPERIMENT.title);
+    let limit = train_images(&ctx.settings());
     let mut table = Table::new([
         "model",
         "code values",
@@ -74,14 +108,9 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     let mut grid = Vec::new();
     let mut shown_names = Vec::new();
     let mut epochs = 0;
-    for m in members() {
-        let mut config = ctx.config(m.model, m.code, DatasetKind::Mnist, (1, 3, 50), 128)?;
-        config.data.train_limit = Some(limit);
-        config.noise = m.noise;
-        config.objective.sparse = m.sparse;
-        config.objective.contractive = m.contractive;
-        let (data, outcome) = ctx.train(ID, m.model_run(), &config)?;
-        epochs = config.epochs;
+    for (m, planned) in planned(&ctx.settings())? {
+        let (data, outcome) = ctx.train_planned(&planned)?;
+        epochs = planned.config.epochs;
         let test = &data.val;
         let mse = mean_squared_error(
             &reconstruct_set(&outcome.model, test, &ctx.device),

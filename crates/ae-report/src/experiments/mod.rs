@@ -111,69 +111,65 @@ pub struct Context<'a> {
     pub device: Device,
 }
 
-/// One experiment: id, title and the function producing its section.
+/// One experiment: id, title, the training runs it performs and the function producing
+/// its section.
 pub struct Experiment {
     /// File-name-safe id (`<id>.md`).
     pub id: &'static str,
     /// Title of the section.
     pub title: &'static str,
+    /// The training runs of a profile, without training or loading data.
+    pub runs: fn(&Settings) -> Result<Vec<PlannedRun>>,
     /// Runs the experiment.
     pub run: fn(&Context<'_>) -> Result<Section>,
 }
 
 /// Every experiment of the report, in order.
-pub const EXPERIMENTS: [Experiment; 8] = [
-    Experiment {
-        id: "deep-dense",
-        title: "1. Deep dense autoencoder 784-400-200-100-200-400-784",
-        run: deep::run,
-    },
-    Experiment {
-        id: "convolutional",
-        title: "2. Convolutional autoencoder",
-        run: conv::run,
-    },
-    Experiment {
-        id: "denoising",
-        title: "3. Denoising autoencoder (Gaussian noise 0.25, clipped)",
-        run: denoising::run,
-    },
-    Experiment {
-        id: "shallow-adadelta",
-        title: "4. Shallow 784-32-784 autoencoder (Adadelta, BCE) and a CNN on its outputs",
-        run: shallow::run,
-    },
-    Experiment {
-        id: "mnist-vs-fashion",
-        title: "5. Shallow, deep and denoising autoencoders on MNIST and Fashion-MNIST",
-        run: compare::run,
-    },
-    Experiment {
-        id: "five-class",
-        title: "6. The five-class protocol: PCA vs autoencoders",
-        run: five_class::run,
-    },
-    Experiment {
-        id: "latent-2d",
-        title: "7. Two-dimensional latent spaces",
-        run: latent::run,
-    },
-    Experiment {
-        id: "family",
-        title: "8. The autoencoder family side by side",
-        run: family::run,
-    },
+pub static EXPERIMENTS: [Experiment; 8] = [
+    deep::EXPERIMENT,
+    conv::EXPERIMENT,
+    denoising::EXPERIMENT,
+    shallow::EXPERIMENT,
+    compare::EXPERIMENT,
+    five_class::EXPERIMENT,
+    latent::EXPERIMENT,
+    family::EXPERIMENT,
 ];
 
-impl Context<'_> {
-    /// The loaded dataset of `kind`.
-    pub fn dataset(&self, kind: DatasetKind) -> &Dataset {
-        match kind {
-            DatasetKind::Mnist => self.mnist,
-            DatasetKind::Fashion => self.fashion,
-        }
-    }
+/// What decides every setting of a reproduction: the profile and the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Compute profile.
+    pub profile: Profile,
+    /// Seed of every random choice.
+    pub seed: u64,
+}
 
+/// One training run of an experiment, as the profile sets it.
+#[derive(Debug, Clone)]
+pub struct PlannedRun {
+    /// Section id; the run lives in `runs/<section>/<run>`.
+    pub section: &'static str,
+    /// Run folder inside the section's folder (may contain `/`).
+    pub run: String,
+    /// Named model (`ae train --model`).
+    pub model: &'static str,
+    /// Every training setting.
+    pub config: TrainingConfig,
+    /// Where the settings come from, and the choice made where the seed leaves one open.
+    pub source: &'static str,
+}
+
+/// Every training run of the report under `settings`, in the order they run.
+pub fn plan(settings: &Settings) -> Result<Vec<PlannedRun>> {
+    let mut runs = Vec::new();
+    for exp in &EXPERIMENTS {
+        runs.extend((exp.runs)(settings)?);
+    }
+    Ok(runs)
+}
+
+impl Settings {
     /// A training config of a named model with this profile's epochs, seed and data limits.
     fn config(
         &self,
@@ -190,6 +186,53 @@ impl Context<'_> {
         config.data.train_limit = self.profile.train_limit();
         config.data.val_limit = self.profile.test_limit();
         Ok(config)
+    }
+
+    /// A planned run of a named model (see [`Settings::config`]).
+    #[allow(clippy::too_many_arguments)]
+    fn planned(
+        &self,
+        section: &'static str,
+        run: impl Into<String>,
+        model: &'static str,
+        kind: DatasetKind,
+        epochs: (usize, usize, usize),
+        batch_size: usize,
+        source: &'static str,
+    ) -> Result<PlannedRun> {
+        Ok(PlannedRun {
+            section,
+            run: run.into(),
+            model,
+            config: self.config(model, None, kind, epochs, batch_size)?,
+            source,
+        })
+    }
+}
+
+impl Context<'_> {
+    /// The loaded dataset of `kind`.
+    pub fn dataset(&self, kind: DatasetKind) -> &Dataset {
+        match kind {
+            DatasetKind::Mnist => self.mnist,
+            DatasetKind::Fashion => self.fashion,
+        }
+    }
+
+    /// The profile and seed of this reproduction.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            profile: self.profile,
+            seed: self.seed,
+        }
+    }
+
+    /// Trains a planned run (or reuses it) on the data its selection names.
+    fn train_planned(
+        &self,
+        planned: &PlannedRun,
+    ) -> Result<(TrainData, TrainOutcome<InferBackend>)> {
+        self.train(planned.section, &planned.run, &planned.config)
     }
 
     /// Trains (or reuses) `config` in `runs/<section>/<run>` on the data its selection names.
@@ -358,13 +401,15 @@ impl Context<'_> {
     }
 }
 
-/// Text stating a run's settings, so every figure's epochs are on the page.
+/// Text stating a run's settings and where they come from, so every figure's epochs are
+/// on the page.
 fn run_text(
     what: &str,
-    config: &TrainingConfig,
+    planned: &PlannedRun,
     data: &TrainData,
     outcome: &TrainOutcome<InferBackend>,
 ) -> String {
+    let config = &planned.config;
     let reused = if outcome.timing.is_none_or(|t| t.epochs_run == 0)
         || outcome.resumed_from == config.epochs
     {
@@ -372,19 +417,25 @@ fn run_text(
     } else {
         ""
     };
+    let length = match (config.iterations(), config.steps_per_epoch) {
+        (Some(iterations), Some(steps)) => format!(
+            "{iterations} iterations of randomly drawn batches of {} ({} epochs of {steps})",
+            config.batch_size, config.epochs
+        ),
+        _ => format!("{} epochs, batch {}", config.epochs, config.batch_size),
+    };
     format!(
-        "{what}: {} epochs, batch {}, {} at learning rate {}, {:?} loss, {} training and {} validation images of {}; {} s per epoch{reused}.",
-        config.epochs,
-        config.batch_size,
+        "{what}: {length}, {} at learning rate {}, {} loss, {} training and {} validation images of {}; {} s per epoch{reused}. Settings: {}.",
         config.optimizer.name(),
         config.learning_rate,
-        config.objective.loss,
+        config.objective.loss.name().to_uppercase(),
         data.train.len(),
         data.val.len(),
         config.data.dataset,
         outcome
             .seconds_per_epoch()
-            .map_or_else(|| "unknown".to_string(), |s| format!("{s:.2}"))
+            .map_or_else(|| "unknown".to_string(), |s| format!("{s:.2}")),
+        planned.source,
     )
 }
 

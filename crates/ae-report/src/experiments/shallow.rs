@@ -6,27 +6,48 @@ use ae_analysis::encode::{reconstruct_set, reconstruct_values};
 use ae_data::{DatasetKind, ImageSet};
 use ae_models::OptimizerKind;
 
-use super::{CodeView, Context, ExpBackend, denoising, first, run_text};
+use super::{
+    CodeView, Context, ExpBackend, Experiment, PlannedRun, Settings, denoising, first, run_text,
+};
 use crate::error::Result;
 use crate::report::Section;
 use crate::table::Table;
 
-const ID: &str = "shallow-adadelta";
+pub(super) const EXPERIMENT: Experiment = Experiment {
+    id: "shallow-adadelta",
+    title: "4. Shallow 784-32-784 autoencoder (Adadelta, BCE) and a CNN on its outputs",
+    // The CNN also uses the denoising section's model, planned (and trained) there.
+    runs: |s| Ok(vec![planned(s)?]),
+    run,
+};
+const ID: &str = EXPERIMENT.id;
+
+fn planned(settings: &Settings) -> Result<PlannedRun> {
+    let mut planned = settings.planned(
+        ID,
+        "shallow",
+        "shallow",
+        DatasetKind::Mnist,
+        (1, 10, 50),
+        256,
+        "the seed notebook: Adadelta (Keras 2, learning rate 1.0), BCE, 50 epochs of batch 256",
+    )?;
+    planned.config.optimizer = OptimizerKind::Adadelta;
+    planned.config.learning_rate = OptimizerKind::Adadelta.default_learning_rate();
+    Ok(planned)
+}
 
 /// Turns a set into the images a CNN sees (the seed varies any noise per part).
 type ImageTransform<'a> = dyn Fn(&ImageSet, u64) -> Vec<f32> + 'a;
 
 /// Originals, 8x4 codes and reconstructions; CNN accuracy on originals and outputs.
-pub fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, super::EXPERIMENTS[3].title);
-    // The seed notebook: Adadelta (Keras 2, learning rate 1.0), BCE, 50 epochs of batch 256.
-    let mut config = ctx.config("shallow", None, DatasetKind::Mnist, (1, 10, 50), 256)?;
-    config.optimizer = OptimizerKind::Adadelta;
-    config.learning_rate = OptimizerKind::Adadelta.default_learning_rate();
-    let (data, outcome) = ctx.train(ID, "shallow", &config)?;
+fn run(ctx: &Context<'_>) -> Result<Section> {
+    let mut section = Section::new(ID, EXPERIMENT.title);
+    let planned = planned(&ctx.settings())?;
+    let (data, outcome) = ctx.train_planned(&planned)?;
     section.text(run_text(
         "784-32-784, relu code, sigmoid output",
-        &config,
+        &planned,
         &data,
         &outcome,
     ));
@@ -45,7 +66,7 @@ pub fn run(ctx: &Context<'_>) -> Result<Section> {
     )?;
 
     // The CNN: trained and tested on each kind of image, same split, same seed.
-    let (_, dae) = ctx.train(denoising::ID, denoising::RUN, &denoising::config(ctx)?)?;
+    let (_, dae) = ctx.train_planned(&denoising::planned(&ctx.settings())?)?;
     let limit = ctx
         .profile
         .pick(600, 10_000, 60_000)

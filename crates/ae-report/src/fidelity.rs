@@ -1,0 +1,475 @@
+//! The fidelity table: every number that a seed document reports, next to ours as read
+//! from report folders, with the difference and a verdict.
+//!
+//! Ours come from a report folder's run histories (`runs/<section>/<run>/history.csv`)
+//! and tables (`<section>-<table>.csv`). The first folder is the reference run; further
+//! folders (the same profile at other seeds) give the spread that a `within noise`
+//! verdict needs.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{ReportError, Result};
+use crate::table::Table;
+
+/// How close ours must be to count as `met`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tolerance {
+    /// `|ours - seed| <= r * |seed|`.
+    Relative(f64),
+    /// `|ours - seed| <= a`.
+    Absolute(f64),
+}
+
+impl Tolerance {
+    fn holds(self, seed: f64, ours: f64) -> bool {
+        let gap = (ours - seed).abs();
+        match self {
+            Tolerance::Relative(r) => gap <= r * seed.abs(),
+            Tolerance::Absolute(a) => gap <= a,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Tolerance::Relative(r) => format!("{}%", r * 100.0),
+            Tolerance::Absolute(a) => format!("±{a}"),
+        }
+    }
+}
+
+/// Which column of a run's `history.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryColumn {
+    /// Mean batch loss over the epoch (Keras' `loss`).
+    Train,
+    /// Validation loss after the epoch (Keras' `val_loss`).
+    Validation,
+}
+
+/// Where our number is read from, inside a report folder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    /// A run's history: `runs/<run>/history.csv`, at `epoch` (1-based) or the last one.
+    History {
+        /// `<section>/<run>`.
+        run: &'static str,
+        /// Epoch; `None` for the last.
+        epoch: Option<usize>,
+        /// Column.
+        column: HistoryColumn,
+    },
+    /// A report table `<file>`: the row whose columns equal `key`, column `column`.
+    Table {
+        /// CSV file name (`five-class-reconstruction.csv`).
+        file: &'static str,
+        /// `(column, value)` pairs selecting one row.
+        key: &'static [(&'static str, &'static str)],
+        /// Column holding the number.
+        column: &'static str,
+    },
+}
+
+/// A number a seed document reports, and where ours is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedFigure {
+    /// Document (and place in it).
+    pub source: &'static str,
+    /// What is measured, in words.
+    pub quantity: &'static str,
+    /// The document's number.
+    pub value: f64,
+    /// Where ours is read.
+    pub ours: Measure,
+    /// How close counts as `met`.
+    pub tolerance: Tolerance,
+    /// The measured reason, stated when the verdict is `deviates`.
+    pub known_cause: Option<&'static str>,
+}
+
+const HISTORY_BCE_TOLERANCE: Tolerance = Tolerance::Relative(0.01);
+const ACCURACY_TOLERANCE: Tolerance = Tolerance::Absolute(0.005);
+
+/// Every seed figure the report can compare with.
+pub fn seed_figures() -> Vec<SeedFigure> {
+    use HistoryColumn::{Train, Validation};
+    let history = |run, epoch, column| Measure::History { run, epoch, column };
+    let mut figures = vec![
+        SeedFigure {
+            source: "Keras blog, convolutional autoencoder",
+            quantity: "conv: validation BCE after 50 epochs (batch 128)",
+            value: 0.094,
+            ours: history("convolutional/conv", Some(50), Validation),
+            tolerance: HISTORY_BCE_TOLERANCE,
+            known_cause: None,
+        },
+        SeedFigure {
+            source: "seed 002 (a published Keras run of its notebook)",
+            quantity: "MNIST, shallow 784-32: train BCE after 5 epochs",
+            value: 0.0944,
+            ours: history("mnist-vs-fashion/mnist-shallow", None, Train),
+            tolerance: HISTORY_BCE_TOLERANCE,
+            known_cause: None,
+        },
+        SeedFigure {
+            source: "seed 002 notebook",
+            quantity: "Fashion, shallow 784-32: train BCE after 5 epochs",
+            value: 0.2835,
+            ours: history("mnist-vs-fashion/fashion-shallow", None, Train),
+            tolerance: HISTORY_BCE_TOLERANCE,
+            known_cause: None,
+        },
+        SeedFigure {
+            source: "seed 002 notebook",
+            quantity: "Fashion, deep 784-128-32: train BCE after 10 epochs",
+            value: 0.2729,
+            ours: history("mnist-vs-fashion/fashion-deep", None, Train),
+            tolerance: HISTORY_BCE_TOLERANCE,
+            known_cause: None,
+        },
+    ];
+    let ae = |code: &'static str| -> &'static [(&'static str, &'static str)] {
+        match code {
+            "32" => &[("method", "AE (1 layer)"), ("code size", "32")],
+            "64" => &[("method", "AE (1 layer)"), ("code size", "64")],
+            _ => &[("method", "AE (1 layer)"), ("code size", "256")],
+        }
+    };
+    for (code, mse, accuracy, mse_quantity, accuracy_quantity) in [
+        (
+            "32",
+            0.0367,
+            0.9365,
+            "five-class, 1-layer logistic AE 32-d: test MSE",
+            "five-class, 1-layer logistic AE 32-d: test accuracy of the codes (best MLP)",
+        ),
+        (
+            "64",
+            0.0048,
+            0.9813,
+            "five-class, 1-layer logistic AE 64-d: test MSE",
+            "five-class, 1-layer logistic AE 64-d: test accuracy of the codes (best MLP)",
+        ),
+        (
+            "256",
+            0.0019,
+            0.9874,
+            "five-class, 1-layer logistic AE 256-d: test MSE",
+            "five-class, 1-layer logistic AE 256-d: test accuracy of the codes (best MLP)",
+        ),
+    ] {
+        figures.push(SeedFigure {
+            source: "seed 003 (CS671 report), reconstruction table",
+            quantity: mse_quantity,
+            value: mse,
+            ours: Measure::Table {
+                file: "five-class-reconstruction.csv",
+                key: ae(code),
+                column: "test MSE",
+            },
+            tolerance: Tolerance::Relative(0.05),
+            known_cause: None,
+        });
+        figures.push(SeedFigure {
+            source: "seed 003 (CS671 report), classification table",
+            quantity: accuracy_quantity,
+            value: accuracy,
+            ours: Measure::Table {
+                file: "five-class-accuracy.csv",
+                key: ae(code),
+                column: "best",
+            },
+            tolerance: ACCURACY_TOLERANCE,
+            known_cause: None,
+        });
+    }
+    figures
+}
+
+/// Reads our number for `measure` from the report folder `dir`.
+pub fn read_measure(dir: &Path, measure: &Measure) -> Result<f64> {
+    match measure {
+        Measure::History { run, epoch, column } => {
+            let path = dir.join("runs").join(run).join("history.csv");
+            let rows = read_csv(&path)?;
+            let row = match epoch {
+                Some(e) => rows.rows.get(e.saturating_sub(1)),
+                None => rows.rows.last(),
+            }
+            .ok_or_else(|| {
+                read_error(
+                    &path,
+                    format!(
+                        "the run has {} epochs, not {}",
+                        rows.rows.len(),
+                        epoch.unwrap_or(1)
+                    ),
+                )
+            })?;
+            let name = match column {
+                HistoryColumn::Train => "train_loss",
+                HistoryColumn::Validation => "val_loss",
+            };
+            rows.number(&path, row, name)
+        }
+        Measure::Table { file, key, column } => {
+            let path = dir.join(file);
+            let table = read_csv(&path)?;
+            let row = table
+                .rows
+                .iter()
+                .find(|row| {
+                    key.iter()
+                        .all(|(col, want)| table.cell(row, col) == Some(*want))
+                })
+                .ok_or_else(|| read_error(&path, format!("no row with {key:?}")))?;
+            table.number(&path, row, column)
+        }
+    }
+}
+
+/// One row of the fidelity table, measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FidelityRow {
+    /// The seed figure.
+    pub figure: SeedFigure,
+    /// Ours in each report folder that holds it (the reference folder first).
+    pub ours: Vec<f64>,
+    /// Why the reference folder does not hold it (too few epochs, a section not run).
+    pub missing: Option<String>,
+}
+
+impl FidelityRow {
+    /// `met`, `within noise (...)` or `deviates (...)`, from the numbers.
+    pub fn verdict(&self) -> String {
+        let f = &self.figure;
+        let (Some(&ours), None) = (self.ours.first(), &self.missing) else {
+            return format!(
+                "not measured: {}",
+                self.missing
+                    .as_deref()
+                    .unwrap_or("no report folder holds it")
+            );
+        };
+        if f.tolerance.holds(f.value, ours) {
+            return format!("met (within {})", f.tolerance.describe());
+        }
+        let (lo, hi) = spread(&self.ours);
+        if self.ours.len() >= 3 && lo <= f.value && f.value <= hi {
+            return format!(
+                "within noise: {} seeds of ours span {} to {}",
+                self.ours.len(),
+                Table::num(lo, 4),
+                Table::num(hi, 4)
+            );
+        }
+        let direction = if ours > f.value { "above" } else { "below" };
+        let relative = (ours - f.value).abs() / f.value.abs().max(f64::MIN_POSITIVE) * 100.0;
+        let mut text = format!("deviates: ours {relative:.1}% {direction} the seed");
+        if self.ours.len() >= 2 {
+            text.push_str(&format!(
+                " (spread over {} seeds: {} to {})",
+                self.ours.len(),
+                Table::num(lo, 4),
+                Table::num(hi, 4)
+            ));
+        }
+        if let Some(cause) = f.known_cause {
+            text.push_str(&format!("; {cause}"));
+        }
+        text
+    }
+}
+
+fn spread(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+/// Measures every seed figure in `reference` (and in `others`, where present). A figure
+/// the reference folder lacks is kept, with the reason, as `not measured`.
+pub fn measure(reference: &Path, others: &[PathBuf]) -> Vec<FidelityRow> {
+    seed_figures()
+        .into_iter()
+        .map(|figure| match read_measure(reference, &figure.ours) {
+            Ok(first) => {
+                let mut ours = vec![first];
+                ours.extend(
+                    others
+                        .iter()
+                        .filter_map(|dir| read_measure(dir, &figure.ours).ok()),
+                );
+                FidelityRow {
+                    figure,
+                    ours,
+                    missing: None,
+                }
+            }
+            Err(e) => FidelityRow {
+                figure,
+                ours: Vec::new(),
+                // Relative to the folder, so the text does not depend on where it lies.
+                missing: Some(
+                    e.to_string()
+                        .replace(&format!("{}/", reference.display()), ""),
+                ),
+            },
+        })
+        .collect()
+}
+
+/// The rows as a table: source, quantity, seed, ours, difference, seeds of ours, verdict.
+pub fn fidelity_table(rows: &[FidelityRow]) -> Table {
+    let mut table = Table::new([
+        "source",
+        "quantity",
+        "seed",
+        "ours",
+        "difference",
+        "seeds of ours",
+        "verdict",
+    ]);
+    for row in rows {
+        let (ours, difference) = match (row.ours.first(), &row.missing) {
+            (Some(&ours), None) => (Table::num(ours, 4), Table::num(ours - row.figure.value, 3)),
+            _ => ("-".to_string(), "-".to_string()),
+        };
+        table.push([
+            row.figure.source.to_string(),
+            row.figure.quantity.to_string(),
+            Table::num(row.figure.value, 4),
+            ours,
+            difference,
+            row.ours.len().to_string(),
+            row.verdict(),
+        ]);
+    }
+    table
+}
+
+/// A parsed CSV file: header and rows of cells.
+struct Csv {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    fn cell<'a>(&self, row: &'a [String], column: &str) -> Option<&'a str> {
+        let i = self.header.iter().position(|h| h == column)?;
+        row.get(i).map(String::as_str)
+    }
+
+    fn number(&self, path: &Path, row: &[String], column: &str) -> Result<f64> {
+        let cell = self
+            .cell(row, column)
+            .ok_or_else(|| read_error(path, format!("no column `{column}`")))?;
+        cell.parse()
+            .map_err(|_| read_error(path, format!("`{column}` is not a number: `{cell}`")))
+    }
+}
+
+/// Reads a CSV written by this crate or the trainer (no commas inside cells; quotes
+/// around a cell are dropped).
+fn read_csv(path: &Path) -> Result<Csv> {
+    let text = std::fs::read_to_string(path).map_err(|e| read_error(path, e.to_string()))?;
+    let split = |line: &str| -> Vec<String> {
+        line.split(',')
+            .map(|c| c.trim().trim_matches('"').to_string())
+            .collect()
+    };
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = split(
+        lines
+            .next()
+            .ok_or_else(|| read_error(path, "empty file".into()))?,
+    );
+    Ok(Csv {
+        header,
+        rows: lines.map(split).collect(),
+    })
+}
+
+fn read_error(path: &Path, reason: String) -> ReportError {
+    ReportError::Read {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(value: f64, ours: &[f64]) -> FidelityRow {
+        FidelityRow {
+            figure: SeedFigure {
+                source: "s",
+                quantity: "q",
+                value,
+                ours: Measure::History {
+                    run: "a/b",
+                    epoch: None,
+                    column: HistoryColumn::Train,
+                },
+                tolerance: Tolerance::Relative(0.01),
+                known_cause: Some("because"),
+            },
+            ours: ours.to_vec(),
+            missing: None,
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_numbers() {
+        assert!(row(0.1, &[0.1005]).verdict().starts_with("met"));
+        assert!(
+            row(0.1, &[0.105, 0.095, 0.1])
+                .verdict()
+                .starts_with("within noise: 3 seeds")
+        );
+        let far = row(0.1, &[0.12, 0.121, 0.119]).verdict();
+        assert!(far.starts_with("deviates: ours 20.0% above"), "{far}");
+        assert!(far.ends_with("; because"), "{far}");
+        assert!(row(0.1, &[0.05]).verdict().contains("below"));
+    }
+
+    #[test]
+    fn reads_histories_and_tables_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("runs/a/b");
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(
+            run.join("history.csv"),
+            "epoch,train_loss,val_loss,val_reconstruction\n1,0.5,0.4,0.4\n2,0.3,0.2,0.2\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("t.csv"),
+            "method,code size,test MSE\n\"PCA\",32,0.01\nAE (1 layer),32,0.02\n",
+        )
+        .unwrap();
+        let h = |epoch, column| Measure::History {
+            run: "a/b",
+            epoch,
+            column,
+        };
+        assert_eq!(
+            read_measure(dir.path(), &h(None, HistoryColumn::Train)).unwrap(),
+            0.3
+        );
+        assert_eq!(
+            read_measure(dir.path(), &h(Some(1), HistoryColumn::Validation)).unwrap(),
+            0.4
+        );
+        let t = Measure::Table {
+            file: "t.csv",
+            key: &[("method", "AE (1 layer)"), ("code size", "32")],
+            column: "test MSE",
+        };
+        assert_eq!(read_measure(dir.path(), &t).unwrap(), 0.02);
+        let missing = read_measure(dir.path(), &h(Some(9), HistoryColumn::Train)).unwrap_err();
+        assert!(missing.to_string().contains("history.csv"), "{missing}");
+    }
+}
