@@ -101,16 +101,22 @@ fn killed_runs_resume_to_the_uninterrupted_result() {
     let run = d.path().join("killed");
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let (mut kills, mut attempts) = (0, 0);
+    // The machine's load changes while the test runs: when the run finishes before a
+    // kill lands, it starts over with waits half as long.
+    let mut scale = 1.0;
     loop {
         attempts += 1;
-        assert!(attempts < 60, "did not finish after {kills} kills");
+        assert!(attempts < 200, "did not finish after {kills} kills");
         let mut child = start_or_resume(d.path(), &run).spawn().unwrap();
-        let wait = full.mul_f64(0.05 + (next(&mut seed) % 1000) as f64 / 1000.0 * 0.5);
+        let wait = full.mul_f64(scale * (0.05 + (next(&mut seed) % 1000) as f64 / 1000.0 * 0.5));
         std::thread::sleep(wait.min(Duration::from_secs(10)));
         match child.try_wait().unwrap() {
             Some(status) => {
                 assert!(status.success(), "attempt {attempts} failed");
-                break;
+                if kills >= 1 {
+                    break;
+                }
+                start_over(&run, &mut scale);
             }
             None => {
                 child.kill().unwrap(); // SIGKILL
@@ -119,14 +125,17 @@ fn killed_runs_resume_to_the_uninterrupted_result() {
             }
         }
     }
-    assert!(
-        kills >= 1,
-        "no kill landed: the run is too short to interrupt"
-    );
     let got = outcome(&run);
     assert_eq!(got.0, expected.0, "history after {kills} kills");
     assert!(got.1 == expected.1, "weights differ after {kills} kills");
     eprintln!("survived {kills} kills");
+}
+
+/// Removes a run that finished before enough signals landed, and shortens the waits.
+fn start_over(run: &Path, scale: &mut f64) {
+    assert!(*scale > 0.01, "the run finishes before any signal lands");
+    std::fs::remove_dir_all(run).unwrap();
+    *scale *= 0.5;
 }
 
 /// Sends `signal` (a name such as `INT`) to `pid` with the system's `kill`.
@@ -147,10 +156,11 @@ fn interrupted_runs_checkpoint_mid_epoch_and_resume_to_the_uninterrupted_result(
     let run = d.path().join("interrupted");
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let (mut interrupts, mut mid_epoch, mut attempts) = (0, 0, 0);
+    let mut scale = 1.0;
     loop {
         attempts += 1;
         assert!(
-            attempts < 60,
+            attempts < 200,
             "did not finish after {interrupts} interrupts"
         );
         let child = start_or_resume(d.path(), &run)
@@ -159,7 +169,7 @@ fn interrupted_runs_checkpoint_mid_epoch_and_resume_to_the_uninterrupted_result(
             .unwrap();
         let r = next(&mut seed);
         // Short waits, so that several interrupts land before the run completes.
-        let wait = full.mul_f64(0.05 + (r % 1000) as f64 / 1000.0 * 0.2);
+        let wait = full.mul_f64(scale * (0.05 + (r % 1000) as f64 / 1000.0 * 0.2));
         std::thread::sleep(wait.min(Duration::from_secs(10)));
         eprintln!("attempt {attempts}: signal after {wait:?} of {full:?}");
         let (name, code) = if r.is_multiple_of(3) {
@@ -178,7 +188,11 @@ fn interrupted_runs_checkpoint_mid_epoch_and_resume_to_the_uninterrupted_result(
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         match output.status.code() {
-            Some(0) => break,
+            Some(0) if interrupts >= 3 && mid_epoch >= 1 => break,
+            Some(0) => {
+                start_over(&run, &mut scale);
+                (interrupts, mid_epoch) = (0, 0);
+            }
             Some(c) if c == code || (double && c == 130) => {
                 interrupts += 1;
                 let line = stderr.lines().last().unwrap_or_default();
@@ -200,10 +214,6 @@ fn interrupted_runs_checkpoint_mid_epoch_and_resume_to_the_uninterrupted_result(
             other => panic!("attempt {attempts}: exit {other:?} after SIG{name}: {stderr}"),
         }
     }
-    assert!(
-        interrupts >= 3 && mid_epoch >= 1,
-        "too few interrupts landed: {interrupts}, {mid_epoch} mid-epoch"
-    );
     let got = outcome(&run);
     assert_eq!(got.0, expected.0, "history after {interrupts} interrupts");
     assert!(
