@@ -165,7 +165,8 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         Some(dir) => {
             // The lock comes first: a second process is refused before reading anything.
             let run = RunDir::open(dir)?;
-            let done = run.progress()?;
+            // A run killed after its last checkpoint may have an older history.csv.
+            let done = run.recover()?;
             let wanted = args.epochs.unwrap_or(run.config()?.epochs);
             if wanted <= done.epochs_done {
                 let message = format!("{} already has {} epochs", dir.display(), done.epochs_done);

@@ -128,6 +128,16 @@ pub fn progress(path: &Path) -> Result<(usize, Option<EpochPosition>)> {
     Ok((header.epoch, header.position))
 }
 
+/// The per-epoch history a checkpoint holds (its header only is read and checked).
+pub fn history(path: &Path) -> Result<Vec<EpochRecord>> {
+    let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
+    let (header, _) = split_header(&bytes).map_err(|reason| TrainError::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    Ok(header.history)
+}
+
 /// Decodes checkpoint bytes; the error is the reason, without the file name. Any input
 /// gives a value or an error, never a panic (the `checkpoint` fuzz target holds that).
 pub fn decode<B: Backend, M: Record<B>, O: Record<B>>(

@@ -9,6 +9,7 @@ use ae_data::atomic::write_atomic;
 use crate::checkpoint::{self, CHECKPOINT_FILE, EpochPosition};
 use crate::config::TrainingConfig;
 use crate::error::{Result, TrainError};
+use crate::history::history_csv;
 use crate::lock::FolderLock;
 
 /// File names inside a run folder.
@@ -99,6 +100,23 @@ impl RunDir {
             epochs_done,
             position,
         })
+    }
+
+    /// How far the run went, after bringing `history.csv` up to date with the checkpoint.
+    /// The checkpoint is written first and the history after it, so a process killed
+    /// between the two writes leaves the history one epoch behind; the checkpoint is the
+    /// record, the CSV is derived from it.
+    pub fn recover(&self) -> Result<RunProgress> {
+        let progress = self.progress()?;
+        let checkpoint_path = self.path().join(CHECKPOINT_FILE);
+        if checkpoint_path.is_file() {
+            let csv = history_csv(&checkpoint::history(&checkpoint_path)?);
+            let path = self.path().join(HISTORY_FILE);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(csv.as_str()) {
+                write_atomic(&path, csv.as_bytes()).map_err(|e| TrainError::io(&path, e))?;
+            }
+        }
+        Ok(progress)
     }
 
     /// Sets the run's epoch count to `epochs`, so that training goes on to that epoch.

@@ -202,6 +202,24 @@ fn resume_ends_with_the_history_and_weights_of_an_uninterrupted_run() {
     }
 }
 
+#[test]
+fn a_history_left_behind_by_a_kill_after_the_checkpoint_is_recovered() {
+    let (_g, ds) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let c = config("shallow", 2);
+    let data = TrainData::select(&c, &ds).unwrap();
+    let dir = out.path().join("run");
+    run(&c, &data, &dir, false).unwrap();
+    let complete = history(&dir);
+    // What a SIGKILL between the checkpoint's write and the history's leaves.
+    let behind: String = complete.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join(HISTORY_FILE), &behind).unwrap();
+
+    let progress = RunDir::open(&dir).unwrap().recover().unwrap();
+    assert_eq!(progress.epochs_done, 2);
+    assert_eq!(history(&dir), complete);
+}
+
 fn weights_of(dir: &Path) -> Vec<f32> {
     use burn::module::Module;
     let (_, model, _) = load_run::<DefaultBackend>(dir, &Default::default()).unwrap();
