@@ -43,7 +43,10 @@ fn machine() -> String {
     format!("{model}, {cores} cores")
 }
 
-/// Writes `provenance.json`: profile, seed, commit, date, machine and wall times.
+/// Appends this invocation to `provenance.json`: profile and seed, then one record per
+/// invocation (commit, date, machine, sections run and their wall times), since a
+/// reproduction that resumes spans several invocations. A file of another profile or
+/// seed is replaced.
 fn write_provenance(
     args: &ReproduceArgs,
     sections: &[(String, f64)],
@@ -52,9 +55,7 @@ fn write_provenance(
     let commit = command_output("git", &["rev-parse", "--short=12", "HEAD"]);
     let dirty = command_output("git", &["status", "--porcelain", "--untracked-files=no"])
         .map(|s| !s.is_empty());
-    let value = serde_json::json!({
-        "profile": args.profile.name(),
-        "seed": args.seed,
+    let invocation = serde_json::json!({
         "only": args.only,
         "commit": commit,
         "dirty": dirty,
@@ -67,6 +68,20 @@ fn write_provenance(
             .collect::<Vec<_>>(),
     });
     let path = args.out.join(PROVENANCE_FILE);
+    let mut invocations = match crate::fidelity::read_provenance(&args.out) {
+        Ok(previous)
+            if previous["profile"] == args.profile.name() && previous["seed"] == args.seed =>
+        {
+            crate::fidelity::invocations(&previous)
+        }
+        _ => Vec::new(),
+    };
+    invocations.push(invocation);
+    let value = serde_json::json!({
+        "profile": args.profile.name(),
+        "seed": args.seed,
+        "invocations": invocations,
+    });
     ae_data::atomic::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())
         .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))
 }

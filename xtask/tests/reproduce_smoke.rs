@@ -153,6 +153,18 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
         "a finished run was trained again:\n{log}"
     );
     assert_eq!(tables, all_tables(&report));
+
+    // Both invocations are on record, each with its sections and wall times.
+    let provenance: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("provenance.json")).unwrap())
+            .unwrap();
+    assert_eq!(provenance["profile"], "smoke");
+    let invocations = provenance["invocations"].as_array().unwrap();
+    assert_eq!(invocations.len(), 2);
+    for inv in invocations {
+        assert_eq!(inv["sections"].as_array().unwrap().len(), 8, "{inv}");
+        assert!(inv["total_seconds"].as_f64().unwrap() > 0.0);
+    }
 }
 
 #[test]

@@ -1,0 +1,103 @@
+//! `cargo xtask fidelity`: the generated file follows the report folder's numbers, names
+//! what is missing, refuses a profile other than full, and `--check` detects staleness.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn fidelity(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("fidelity")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A full-profile folder holding only the five-class tables and one sweep run.
+fn report(dir: &Path, profile: &str, test_mse_64: &str) {
+    write(
+        &dir.join("provenance.json"),
+        &format!(
+            r#"{{"profile": "{profile}", "seed": 0, "invocations": [{{"only": "five-class", "commit": "abc", "dirty": false, "finished": "2026-11-30 19:00 UTC", "machine": "test", "total_seconds": 600, "sections": [{{"id": "five-class", "seconds": 600}}]}}]}}"#
+        ),
+    );
+    write(
+        &dir.join("five-class-reconstruction.csv"),
+        &format!(
+            "method,code size,train MSE,validation MSE,test MSE,fit seconds\nAE (1 layer),32,0.04,0.04,0.0368,1\nAE (1 layer),64,0.005,0.005,{test_mse_64},1\nAE (1 layer),256,0.002,0.002,0.0019,1\n"
+        ),
+    );
+    write(
+        &dir.join("five-class-accuracy.csv"),
+        "method,code size,best\nAE (1 layer),32,0.2\nAE (1 layer),64,0.98\nAE (1 layer),256,0.99\n",
+    );
+}
+
+#[test]
+fn the_table_follows_the_numbers_and_check_detects_a_stale_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("reports");
+    let out = dir.path().join("fidelity.md");
+    report(&from, "full", "0.0048");
+    let args = [
+        "--from",
+        from.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    assert!(fidelity(&args).status.success());
+    let text = std::fs::read_to_string(&out).unwrap();
+    let row = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no row {what}:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        row("64-d: test MSE").ends_with("| met (within 5%) |"),
+        "{text}"
+    );
+    assert!(row("32-d: test accuracy").contains("deviates: ours 78.6% below"));
+    assert!(
+        row("conv: validation BCE").contains("not measured: runs/convolutional/conv/history.csv")
+    );
+    assert!(text.contains("| 2026-11-30 19:00 UTC | abc | test | 10.0 | five-class 10.0 |"));
+    assert!(
+        fidelity(&[&args[..], &["--check"]].concat())
+            .status
+            .success()
+    );
+
+    // Another number: the verdict changes and --check sees the file is stale.
+    report(&from, "full", "0.0096");
+    let check = fidelity(&[&args[..], &["--check"]].concat());
+    assert!(!check.status.success());
+    assert!(String::from_utf8_lossy(&check.stderr).contains("out of date"));
+    assert!(fidelity(&args).status.success());
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("deviates: ours 100.0% above the seed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_report_of_another_profile_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("reports");
+    report(&from, "quick", "0.0048");
+    let result = fidelity(&[
+        "--from",
+        from.to_str().unwrap(),
+        "--out",
+        dir.path().join("f.md").to_str().unwrap(),
+    ]);
+    assert!(!result.status.success());
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("not full"), "{stderr}");
+    assert!(!dir.path().join("f.md").exists());
+}
