@@ -1,6 +1,7 @@
 //! The full profile trains every model at the settings its seed document states. The table
 //! below is written from the documents, one row per training run, each citing its source;
 //! the plan that `cargo xtask reproduce --profile full --plan` prints must match it exactly.
+#![allow(clippy::unwrap_used)]
 
 use ae_report::experiments::{PlannedRun, Profile, Settings, plan};
 
