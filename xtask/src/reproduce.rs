@@ -28,6 +28,23 @@ fn command_output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// The checkout's commit and whether it had uncommitted changes, taken when the
+/// reproduction starts (the tree may change while it runs).
+struct Checkout {
+    commit: Option<String>,
+    dirty: Option<bool>,
+}
+
+impl Checkout {
+    fn now() -> Self {
+        Checkout {
+            commit: command_output("git", &["rev-parse", "--short=12", "HEAD"]),
+            dirty: command_output("git", &["status", "--porcelain", "--untracked-files=no"])
+                .map(|s| !s.is_empty()),
+        }
+    }
+}
+
 /// The CPU model and core count, for the record of wall times.
 fn machine() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
@@ -49,16 +66,14 @@ fn machine() -> String {
 /// seed is replaced.
 fn write_provenance(
     args: &ReproduceArgs,
+    checkout: &Checkout,
     sections: &[(String, f64)],
     total_seconds: f64,
 ) -> anyhow::Result<()> {
-    let commit = command_output("git", &["rev-parse", "--short=12", "HEAD"]);
-    let dirty = command_output("git", &["status", "--porcelain", "--untracked-files=no"])
-        .map(|s| !s.is_empty());
     let invocation = serde_json::json!({
         "only": args.only,
-        "commit": commit,
-        "dirty": dirty,
+        "commit": checkout.commit,
+        "dirty": checkout.dirty,
         "finished": command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         "machine": machine(),
         "total_seconds": total_seconds,
@@ -152,6 +167,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         return print_plan(args);
     }
     let started = Instant::now();
+    let checkout = Checkout::now();
     // One reproduction per report folder: a second one is refused before writing.
     let _lock = ae_train::FolderLock::acquire(&args.out)?;
     let profile = args.profile;
@@ -239,7 +255,12 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     ));
     report.write()?;
-    write_provenance(args, &section_seconds, started.elapsed().as_secs_f64())?;
+    write_provenance(
+        args,
+        &checkout,
+        &section_seconds,
+        started.elapsed().as_secs_f64(),
+    )?;
     println!(
         "report written to {}",
         args.out.join("index.html").display()
