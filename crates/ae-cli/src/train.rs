@@ -254,9 +254,12 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 t.seconds_per_epoch, t.samples_per_second
             )
         });
+        let epochs = match history.len() {
+            1 => "1 epoch".to_string(),
+            n => format!("{n} epochs"),
+        };
         println!(
-            "trained {} epochs: loss {:.5}, val_loss {:.5}{speed} on {} (run folder {}, dataset verified: {verified})",
-            history.len(),
+            "trained {epochs}: loss {:.5}, val_loss {:.5}{speed} on {} (run folder {}, dataset verified: {verified})",
             last.train_loss,
             last.val_loss,
             config.backend,
