@@ -365,6 +365,7 @@ pub fn fidelity_table(rows: &[FidelityRow]) -> Table {
         "ours",
         "difference",
         "seeds of ours",
+        "range over our seeds",
         "verdict",
     ]);
     for row in rows {
@@ -379,6 +380,12 @@ pub fn fidelity_table(rows: &[FidelityRow]) -> Table {
             ours,
             difference,
             row.ours.len().to_string(),
+            if row.ours.len() >= 2 {
+                let (lo, hi) = spread(&row.ours);
+                format!("{} to {}", Table::num(lo, 4), Table::num(hi, 4))
+            } else {
+                String::new()
+            },
             row.verdict(),
         ]);
     }
