@@ -46,6 +46,9 @@ pub enum HistoryColumn {
     Validation,
 }
 
+/// `(column, value)` pairs selecting one row of a table.
+pub type RowKey = &'static [(&'static str, &'static str)];
+
 /// Where our number is read from, inside a report folder.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Measure {
@@ -62,8 +65,8 @@ pub enum Measure {
     Table {
         /// CSV file name (`five-class-reconstruction.csv`).
         file: &'static str,
-        /// `(column, value)` pairs selecting one row.
-        key: &'static [(&'static str, &'static str)],
+        /// The row.
+        key: RowKey,
         /// Column holding the number.
         column: &'static str,
     },
@@ -128,35 +131,30 @@ pub fn seed_figures() -> Vec<SeedFigure> {
             trained_by: "mnist-vs-fashion/fashion-deep",
         },
     ];
-    let ae = |code: &'static str| -> &'static [(&'static str, &'static str)] {
-        match code {
-            "32" => &[("method", "AE (1 layer)"), ("code size", "32")],
-            "64" => &[("method", "AE (1 layer)"), ("code size", "64")],
-            _ => &[("method", "AE (1 layer)"), ("code size", "256")],
-        }
-    };
-    let run = |code: &'static str| match code {
-        "32" => "five-class/logistic-32",
-        "64" => "five-class/logistic-64",
-        _ => "five-class/logistic-256",
-    };
-    for (code, mse, accuracy, mse_quantity, accuracy_quantity) in [
+    // One-hidden-layer autoencoder rows: the tables' key, the run, then the report's numbers.
+    const AE32: RowKey = &[("method", "AE (1 layer)"), ("code size", "32")];
+    const AE64: RowKey = &[("method", "AE (1 layer)"), ("code size", "64")];
+    const AE256: RowKey = &[("method", "AE (1 layer)"), ("code size", "256")];
+    for (key, run, mse, accuracy, mse_quantity, accuracy_quantity) in [
         (
-            "32",
+            AE32,
+            "five-class/logistic-32",
             0.0367,
             0.9365,
             "five-class, 1-layer logistic AE 32-d: test MSE",
             "five-class, 1-layer logistic AE 32-d: test accuracy of the codes (best MLP)",
         ),
         (
-            "64",
+            AE64,
+            "five-class/logistic-64",
             0.0048,
             0.9813,
             "five-class, 1-layer logistic AE 64-d: test MSE",
             "five-class, 1-layer logistic AE 64-d: test accuracy of the codes (best MLP)",
         ),
         (
-            "256",
+            AE256,
+            "five-class/logistic-256",
             0.0019,
             0.9874,
             "five-class, 1-layer logistic AE 256-d: test MSE",
@@ -169,11 +167,11 @@ pub fn seed_figures() -> Vec<SeedFigure> {
             value: mse,
             ours: Measure::Table {
                 file: "five-class-reconstruction.csv",
-                key: ae(code),
+                key,
                 column: "test MSE",
             },
             tolerance: Tolerance::Relative(0.05),
-            trained_by: run(code),
+            trained_by: run,
         });
         figures.push(SeedFigure {
             source: "seed 003 (CS671 report), classification table",
@@ -181,11 +179,11 @@ pub fn seed_figures() -> Vec<SeedFigure> {
             value: accuracy,
             ours: Measure::Table {
                 file: "five-class-accuracy.csv",
-                key: ae(code),
+                key,
                 column: "best",
             },
             tolerance: ACCURACY_TOLERANCE,
-            trained_by: run(code),
+            trained_by: run,
         });
     }
     figures
