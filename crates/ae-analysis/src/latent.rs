@@ -77,6 +77,46 @@ impl LatentBox {
     }
 }
 
+/// The quantile whose box ([`LatentBox::quantiles`]) counts as the region the codes
+/// occupy: the 1st to 99th percentiles.
+pub const OCCUPIED_QUANTILE: f32 = 0.01;
+
+impl LatentBox {
+    /// The box between the `q` and `1 - q` quantiles of the points' coordinates (nearest
+    /// rank), so that a few outlying codes do not stretch it over empty space: `q = 0.01`
+    /// spans the 1st to 99th percentiles. A flat axis gets a width of 1e-3; no points,
+    /// the unit box around 0.
+    pub fn quantiles(points: &[LatentPoint], q: f32) -> LatentBox {
+        let q = q.clamp(0.0, 0.5);
+        let axis = |coordinate: fn(&LatentPoint) -> f32| -> Option<(f32, f32)> {
+            let mut values: Vec<f32> = points
+                .iter()
+                .map(coordinate)
+                .filter(|v| v.is_finite())
+                .collect();
+            values.sort_by(f32::total_cmp);
+            let last = values.len().checked_sub(1)?;
+            let at = |p: f32| values[(last as f32 * p).round() as usize];
+            let (lo, hi) = (at(q), at(1.0 - q));
+            Some(if hi - lo < 1e-3 {
+                (lo - 5e-4, hi + 5e-4)
+            } else {
+                (lo, hi)
+            })
+        };
+        let ((x_min, x_max), (y_min, y_max)) = (
+            axis(|p| p.x).unwrap_or((-1.0, 1.0)),
+            axis(|p| p.y).unwrap_or((-1.0, 1.0)),
+        );
+        LatentBox {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+        }
+    }
+}
+
 /// Latent coordinates of the first `n` images of `set` with their labels.
 pub fn latent_points<B: Backend>(
     model: &AnyAutoencoder<B>,
@@ -155,4 +195,32 @@ pub fn prior_samples<B: Backend>(
         .into_data()
         .iter::<f32>()
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quantile_box_ignores_outliers() {
+        let mut points: Vec<LatentPoint> = (0..101)
+            .map(|i| LatentPoint {
+                x: i as f32,
+                y: -(i as f32) / 10.0,
+                label: 0,
+            })
+            .collect();
+        points.push(LatentPoint {
+            x: 1e4,
+            y: 5.0,
+            label: 1,
+        });
+        let area = LatentBox::quantiles(&points, 0.01);
+        // 102 points: ranks 1 and 100 of 0..=101.
+        assert_eq!((area.x_min, area.x_max), (1.0, 100.0));
+        assert_eq!((area.y_min, area.y_max), (-9.9, 0.0));
+        let flat = LatentBox::quantiles(&points[..1], 0.01);
+        assert!((flat.x_max - flat.x_min - 1e-3).abs() < 1e-6);
+        assert_eq!(LatentBox::quantiles(&[], 0.01).x_max, 1.0);
+    }
 }

@@ -147,6 +147,7 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             .map(|i| i * test.len() / shown_count)
             .collect::<Vec<_>>(),
     )?;
+    let example_values = examples.to_f32();
     let mut methods = Vec::new();
     let values = sets.map(ImageSet::to_f32);
     let pixels = train.pixels_per_image();
@@ -186,7 +187,10 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             mse[i] = pca.reconstruction_mse(&s)?;
             codes[i] = pca.transform(&s)?;
         }
-        let shown = pca.inverse_transform(&codes[2][..examples.len() * k], examples.len())?;
+        // The same test images as every other row (not the first test codes, which
+        // are all of the first class).
+        let shown_codes = pca.transform(&Samples::new(&example_values, examples.len(), pixels)?)?;
+        let shown = pca.inverse_transform(&shown_codes, examples.len())?;
         let weights = pca
             .components()
             .iter()
@@ -246,7 +250,7 @@ pub fn five_class_protocol<B: AutodiffBackend>(
     }
     Ok(FiveClassResult {
         sizes: sets.map(ImageSet::len),
-        originals: examples.to_f32(),
+        originals: example_values,
         methods,
     })
 }

@@ -57,7 +57,7 @@ fn latent_protocol_shapes_and_refusal_of_wider_codes() {
 }
 
 #[test]
-fn first_layer_weights_are_unit_vectors_of_784() {
+fn first_layer_weights_are_one_784_vector_per_first_layer_unit() {
     let device = Default::default();
     let model = ModelConfig::named("deep", None, 28, 28)
         .unwrap()
@@ -66,6 +66,15 @@ fn first_layer_weights_are_unit_vectors_of_784() {
     let w = first_layer_weights(&model, 12).unwrap();
     assert_eq!((w.len(), w[0].len()), (12, 784));
     assert_ne!(w[0], w[1]);
+    // Glorot-uniform bounds tell the layers apart: the 784-128 layer's limit is
+    // sqrt(6 / 912) = 0.081; the 128-32 layer's, 0.19. The images come from the first.
+    let limit = (6.0f32 / (784.0 + 128.0)).sqrt();
+    let largest = w.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(
+        largest <= limit && largest > 0.9 * limit,
+        "largest {largest} vs limit {limit}"
+    );
+    assert_eq!(first_layer_weights(&model, 1000).unwrap().len(), 128);
     let shown = normalise_for_display(&w[0]);
     let (lo, hi) = shown
         .iter()
@@ -199,4 +208,49 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
         train_classifier::<DefaultBackend>(&cnn, &codes, &codes, &codes, 2, &Default::default())
             .unwrap_err();
     assert!(err.to_string().contains("square"), "{err}");
+}
+
+#[test]
+fn five_class_figures_show_the_same_test_images_in_every_row() {
+    use ae_analysis::protocol::{FiveClassConfig, five_class_protocol, mean_squared_error};
+    let dir = tempfile::tempdir().unwrap();
+    write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 300, 100, 8).unwrap();
+    let ds = Dataset::load(dir.path(), DatasetKind::Mnist).unwrap();
+    let mut config = FiveClassConfig::seed_protocol(1, 0);
+    config.classes = vec![0, 5];
+    // A test part much larger than the ten shown images, ordered by class: the first ten
+    // test images are all zeros, the shown ones half zeros and half fives.
+    config.per_class = [10, 2, 28];
+    config.code_sizes = vec![8];
+    config.compare_code = 8;
+    config.noise_levels = Vec::new();
+    config.classifiers.truncate(1);
+    config.classifier_epochs = 1;
+    let pool = ds.train.concat(&ds.test).unwrap();
+    let result = five_class_protocol::<DefaultBackend>(
+        &config,
+        &pool,
+        DatasetKind::Mnist,
+        &dir.path().join("runs"),
+        ae_train::ProgressMode::Quiet,
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(result.originals.len(), 10 * 784);
+    let pca = &result.methods[0];
+    assert_eq!(pca.method, "PCA");
+    // PCA reconstructs each bar where it is: the shown reconstructions are as close to
+    // the shown originals as the test set is on average, not images of another class.
+    let shown_error = mean_squared_error(&pca.examples, &result.originals);
+    assert!(
+        shown_error <= 3.0 * pca.mse[2] + 1e-4,
+        "shown {shown_error} vs test {}",
+        pca.mse[2]
+    );
+    assert!(
+        result
+            .methods
+            .iter()
+            .all(|m| m.examples.len() == result.originals.len())
+    );
 }

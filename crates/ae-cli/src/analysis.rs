@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ae_analysis::latent::{LatentBox, decode_point, latent_points, manifold};
+use ae_analysis::latent::{LatentBox, OCCUPIED_QUANTILE, decode_point, latent_points, manifold};
 use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep};
 use ae_analysis::weights::{first_layer_weights, normalise_for_display};
 use ae_data::DatasetKind;
@@ -107,7 +107,8 @@ pub struct LatentArgs {
     /// Test points to encode (from the start of the run's validation selection).
     #[arg(long, default_value_t = 500)]
     points: usize,
-    /// Latent box of the manifold: XMIN,XMAX,YMIN,YMAX.
+    /// Latent box of the manifold: XMIN,XMAX,YMIN,YMAX (default: the codes' 1st to 99th
+    /// percentiles on each axis).
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     r#box: Option<Vec<f32>>,
     /// Images per side of the manifold grid.
@@ -156,7 +157,7 @@ pub fn latent(args: &LatentArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 y_min,
                 y_max,
             },
-            _ => LatentBox::around(&points),
+            _ => LatentBox::quantiles(&points, OCCUPIED_QUANTILE),
         };
         let images = manifold(&model, area, args.steps, &device)?;
         save_png(

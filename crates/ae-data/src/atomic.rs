@@ -46,7 +46,15 @@ mod tests {
     #[test]
     fn failure_keeps_the_previous_file() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("missing-folder").join("a.txt");
-        assert!(write_atomic(&p, b"x").is_err());
+        let p = dir.path().join("a.txt");
+        write_atomic(&p, b"previous").unwrap();
+        // A folder where the temporary file must go makes the write fail midway.
+        std::fs::create_dir(temp_sibling(&p)).unwrap();
+        assert!(write_atomic(&p, b"new").is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"previous");
+        // A missing folder fails too, and creates nothing.
+        let missing = dir.path().join("missing-folder").join("a.txt");
+        assert!(write_atomic(&missing, b"x").is_err());
+        assert!(!missing.parent().unwrap().exists());
     }
 }

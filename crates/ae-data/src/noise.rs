@@ -63,6 +63,21 @@ impl Noise {
         matches!(self, Noise::None)
     }
 
+    /// The noise in words, for captions ("Gaussian noise of std 0.2, clipped to [0, 1]").
+    pub fn describe(&self) -> String {
+        match *self {
+            Noise::None => "no noise".into(),
+            Noise::Gaussian { std } => format!("Gaussian noise of std {std}, clipped to [0, 1]"),
+            Noise::Mask { fraction } => {
+                format!("masking noise ({}% of pixels set to 0)", percent(fraction))
+            }
+            Noise::SaltPepper { fraction } => format!(
+                "salt-and-pepper noise ({}% of pixels set to 0 or 1)",
+                percent(fraction)
+            ),
+        }
+    }
+
     /// Corrupts `pixels` in place, drawing from `rng`.
     pub fn apply(&self, pixels: &mut [f32], rng: &mut StdRng) {
         match *self {
@@ -94,6 +109,11 @@ impl Noise {
     pub fn apply_seeded(&self, pixels: &mut [f32], seed: u64) {
         self.apply(pixels, &mut StdRng::seed_from_u64(seed));
     }
+}
+
+/// A fraction as a percentage with at most one decimal (f32 `0.3 * 100` is not 30).
+fn percent(fraction: f32) -> f32 {
+    (fraction * 1000.0).round() / 10.0
 }
 
 impl fmt::Display for Noise {
@@ -150,6 +170,21 @@ mod tests {
         assert!("mask:1.5".parse::<Noise>().is_err());
         assert!("blur:0.1".parse::<Noise>().is_err());
         assert!("gaussian".parse::<Noise>().is_err());
+    }
+
+    #[test]
+    fn descriptions_name_the_noise_and_its_level() {
+        let words = |spec: &str| spec.parse::<Noise>().unwrap().describe();
+        assert_eq!(
+            words("gaussian:0.2"),
+            "Gaussian noise of std 0.2, clipped to [0, 1]"
+        );
+        assert_eq!(words("mask:0.3"), "masking noise (30% of pixels set to 0)");
+        assert_eq!(
+            words("saltpepper:0.125"),
+            "salt-and-pepper noise (12.5% of pixels set to 0 or 1)"
+        );
+        assert_eq!(words("none"), "no noise");
     }
 
     #[test]

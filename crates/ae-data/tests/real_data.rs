@@ -1,22 +1,20 @@
-//! Loads the real datasets from `$AE_DATA_DIR` (skipped with a notice when unset).
+//! Loads the real datasets from `$AE_DATA_DIR`, which must name them (the README's test
+//! command sets it): an unset variable fails the tests rather than skipping them.
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 
 use ae_data::{Dataset, DatasetKind, FileRole};
 
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("AE_DATA_DIR").map(PathBuf::from);
-    if dir.is_none() {
-        eprintln!("AE_DATA_DIR not set: skipping the real-data test");
-    }
-    dir
+fn data_dir() -> PathBuf {
+    std::env::var_os("AE_DATA_DIR").map(PathBuf::from).expect(
+        "AE_DATA_DIR must name the folder holding mnist/ and fashion/ (README's test command)",
+    )
 }
 
 #[test]
 fn mnist_loads_and_verifies() {
-    let Some(dir) = data_dir() else { return };
-    let ds = Dataset::load(&dir, DatasetKind::Mnist).unwrap();
+    let ds = Dataset::load(&data_dir(), DatasetKind::Mnist).unwrap();
     assert_eq!((ds.train.len(), ds.test.len()), (60_000, 10_000));
     assert_eq!((ds.train.rows(), ds.train.cols()), (28, 28));
     assert!(
@@ -31,9 +29,8 @@ fn mnist_loads_and_verifies() {
 }
 
 #[test]
-fn fashion_loads_with_balanced_classes_and_unverified_images() {
-    let Some(dir) = data_dir() else { return };
-    let ds = Dataset::load(&dir, DatasetKind::Fashion).unwrap();
+fn fashion_loads_with_balanced_classes_and_canonical_statistics() {
+    let ds = Dataset::load(&data_dir(), DatasetKind::Fashion).unwrap();
     assert_eq!((ds.train.len(), ds.test.len()), (60_000, 10_000));
     assert_eq!(ds.train.class_histogram(), vec![6000; 10]);
     assert_eq!(ds.test.class_histogram(), vec![1000; 10]);
@@ -46,10 +43,12 @@ fn fashion_loads_with_balanced_classes_and_unverified_images() {
             .verified
     };
     assert!(verified(FileRole::TrainLabels) && verified(FileRole::TestLabels));
-    assert!(!verified(FileRole::TrainImages) && !verified(FileRole::TestImages));
-    assert!(!ds.verified());
-    // The shared copy's documented pixel mean is 0.28611.
+    // The genuine images verify; a close copy (as in the shared folder) does not, and
+    // the dataset as a whole then reports itself unverified.
+    let images = verified(FileRole::TrainImages) && verified(FileRole::TestImages);
+    assert_eq!(ds.verified(), images);
+    // Any correct copy has the canonical train pixel mean, 0.28604, to within 1e-3.
     let mean = ds.train.pixels().iter().map(|&p| f64::from(p)).sum::<f64>()
         / (ds.train.pixels().len() as f64 * 255.0);
-    assert!((mean - 0.28611).abs() < 5e-5, "{mean}");
+    assert!((mean - 0.28604).abs() < 1e-3, "{mean}");
 }

@@ -110,7 +110,9 @@ fn axes<'a, 'b>(
     labels: Labels<'_>,
     xs: std::ops::Range<f64>,
     ys: std::ops::Range<f64>,
+    whole_x: bool,
 ) -> std::result::Result<Chart<'a, 'b>, String> {
+    let whole_ticks = ((xs.end - xs.start).floor() as usize + 1).clamp(2, 10);
     let mut chart = ChartBuilder::on(root)
         .caption(labels.title, (FONT, 20))
         .margin(12)
@@ -118,13 +120,22 @@ fn axes<'a, 'b>(
         .y_label_area_size(70)
         .build_cartesian_2d(xs, ys)
         .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .x_desc(labels.x)
+    // Epochs and code sizes tick at whole numbers only.
+    let whole = |x: &f64| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            String::new()
+        }
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(labels.x)
         .y_desc(labels.y)
-        .label_style((FONT, 13))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .label_style((FONT, 13));
+    if whole_x {
+        mesh.x_labels(whole_ticks).x_label_formatter(&whole);
+    }
+    mesh.draw().map_err(|e| e.to_string())?;
     Ok(chart)
 }
 
@@ -133,8 +144,9 @@ pub fn line_chart(path: &Path, labels: Labels<'_>, series: &[Series]) -> Result<
     let all = || series.iter().flat_map(|s| s.points.iter().copied());
     let xs = padded_range(all().map(|p| p.0));
     let ys = padded_range(all().map(|p| p.1));
+    let whole_x = all().all(|p| p.0.fract() == 0.0);
     render(path, |root| {
-        let mut chart = axes(&root, labels, xs, ys)?;
+        let mut chart = axes(&root, labels, xs, ys, whole_x)?;
         for (i, s) in series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             chart
@@ -161,6 +173,9 @@ pub fn line_chart(path: &Path, labels: Labels<'_>, series: &[Series]) -> Result<
     })
 }
 
+/// The share of a scatter plot's width added on the right for its legend.
+const LEGEND_ROOM: f64 = 0.4;
+
 /// A scatter plot of labelled 2-D points (one colour per label, with a legend), and
 /// an optional marked point drawn as a black cross.
 pub fn scatter(
@@ -182,8 +197,10 @@ pub fn scatter(
             .map(|p| f64::from(p.1))
             .chain(mark.map(|m| f64::from(m.1))),
     );
+    // Room on the right, where the legend goes, so that it covers no point.
+    let xs = xs.start..xs.end + LEGEND_ROOM * (xs.end - xs.start);
     render(path, |root| {
-        let mut chart = axes(&root, labels, xs, ys)?;
+        let mut chart = axes(&root, labels, xs, ys, false)?;
         let mut present: Vec<u8> = points.iter().map(|p| p.2).collect();
         present.sort_unstable();
         present.dedup();
@@ -214,6 +231,7 @@ pub fn scatter(
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font((FONT, 13))

@@ -1,10 +1,11 @@
 //! Section 5: shallow, deep and denoising autoencoders on MNIST and on Fashion-MNIST,
 //! with first-layer weight images and the bottleneck-size sweep.
 
-use ae_analysis::encode::reconstruct_set;
+use ae_analysis::encode::{reconstruct_set, reconstruct_values};
 use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep, sweep_configs};
 use ae_analysis::weights::{first_layer_weights, normalise_for_display};
 use ae_data::{DatasetKind, Noise};
+use ae_train::trainer::derive_seed;
 use ae_train::{TrainData, TrainingConfig};
 
 use super::{
@@ -70,10 +71,11 @@ fn variant_runs(settings: &Settings, kind: DatasetKind) -> Result<Vec<PlannedRun
     VARIANTS
         .iter()
         .map(|variant| {
+            // `gaussian:0.2` runs in `<dataset>-deep-gaussian-0.2`.
             let noise = if variant.noise.is_none() {
-                ""
+                String::new()
             } else {
-                "-gaussian-0.2"
+                format!("-{}", variant.noise.to_string().replace(':', "-"))
             };
             let run = format!("{}-{}{noise}", kind.name(), variant.model);
             let epochs = variant.epochs;
@@ -153,18 +155,40 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             ));
             rows.push((format!("{what}: validation BCE"), None, last.val_loss));
             let shown = first(&data.val, 15)?;
-            let mut both = shown.to_f32();
-            both.extend(reconstruct_set(&outcome.model, &shown, &ctx.device));
+            let mut rows = shown.to_f32();
+            let caption = if variant.noise.is_none() {
+                rows.extend(reconstruct_set(&outcome.model, &shown, &ctx.device));
+                format!("{what}: 15 test images (top) and their reconstructions (bottom)")
+            } else {
+                // Seed 002 shows what the denoiser does: clean, noisy, and its output.
+                let mut noisy = shown.to_f32();
+                variant
+                    .noise
+                    .apply_seeded(&mut noisy, derive_seed(ctx.seed, 5, v as u64));
+                let denoised = reconstruct_values(
+                    &outcome.model,
+                    &noisy,
+                    shown.pixels_per_image(),
+                    &ctx.device,
+                );
+                rows.extend(noisy);
+                rows.extend(denoised);
+                format!(
+                    "{what}: 15 test images (top), the same with {} (middle), and the model's \
+                     output from the noisy images (bottom)",
+                    variant.noise.describe()
+                )
+            };
             section.figure(
                 ctx.grid(
                     &png(ID, &format!("{run}-reconstructions")),
-                    &both,
+                    &rows,
                     28,
                     28,
                     None,
                     15,
                 )?,
-                format!("{what}: 15 test images (top) and their reconstructions (bottom)"),
+                caption,
             );
             let weights: Vec<f32> = first_layer_weights(&outcome.model, 12)?
                 .iter()

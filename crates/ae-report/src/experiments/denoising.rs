@@ -79,18 +79,16 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             None,
             10,
         )?,
-        "Their noisy versions (Gaussian, std 0.25, clipped to [0, 1])",
+        format!("Their noisy versions ({})", NOISE.describe()),
     );
     let epochs = outcome.history.len();
-    section.figure(
-        ctx.loss_curves(
-            &png(ID, "loss"),
-            &format!("Denoising autoencoder, MNIST ({epochs} epochs)"),
-            "BCE against clean images",
-            &outcome.history,
-        )?,
-        "Training and validation BCE per epoch",
-    );
+    ctx.loss_figure(
+        &mut section,
+        "loss",
+        &format!("Denoising autoencoder, MNIST ({epochs} epochs)"),
+        "BCE against clean images",
+        &outcome.history,
+    )?;
     let test = first(&data.val, 10)?;
     let noisy_test = noisy(&test, ctx.seed.wrapping_add(1));
     section.figure(

@@ -1,11 +1,14 @@
 //! Section 7: two-dimensional latent spaces of the 784-500-300-2 tanh autoencoder and
 //! of a variational autoencoder, on digits 1, 5 and 6.
 
-use ae_analysis::latent::{LatentBox, decode_point, latent_points, manifold, prior_samples};
+use ae_analysis::encode::reconstruct_set;
+use ae_analysis::latent::{
+    LatentBox, OCCUPIED_QUANTILE, decode_point, latent_points, manifold, prior_samples,
+};
 use ae_data::DatasetKind;
 use ae_models::{ModelConfig, OptimizerKind, ReconstructionLoss};
 
-use super::{Context, Experiment, PlannedRun, Settings, png, run_text};
+use super::{Context, Experiment, PlannedRun, Settings, first, png, run_text};
 use crate::error::Result;
 use crate::plot::{Labels, scatter};
 use crate::report::Section;
@@ -80,6 +83,21 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         let model = planned.model;
         let (data, outcome) = ctx.train_planned(&planned)?;
         section.text(run_text(title, &planned, &data, &outcome));
+        // Seed 004 shows one test image beside its reconstruction.
+        let test_image = first(&data.val, 1)?;
+        let mut pair = test_image.to_f32();
+        pair.extend(reconstruct_set(&outcome.model, &test_image, &ctx.device));
+        section.figure(
+            ctx.grid(
+                &png(ID, &format!("{model}-test-image")),
+                &pair,
+                28,
+                28,
+                None,
+                2,
+            )?,
+            "The first test image (left) and its reconstruction (right)",
+        );
         let points = latent_points(&outcome.model, &data.val, POINTS, &ctx.device)?;
         // The marked point: the centroid of the first class's codes.
         let first_class: Vec<_> = points.iter().filter(|p| p.label == CLASSES[0]).collect();
@@ -127,6 +145,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 mark.0, mark.1
             ),
         );
+        // The VAE's box is its prior's; the autoencoder's, the region its codes occupy.
         let area = if model == "vae" {
             LatentBox {
                 x_min: -3.0,
@@ -135,12 +154,27 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 y_max: 3.0,
             }
         } else {
-            LatentBox::around(&points)
+            LatentBox::quantiles(&points, OCCUPIED_QUANTILE)
         };
         let grid = manifold(&outcome.model, area, STEPS, &ctx.device)?;
         section.figure(
             ctx.grid(&png(ID, &format!("{model}-manifold")), &grid, 28, 28, None, STEPS)?,
-            format!("{STEPS}x{STEPS} images decoded over z1 in [{:.2}, {:.2}] (left to right), z2 in [{:.2}, {:.2}] (top to bottom)", area.x_min, area.x_max, area.y_max, area.y_min),
+            format!(
+                "{STEPS}x{STEPS} images decoded over z1 in [{:.2}, {:.2}] (left to right), z2 in [{:.2}, {:.2}] (top to bottom){}",
+                area.x_min,
+                area.x_max,
+                area.y_max,
+                area.y_min,
+                if model == "vae" {
+                    ": three standard deviations of the prior".to_string()
+                } else {
+                    format!(
+                        ": percentiles {:.0} to {:.0} of the codes on each axis",
+                        OCCUPIED_QUANTILE * 100.0,
+                        (1.0 - OCCUPIED_QUANTILE) * 100.0
+                    )
+                }
+            ),
         );
         if model == "vae" {
             let samples = prior_samples(&outcome.model, 20, ctx.seed, &ctx.device)?;

@@ -285,14 +285,35 @@ impl Context<'_> {
         Ok(file.to_string())
     }
 
-    /// Writes a chart of train and validation loss per epoch; returns the file name.
-    fn loss_curves(
+    /// Shows train and validation loss per epoch: a chart (`<file>.png`), or a table
+    /// (`<file>`) when one epoch gives too few points for a curve.
+    fn loss_figure(
         &self,
+        section: &mut Section,
         file: &str,
         title: &str,
         loss: &str,
         history: &[EpochRecord],
-    ) -> Result<String> {
+    ) -> Result<()> {
+        if history.len() < 2 {
+            let mut table = Table::new([
+                "epoch",
+                &format!("train {loss}"),
+                &format!("validation {loss}"),
+            ]);
+            for r in history {
+                table.push([
+                    r.epoch.to_string(),
+                    Table::num(r.train_loss, 4),
+                    Table::num(r.val_loss, 4),
+                ]);
+            }
+            section.text(format!(
+                "{title}: one epoch, so its losses are a table, not a chart."
+            ));
+            section.table(file, table);
+            return Ok(());
+        }
         let series = |name: &str, f: fn(&EpochRecord) -> f64| Series {
             name: name.into(),
             points: history.iter().map(|r| (r.epoch as f64, f(r))).collect(),
@@ -302,15 +323,20 @@ impl Context<'_> {
             x: "epoch",
             y: loss,
         };
+        let png_file = png(&section.id, file);
         line_chart(
-            &self.report_dir.join(file),
+            &self.report_dir.join(&png_file),
             labels,
             &[
                 series("train", |r| r.train_loss),
                 series("validation", |r| r.val_loss),
             ],
         )?;
-        Ok(file.to_string())
+        section.figure(
+            png_file,
+            format!("Training and validation {loss} per epoch"),
+        );
+        Ok(())
     }
 }
 
@@ -340,15 +366,13 @@ impl Context<'_> {
         let id = section.id.clone();
         let id = id.as_str();
         let epochs = outcome.history.len();
-        section.figure(
-            self.loss_curves(
-                &png(id, "loss"),
-                &format!("{chart_title} ({epochs} epochs)"),
-                "BCE",
-                &outcome.history,
-            )?,
-            "Training and validation BCE per epoch",
-        );
+        self.loss_figure(
+            section,
+            "loss",
+            &format!("{chart_title} ({epochs} epochs)"),
+            "BCE",
+            &outcome.history,
+        )?;
         let shown = first(&data.val, 10)?;
         section.figure(
             self.grid(
