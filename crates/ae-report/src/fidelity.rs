@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{ReportError, Result};
+use crate::plateau::LossCurve;
 use crate::table::Table;
 
 /// How close ours must be to count as `met`.
@@ -132,13 +133,12 @@ pub fn seed_figures() -> Vec<SeedFigure> {
         },
     ];
     // One-hidden-layer autoencoder rows: the tables' key, the run, then the report's numbers.
-    const AE32: RowKey = &[("method", "AE (1 layer)"), ("code size", "32")];
     const AE64: RowKey = &[("method", "AE (1 layer)"), ("code size", "64")];
     const AE256: RowKey = &[("method", "AE (1 layer)"), ("code size", "256")];
     for (key, run, mse, accuracy, mse_quantity, accuracy_quantity) in [
         (
             AE32,
-            "five-class/logistic-32",
+            LOGISTIC_32_RUN,
             0.0367,
             0.9365,
             "five-class, 1-layer logistic AE 32-d: test MSE",
@@ -229,6 +229,39 @@ pub fn read_measure(dir: &Path, measure: &Measure) -> Result<f64> {
             table.number(&path, row, column)
         }
     }
+}
+
+/// The run behind the five-class 32-d one-layer logistic autoencoder rows, whose plateau
+/// the fidelity document examines.
+pub const LOGISTIC_32_RUN: &str = "five-class/logistic-32";
+
+/// Where the 32-d logistic autoencoder's test MSE is, in a report folder.
+pub const LOGISTIC_32_TEST_MSE: Measure = Measure::Table {
+    file: "five-class-reconstruction.csv",
+    key: AE32,
+    column: "test MSE",
+};
+
+const AE32: RowKey = &[("method", "AE (1 layer)"), ("code size", "32")];
+
+/// A run's loss curve from `runs/<run>/history.csv` in the report folder `dir`, with the
+/// test MSE read from `test_mse` when the folder holds it.
+pub fn read_loss_curve(dir: &Path, run: &str, seed: u64, test_mse: &Measure) -> Result<LossCurve> {
+    let path = dir.join("runs").join(run).join("history.csv");
+    let csv = read_csv(&path)?;
+    let column = |name: &str| -> Result<Vec<f64>> {
+        csv.rows
+            .iter()
+            .map(|row| csv.number(&path, row, name))
+            .collect()
+    };
+    Ok(LossCurve {
+        framework: "ours".into(),
+        seed,
+        train: column("train_loss")?,
+        validation: column("val_loss")?,
+        test_mse: read_measure(dir, test_mse).ok(),
+    })
 }
 
 /// One row of the fidelity table, measured.
