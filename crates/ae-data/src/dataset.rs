@@ -34,6 +34,14 @@ impl DatasetKind {
         }
     }
 
+    /// The dataset's name as written in prose ("MNIST", "Fashion-MNIST").
+    pub fn title(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "MNIST",
+            DatasetKind::Fashion => "Fashion-MNIST",
+        }
+    }
+
     /// Human-readable class names, indexed by label.
     pub fn class_names(self) -> [&'static str; 10] {
         match self {

@@ -379,12 +379,7 @@ fn late_improvement(dir: &Path, run: &str) -> Option<f64> {
         .map(|row| csv.number(&path, row, "val_loss"))
         .collect::<Result<_>>()
         .ok()?;
-    let window = (losses.len() / 10).max(1);
-    let (&last, earlier) = (
-        losses.last()?,
-        losses.get(losses.len().checked_sub(window + 1)?)?,
-    );
-    (*earlier > 0.0).then(|| (earlier - last) / earlier)
+    crate::findings::late_improvement(&losses)
 }
 
 /// The rows as a table: source, quantity, seed, ours, difference, seeds of ours, verdict.

@@ -7,6 +7,7 @@ pub mod data_section;
 pub mod error;
 pub mod experiments;
 pub mod fidelity;
+pub mod findings;
 pub mod plateau;
 pub mod plot;
 pub mod report;

@@ -38,6 +38,8 @@ pub struct Section {
     pub title: String,
     /// Content in order.
     pub blocks: Vec<Block>,
+    /// Sentences computed from the section's numbers, shown last under "Findings".
+    pub findings: Vec<String>,
 }
 
 impl Section {
@@ -47,6 +49,7 @@ impl Section {
             id: id.into(),
             title: title.into(),
             blocks: Vec::new(),
+            findings: Vec::new(),
         }
     }
 
@@ -74,6 +77,12 @@ impl Section {
         self
     }
 
+    /// Adds findings: sentences shown together at the end of the section.
+    pub fn findings(&mut self, sentences: impl IntoIterator<Item = String>) -> &mut Self {
+        self.findings.extend(sentences);
+        self
+    }
+
     /// The section as Markdown.
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# {}\n\n", self.title);
@@ -88,6 +97,13 @@ impl Section {
                     out.push_str(&format!("![{caption}]({file})\n\n*{caption}*\n\n"))
                 }
             }
+        }
+        if !self.findings.is_empty() {
+            out.push_str("## Findings\n\n");
+            for sentence in &self.findings {
+                out.push_str(&format!("- {sentence}\n"));
+            }
+            out.push('\n');
         }
         out
     }
@@ -115,6 +131,13 @@ impl Section {
                     html_escape(caption)
                 )),
             }
+        }
+        if !self.findings.is_empty() {
+            out.push_str("<div class=\"findings\">\n<h3>Findings</h3>\n<ul>\n");
+            for sentence in &self.findings {
+                out.push_str(&format!("<li>{}</li>\n", html_escape(sentence)));
+            }
+            out.push_str("</ul>\n</div>\n");
         }
         out.push_str("</section>\n");
         out
@@ -203,7 +226,7 @@ impl Report {
     }
 }
 
-const STYLE: &str = "body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}img{max-width:100%;image-rendering:pixelated}figure{margin:1em 0}";
+const STYLE: &str = "body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}img{max-width:100%;image-rendering:pixelated}figure{margin:1em 0}.findings{background:#f4f7fb;border-left:4px solid #4a7ab5;padding:.2em 1em;margin:1em 0}";
 
 /// Creates the report folder (and parents), naming it on failure.
 pub(crate) fn create_dir(dir: &Path) -> Result<()> {

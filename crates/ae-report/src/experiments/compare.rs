@@ -9,9 +9,11 @@ use ae_train::trainer::derive_seed;
 use ae_train::{TrainData, TrainingConfig};
 
 use super::{
-    Context, ExpBackend, Experiment, PlannedRun, Profile, Settings, first, png, seed_table,
+    Context, ExpBackend, Experiment, PlannedRun, Profile, Reference, SeedRow, Settings, first, png,
+    seed_table,
 };
 use crate::error::Result;
+use crate::findings;
 use crate::plot::{Labels, Series, line_chart};
 use crate::report::Section;
 use crate::table::Table;
@@ -55,13 +57,30 @@ const VARIANTS: [Variant; 3] = [
     },
 ];
 
+/// How a variant's run ended: its epochs and last train and validation BCE.
+#[derive(Debug, Clone, Copy)]
+struct VariantEnd {
+    epochs: usize,
+    train: f64,
+    val: f64,
+}
+
 /// The seeds' train BCE after their epochs (Adam, batch 32): a published Keras run for
 /// shallow MNIST, the seed notebook for Fashion-MNIST.
-fn seed_loss(kind: DatasetKind, variant: usize) -> Option<f64> {
-    match (kind, variant) {
-        (DatasetKind::Mnist, 0) => Some(0.0944),
-        (DatasetKind::Fashion, 0) => Some(0.2835),
-        (DatasetKind::Fashion, 1) => Some(0.2729),
+fn seed_loss(kind: DatasetKind, variant: &Variant) -> Option<Reference> {
+    let reference = |value, source| {
+        Some(Reference {
+            value,
+            source,
+            epochs: Some(variant.epochs),
+        })
+    };
+    match (kind, variant.model, variant.noise.is_none()) {
+        (DatasetKind::Mnist, "shallow", true) => {
+            reference(0.0944, "a published Keras run of seed 002's notebook")
+        }
+        (DatasetKind::Fashion, "shallow", true) => reference(0.2835, "seed 002 notebook"),
+        (DatasetKind::Fashion, "deep", true) => reference(0.2729, "seed 002 notebook"),
         _ => None,
     }
 }
@@ -138,7 +157,10 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     section.text(format!("Settings: {SOURCE}; the quick profile trains the sweep 3 epochs per code size. Train loss is Keras' figure: the mean of the batch losses over the last epoch."));
     let settings = ctx.settings();
     let mut rows = Vec::new();
+    // Per dataset: how each variant ended, in VARIANTS order.
+    let mut ends: Vec<(DatasetKind, Vec<VariantEnd>)> = Vec::new();
     for kind in DATASETS {
+        ends.push((kind, Vec::new()));
         for (v, (variant, planned)) in VARIANTS
             .iter()
             .zip(variant_runs(&settings, kind)?)
@@ -147,13 +169,27 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             let run = planned.run.clone();
             let (data, outcome) = ctx.train_planned(&planned)?;
             let last = outcome.history.last().copied().unwrap_or_default();
+            if let Some((_, list)) = ends.last_mut() {
+                list.push(VariantEnd {
+                    epochs: outcome.history.len(),
+                    train: last.train_loss,
+                    val: last.val_loss,
+                });
+            }
             let what = format!("{kind}, {}", variant.label);
-            rows.push((
-                format!("{what}: train BCE after {} epochs", outcome.history.len()),
-                seed_loss(kind, v),
-                last.train_loss,
-            ));
-            rows.push((format!("{what}: validation BCE"), None, last.val_loss));
+            let epochs = outcome.history.len();
+            rows.push(SeedRow {
+                quantity: format!("{what}: train BCE after {}", findings::epochs(epochs)),
+                reference: seed_loss(kind, variant),
+                ours: last.train_loss,
+                epochs,
+            });
+            rows.push(SeedRow {
+                quantity: format!("{what}: validation BCE"),
+                reference: None,
+                ours: last.val_loss,
+                epochs,
+            });
             let shown = first(&data.val, 15)?;
             let mut rows = shown.to_f32();
             let caption = if variant.noise.is_none() {
@@ -208,6 +244,22 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         }
     }
     section.table("losses", seed_table(&rows));
+    let losses: Vec<findings::DatasetLosses> = ends
+        .iter()
+        .filter_map(|(kind, list)| match list[..] {
+            [shallow, deep, denoising] => Some(findings::DatasetLosses {
+                dataset: kind.title().to_string(),
+                shallow: (shallow.epochs, shallow.train),
+                deep: (deep.epochs, deep.train),
+                deep_val: deep.val,
+                denoising_val: denoising.val,
+            }),
+            _ => None,
+        })
+        .collect();
+    if let [mnist, fashion] = &losses[..] {
+        section.findings(findings::datasets(mnist, fashion));
+    }
 
     let sizes = sweep_sizes(&settings);
     let mut table = Table::new(["dataset", "code size", "train BCE", "test BCE"]);
@@ -222,6 +274,13 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             ctx.progress,
             &ctx.device,
         )?;
+        section.findings(findings::sweep(
+            kind.title(),
+            &points
+                .iter()
+                .map(|p| (p.code_size, p.train_loss, p.test_loss))
+                .collect::<Vec<_>>(),
+        ));
         for p in &points {
             table.push([
                 kind.name().to_string(),

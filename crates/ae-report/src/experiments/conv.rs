@@ -2,7 +2,7 @@
 
 use ae_data::DatasetKind;
 
-use super::{CodeView, Context, Experiment, PlannedRun, Settings, run_text};
+use super::{CodeView, Context, Experiment, PlannedRun, Reference, Settings, run_text};
 use crate::error::Result;
 use crate::report::Section;
 
@@ -59,7 +59,11 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         &data,
         &outcome,
         codes,
-        Some(BLOG_VAL_BCE),
+        Some(Reference {
+            value: BLOG_VAL_BCE,
+            source: "Keras blog, a similar conv model",
+            epochs: Some(50),
+        }),
     )?;
     Ok(section)
 }

@@ -7,9 +7,11 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use ae_analysis::encode::reconstruct_values;
+use ae_analysis::protocol::mean_squared_error;
 
 use super::{Context, Experiment, PlannedRun, Settings, captions, first, png, run_text};
 use crate::error::Result;
+use crate::findings;
 use crate::report::Section;
 use crate::table::Table;
 
@@ -85,7 +87,10 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     ctx.loss_figure(
         &mut section,
         "loss",
-        &format!("Denoising autoencoder, MNIST ({epochs} epochs)"),
+        &format!(
+            "Denoising autoencoder, MNIST ({})",
+            findings::epochs(epochs)
+        ),
         "BCE against clean images",
         &outcome.history,
     )?;
@@ -114,24 +119,25 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     );
     section.figure(
         ctx.grid(&png(ID, "test-denoised"), &denoised, 28, 28, None, 10)?,
-        format!("Denoised by the autoencoder after {epochs} epochs"),
+        format!(
+            "Denoised by the autoencoder after {}",
+            findings::epochs(epochs)
+        ),
     );
     let clean = test.to_f32();
+    let noisy_mse = mean_squared_error(&noisy_test, &clean);
+    let denoised_mse = mean_squared_error(&denoised, &clean);
     let mut table = Table::new(["images", "MSE against the clean test images"]);
-    table.push([
-        "noisy".to_string(),
-        Table::num(
-            ae_analysis::protocol::mean_squared_error(&noisy_test, &clean),
-            3,
-        ),
-    ]);
-    table.push([
-        "denoised".to_string(),
-        Table::num(
-            ae_analysis::protocol::mean_squared_error(&denoised, &clean),
-            3,
-        ),
-    ]);
+    table.push(["noisy".to_string(), Table::num(noisy_mse, 3)]);
+    table.push(["denoised".to_string(), Table::num(denoised_mse, 3)]);
     section.table("mse", table);
+    let validation: Vec<f64> = outcome.history.iter().map(|r| r.val_loss).collect();
+    section.findings(findings::training(&findings::RunEnd {
+        name: "Denoising autoencoder (BCE against clean images)",
+        loss: "BCE",
+        train: outcome.history.last().map_or(f64::NAN, |r| r.train_loss),
+        validation: &validation,
+    }));
+    section.findings(findings::denoising(noisy_mse, denoised_mse));
     Ok(section)
 }

@@ -10,6 +10,7 @@ use ae_models::{Autoencoder, Sparsity};
 
 use super::{Context, ExpBackend, Experiment, PlannedRun, Settings, first, png};
 use crate::error::Result;
+use crate::findings;
 use crate::report::Section;
 use crate::table::Table;
 
@@ -107,6 +108,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     ]);
     let mut grid = Vec::new();
     let mut shown_names = Vec::new();
+    let mut scores = Vec::new();
     let mut epochs = 0;
     for (m, planned) in planned(&ctx.settings())? {
         let (data, outcome) = ctx.train_planned(&planned)?;
@@ -132,6 +134,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         logistic.max_epochs = ctx.profile.pick(2, 10, 30);
         let report =
             train_classifier::<ExpBackend>(&logistic, &fit, &val, &test_features, 10, &ctx.device)?;
+        scores.push((m.name, mse, report.test_accuracy));
         table.push([
             m.name.to_string(),
             code_len.to_string(),
@@ -154,6 +157,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         limit.min(ctx.mnist.train.len())
     ));
     section.table("comparison", table);
+    section.findings(findings::family(&scores));
     section.figure(
         ctx.grid(&png(ID, "reconstructions"), &grid, 28, 28, None, 10)?,
         format!(

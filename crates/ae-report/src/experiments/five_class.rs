@@ -5,8 +5,12 @@ use ae_analysis::protocol::{FiveClassConfig, MethodResult, five_class_protocol};
 use ae_analysis::weights::normalise_for_display;
 use ae_data::DatasetKind;
 
-use super::{Context, ExpBackend, Experiment, PlannedRun, Profile, Settings, png, seed_table};
+use super::{
+    Context, ExpBackend, Experiment, PlannedRun, Profile, Reference, SeedRow, Settings, png,
+    seed_table,
+};
 use crate::error::Result;
+use crate::findings;
 use crate::plot::confusion_heatmap;
 use crate::report::Section;
 use crate::table::Table;
@@ -120,6 +124,18 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         accuracy.push(row);
     }
     section.table("accuracy", accuracy);
+    section.findings(findings::five_class(
+        &result
+            .methods
+            .iter()
+            .map(|m| findings::MethodScore {
+                method: m.method.clone(),
+                code: m.code_size,
+                test_mse: m.mse[2],
+                accuracy: m.best_test_accuracy(),
+            })
+            .collect::<Vec<_>>(),
+    ));
 
     let compared: Vec<&MethodResult> = result
         .methods
@@ -150,17 +166,26 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         .iter()
         .find(|m| m.method == "AE (1 layer)" && m.code_size == 64)
         .map(|m| m.mse[2]);
-    let mut seed_rows = vec![(
-        "best test accuracy over all methods".to_string(),
-        Some(SEED_BEST_ACCURACY),
-        best,
-    )];
+    let reference = |value| {
+        Some(Reference {
+            value,
+            source: "seed 003 (CS671 report)",
+            epochs: None,
+        })
+    };
+    let mut seed_rows = vec![SeedRow {
+        quantity: "best test accuracy over all methods".to_string(),
+        reference: reference(SEED_BEST_ACCURACY),
+        ours: best,
+        epochs: config.epochs,
+    }];
     if let Some(mse) = ae64 {
-        seed_rows.push((
-            "AE (1 layer) 64-d test MSE".into(),
-            Some(SEED_AE64_TEST_MSE),
-            mse,
-        ));
+        seed_rows.push(SeedRow {
+            quantity: "AE (1 layer) 64-d test MSE".into(),
+            reference: reference(SEED_AE64_TEST_MSE),
+            ours: mse,
+            epochs: config.epochs,
+        });
     }
     section.text("Against the seed report:");
     section.table("seed", seed_table(&seed_rows));

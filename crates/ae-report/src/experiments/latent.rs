@@ -10,6 +10,7 @@ use ae_models::{ModelConfig, OptimizerKind, ReconstructionLoss};
 
 use super::{Context, Experiment, PlannedRun, Settings, first, png, run_text};
 use crate::error::Result;
+use crate::findings;
 use crate::plot::{Labels, scatter};
 use crate::report::Section;
 use crate::table::Table;
@@ -76,6 +77,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         "marked point y",
         "final validation loss",
     ]);
+    let mut separations = Vec::new();
     for (planned, title) in [
         (latent2(&ctx.settings())?, "784-500-300-2 tanh autoencoder"),
         (vae(&ctx.settings())?, "variational autoencoder, 2-D latent"),
@@ -107,10 +109,18 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             first_class.iter().map(|p| p.y).sum::<f32>() / n,
         );
         let coords: Vec<(f32, f32, u8)> = points.iter().map(|p| (p.x, p.y, p.label)).collect();
+        if let Some(ratio) = findings::separation(&coords) {
+            let short = if model == "vae" {
+                "variational autoencoder"
+            } else {
+                "784-500-300-2 autoencoder"
+            };
+            separations.push((short, ratio));
+        }
         let file = png(ID, &format!("{model}-scatter"));
         let trained = match planned.config.steps_per_epoch {
             Some(steps) => format!("{} iterations", steps * outcome.history.len()),
-            None => format!("{} epochs", outcome.history.len()),
+            None => findings::epochs(outcome.history.len()),
         };
         scatter(
             &ctx.report_dir.join(&file),
@@ -192,5 +202,6 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         ]);
     }
     section.table("points", table);
+    section.findings(findings::latent(&separations));
     Ok(section)
 }

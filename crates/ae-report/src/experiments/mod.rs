@@ -25,6 +25,7 @@ use ae_train::{
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::error::Result;
+use crate::findings;
 use crate::plot::{Labels, Series, line_chart};
 use crate::report::Section;
 use crate::table::Table;
@@ -361,7 +362,7 @@ impl Context<'_> {
         data: &TrainData,
         outcome: &TrainOutcome<InferBackend>,
         codes: CodeView<'_>,
-        seed_val: Option<f64>,
+        seed_val: Option<Reference>,
     ) -> Result<()> {
         let id = section.id.clone();
         let id = id.as_str();
@@ -369,7 +370,7 @@ impl Context<'_> {
         self.loss_figure(
             section,
             "loss",
-            &format!("{chart_title} ({epochs} epochs)"),
+            &format!("{chart_title} ({})", findings::epochs(epochs)),
             "BCE",
             &outcome.history,
         )?;
@@ -411,16 +412,33 @@ impl Context<'_> {
                 None,
                 10,
             )?,
-            format!("Their reconstructions after {epochs} epochs"),
+            format!("Their reconstructions after {}", findings::epochs(epochs)),
         );
         let last = outcome.history.last().copied().unwrap_or_default();
         section.table(
             "losses",
             seed_table(&[
-                ("train BCE (last epoch)".into(), None, last.train_loss),
-                ("validation BCE".into(), seed_val, last.val_loss),
+                SeedRow {
+                    quantity: "train BCE (last epoch)".into(),
+                    reference: None,
+                    ours: last.train_loss,
+                    epochs,
+                },
+                SeedRow {
+                    quantity: "validation BCE".into(),
+                    reference: seed_val,
+                    ours: last.val_loss,
+                    epochs,
+                },
             ]),
         );
+        let validation: Vec<f64> = outcome.history.iter().map(|r| r.val_loss).collect();
+        section.findings(findings::training(&findings::RunEnd {
+            name: chart_title,
+            loss: "BCE",
+            train: last.train_loss,
+            validation: &validation,
+        }));
         Ok(())
     }
 }
@@ -463,15 +481,55 @@ fn run_text(
     )
 }
 
-/// A table of final losses with a seed value where one exists.
-fn seed_table(rows: &[(String, Option<f64>, f64)]) -> Table {
-    let mut table = Table::new(["quantity", "seed", "ours", "difference"]);
-    for (what, seed, ours) in rows {
-        let (s, d) = match seed {
-            Some(s) => (Table::num(*s, 4), Table::num(ours - s, 3)),
-            None => (String::new(), String::new()),
+/// A number from a seed document (or another named source) to set beside ours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Reference {
+    value: f64,
+    /// Where it comes from ("seed 002 notebook", "Keras blog").
+    source: &'static str,
+    /// The epochs it was measured after, where the source states them.
+    epochs: Option<usize>,
+}
+
+/// One row of a seed table: a quantity of ours, after `epochs`, and its reference if any.
+struct SeedRow {
+    quantity: String,
+    reference: Option<Reference>,
+    ours: f64,
+    epochs: usize,
+}
+
+/// Ours beside the references: a difference only where the epochs match (or the
+/// source does not state them); otherwise the row says the two are not alike.
+fn seed_table(rows: &[SeedRow]) -> Table {
+    let mut table = Table::new(["quantity", "reference", "source", "ours", "difference"]);
+    for row in rows {
+        let (value, source, difference) = match row.reference {
+            Some(r) => (
+                Table::num(r.value, 4),
+                match r.epochs {
+                    Some(e) => format!("{} ({e} epochs)", r.source),
+                    None => format!("{} (epochs not stated)", r.source),
+                },
+                match r.epochs {
+                    Some(e) if e != row.epochs => {
+                        format!(
+                            "not like with like: {} against {e}",
+                            findings::epochs(row.epochs)
+                        )
+                    }
+                    _ => Table::num(row.ours - r.value, 3),
+                },
+            ),
+            None => (String::new(), String::new(), String::new()),
         };
-        table.push([what.clone(), s, Table::num(*ours, 4), d]);
+        table.push([
+            row.quantity.clone(),
+            value,
+            source,
+            Table::num(row.ours, 4),
+            difference,
+        ]);
     }
     table
 }

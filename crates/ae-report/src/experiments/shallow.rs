@@ -10,6 +10,7 @@ use super::{
     CodeView, Context, ExpBackend, Experiment, PlannedRun, Settings, denoising, first, run_text,
 };
 use crate::error::Result;
+use crate::findings;
 use crate::report::Section;
 use crate::table::Table;
 
@@ -107,6 +108,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         "test accuracy",
         "best epoch",
     ]);
+    let mut accuracy = Vec::new();
     for (name, transform) in &variants {
         let feats: Vec<Features> = parts
             .iter()
@@ -121,6 +123,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             .collect::<std::result::Result<_, _>>()?;
         let report =
             train_classifier::<ExpBackend>(&cnn, &feats[0], &feats[1], &feats[2], 10, &ctx.device)?;
+        accuracy.push(report.test_accuracy);
         table.push([
             name.to_string(),
             Table::num(report.val_accuracy, 4),
@@ -136,5 +139,13 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         test.len()
     ));
     section.table("cnn", table);
+    if let [original, reconstructed, noisy, denoised] = accuracy[..] {
+        section.findings(findings::cnn(findings::CnnAccuracy {
+            original,
+            reconstructed,
+            noisy,
+            denoised,
+        }));
+    }
     Ok(section)
 }
