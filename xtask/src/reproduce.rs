@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ae_data::{Dataset, DatasetKind};
-use ae_report::experiments::{Context, EXPERIMENTS, Experiment, Profile, Settings};
+use ae_report::experiments::{
+    Context, EXPERIMENTS, Experiment, Profile, Settings, backend_description,
+};
 use ae_report::{Report, Table};
 use ae_train::ProgressMode;
 use clap::Args;
@@ -182,7 +184,8 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
             .push(format!("{}: verified: {}", ds.kind, ds.verified()));
     }
     report.provenance.push(format!(
-        "backend: flex (Autodiff<Flex>, CPU); profile: {}; seed: {}",
+        "backend: {}; profile: {}; seed: {}",
+        backend_description(&Default::default()),
         profile.name(),
         args.seed
     ));

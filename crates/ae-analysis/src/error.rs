@@ -11,12 +11,13 @@ pub enum AnalysisError {
         /// Why it was refused.
         reason: String,
     },
-    /// The linear-algebra backend failed (e.g. the eigensolver did not converge).
-    #[error("linear algebra failed: {0}")]
-    LinearAlgebra(String),
+    /// The eigensolver did not converge. (faer's error type does not implement
+    /// `std::error::Error`, so it is kept as it is rather than as a source.)
+    #[error("linear algebra failed: the eigensolver returned {0:?}")]
+    LinearAlgebra(faer::linalg::evd::EvdError),
     /// A training run failed.
-    #[error("training failed: {0}")]
-    Training(String),
+    #[error(transparent)]
+    Training(#[from] ae_train::TrainError),
     /// A model config was refused.
     #[error(transparent)]
     Model(#[from] ae_models::ModelError),

@@ -86,7 +86,7 @@ impl PcaParams {
         let total_variance = (0..d).map(|j| covariance[(j, j)]).sum::<f64>();
         let eigen = covariance
             .self_adjoint_eigen(Side::Lower)
-            .map_err(|e| AnalysisError::LinearAlgebra(format!("{e:?}")))?;
+            .map_err(AnalysisError::LinearAlgebra)?;
         let (values, vectors) = (eigen.S(), eigen.U());
         // Eigenvalues come in nondecreasing order: the top k are the last k, reversed.
         let explained_variance: Vec<f64> = (0..k).map(|c| values[d - 1 - c].max(0.0)).collect();

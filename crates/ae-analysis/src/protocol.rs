@@ -17,7 +17,6 @@ use crate::classify::{
 use crate::encode::{encode_set, reconstruct_set};
 use crate::error::{AnalysisError, Result};
 use crate::pca::{PcaParams, Samples};
-use crate::sweep::train_error;
 use crate::weights::first_layer_weights;
 
 /// The seed report's digits.
@@ -222,8 +221,7 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             ..
         } = run;
         let dir = root.join(run);
-        let outcome =
-            train_or_resume::<B>(&tc, &data, &dir, progress, device).map_err(train_error)?;
+        let outcome = train_or_resume::<B>(&tc, &data, &dir, progress, device)?;
         let seconds =
             outcome.seconds_per_epoch().unwrap_or(f64::NAN) * outcome.history.len() as f64;
         let mut mse = [0.0; 3];

@@ -60,8 +60,7 @@ pub fn bottleneck_sweep<B: AutodiffBackend>(
     let mut points = Vec::with_capacity(sizes.len());
     for (run, size, config) in sweep_configs(base, sizes)? {
         let dir = root.join(run);
-        let outcome =
-            train_or_resume::<B>(&config, data, &dir, progress, device).map_err(train_error)?;
+        let outcome = train_or_resume::<B>(&config, data, &dir, progress, device)?;
         let last = outcome
             .history
             .last()
@@ -76,8 +75,4 @@ pub fn bottleneck_sweep<B: AutodiffBackend>(
         });
     }
     Ok(points)
-}
-
-pub(crate) fn train_error(e: ae_train::TrainError) -> AnalysisError {
-    AnalysisError::Training(e.to_string())
 }

@@ -8,8 +8,8 @@ use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_cl
 use ae_analysis::encode::{encode_set, reconstruct_set, reconstruct_values};
 use ae_analysis::{PcaParams, Samples};
 use ae_data::{Dataset, DatasetKind, ImageSet};
-use ae_train::{DefaultBackend, load_run};
-use anyhow::Context;
+use ae_train::{DefaultBackend, TrainingConfig, load_run};
+use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -21,11 +21,11 @@ pub struct ClassifyArgs {
     /// `recon:RUN_DIR` (its reconstructions) or `denoised:RUN_DIR` (its outputs on copies
     /// corrupted with the run's own noise, seeded by --seed).
     #[arg(long, default_value = "pixels")]
-    features: String,
+    features: FeatureSource,
     /// `logistic`, `mlp-W1-W2-...` (the seeds': mlp-512-256-256, mlp-512-512-512,
     /// mlp-512-256-128-64) or `cnn` (for image features: pixels, recon:, denoised:).
-    #[arg(long, default_value = "logistic")]
-    classifier: String,
+    #[arg(long, default_value = "logistic", value_parser = parse_classifier)]
+    classifier: ClassifierKind,
     /// mnist or fashion (for `run:`, the run's own dataset is used).
     #[arg(long, default_value = "mnist")]
     dataset: DatasetKind,
@@ -46,70 +46,126 @@ pub struct ClassifyArgs {
     json: bool,
 }
 
-enum Source {
+/// Where the classifier's features come from (`--features`).
+#[derive(Debug, Clone)]
+enum FeatureSource {
     Pixels,
     Pca(usize),
     Run(PathBuf, RunFeatures),
 }
 
 /// What a trained run contributes.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum RunFeatures {
     Codes,
     Reconstructions,
     Denoised,
 }
 
-fn parse_source(spec: &str) -> anyhow::Result<Source> {
-    if spec == "pixels" {
-        return Ok(Source::Pixels);
-    }
-    if let Some(k) = spec.strip_prefix("pca:") {
-        return Ok(Source::Pca(k.parse().with_context(|| {
-            format!("--features: `{k}` is not a component count")
-        })?));
-    }
-    for (prefix, what) in [
-        ("run:", RunFeatures::Codes),
-        ("recon:", RunFeatures::Reconstructions),
-        ("denoised:", RunFeatures::Denoised),
-    ] {
-        if let Some(dir) = spec.strip_prefix(prefix) {
-            return Ok(Source::Run(PathBuf::from(dir), what));
+impl RunFeatures {
+    const ALL: [RunFeatures; 3] = [
+        RunFeatures::Codes,
+        RunFeatures::Reconstructions,
+        RunFeatures::Denoised,
+    ];
+
+    /// The `--features` prefix that selects it.
+    fn prefix(self) -> &'static str {
+        match self {
+            RunFeatures::Codes => "run:",
+            RunFeatures::Reconstructions => "recon:",
+            RunFeatures::Denoised => "denoised:",
         }
     }
-    anyhow::bail!(
-        "--features: expected pixels, pca:K, run:RUN_DIR, recon:RUN_DIR or denoised:RUN_DIR, got `{spec}`"
-    )
+}
+
+impl std::str::FromStr for FeatureSource {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, String> {
+        if spec == "pixels" {
+            return Ok(FeatureSource::Pixels);
+        }
+        if let Some(k) = spec.strip_prefix("pca:") {
+            return k
+                .parse()
+                .map(FeatureSource::Pca)
+                .map_err(|_| format!("`{k}` is not a component count"));
+        }
+        RunFeatures::ALL
+            .into_iter()
+            .find_map(|what| {
+                spec.strip_prefix(what.prefix())
+                    .map(|dir| FeatureSource::Run(PathBuf::from(dir), what))
+            })
+            .ok_or_else(|| {
+                format!(
+                    "expected pixels, pca:K, run:RUN_DIR, recon:RUN_DIR or denoised:RUN_DIR, got `{spec}`"
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for FeatureSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FeatureSource::Pixels => f.write_str("pixels"),
+            FeatureSource::Pca(k) => write!(f, "pca:{k}"),
+            FeatureSource::Run(dir, what) => write!(f, "{}{}", what.prefix(), dir.display()),
+        }
+    }
+}
+
+fn parse_classifier(name: &str) -> Result<ClassifierKind, String> {
+    ClassifierKind::parse(name).ok_or_else(|| {
+        format!("unknown classifier `{name}` (expected logistic, cnn or mlp-W1-W2-...)")
+    })
+}
+
+/// A feature source made ready: a run's model loaded.
+enum Prepared {
+    Pixels,
+    Pca(usize),
+    Run {
+        config: Box<TrainingConfig>,
+        model: Box<ae_models::AnyAutoencoder<<DefaultBackend as AutodiffBackend>::InnerBackend>>,
+        what: RunFeatures,
+    },
 }
 
 /// Trains and evaluates the classifier; the test split is the dataset's test split.
 pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let kind = ClassifierKind::parse(&args.classifier)
-        .with_context(|| format!("--classifier: unknown classifier `{}`", args.classifier))?;
     if !(args.val_fraction > 0.0 && args.val_fraction < 1.0) {
         anyhow::bail!("--val-fraction: must be in (0, 1)");
     }
-    let source = parse_source(&args.features)?;
     let device = Default::default();
-    let run = match &source {
-        Source::Run(dir, _) => Some(load_run::<DefaultBackend>(dir, &device)?),
-        _ => None,
+    let prepared = match &args.features {
+        FeatureSource::Pixels => Prepared::Pixels,
+        FeatureSource::Pca(k) => Prepared::Pca(*k),
+        FeatureSource::Run(dir, what) => {
+            let (config, model, _) = load_run::<DefaultBackend>(dir, &device)?;
+            Prepared::Run {
+                config: Box::new(config),
+                model: Box::new(model),
+                what: *what,
+            }
+        }
     };
-    let dataset_kind = run
-        .as_ref()
-        .map_or(args.dataset, |(c, _, _)| c.data.dataset);
+    let dataset_kind = match &prepared {
+        Prepared::Run { config, .. } => config.data.dataset,
+        _ => args.dataset,
+    };
     let ds: Dataset = crate::data::load_dataset(data_dir, dataset_kind)?;
     let to_features = |set: &ImageSet, values: Vec<f32>, cols: usize| {
         Features::new(values, cols, set.labels().to_vec())
     };
     let pixels = ds.train.pixels_per_image();
-    let (train, test) = match (&source, &run) {
-        (Source::Pixels, _) => (
+    let (train, test) = match &prepared {
+        Prepared::Pixels => (
             to_features(&ds.train, ds.train.to_f32(), pixels)?,
             to_features(&ds.test, ds.test.to_f32(), pixels)?,
         ),
-        (Source::Pca(k), _) => {
+        Prepared::Pca(k) => {
             let (tr, te) = (ds.train.to_f32(), ds.test.to_f32());
             let (tr_samples, te_samples) = (
                 Samples::new(&tr, ds.train.len(), pixels)?,
@@ -121,7 +177,11 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 to_features(&ds.test, pca.transform(&te_samples)?, *k)?,
             )
         }
-        (Source::Run(_, what), Some((config, model, _))) => {
+        Prepared::Run {
+            config,
+            model,
+            what,
+        } => {
             use ae_models::Autoencoder;
             let features = |set: &ImageSet, stream: u64| -> Vec<f32> {
                 match what {
@@ -147,13 +207,12 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 to_features(&ds.test, features(&ds.test, 2), cols)?,
             )
         }
-        (Source::Run(..), None) => unreachable!("run loaded above"),
     };
     let order = ae_data::shuffled_indices(train.rows, args.seed);
     let n_val = ((train.rows as f64) * args.val_fraction).round().max(1.0) as usize;
     let (val_idx, train_idx) = order.split_at(n_val);
     let (fit, val) = (train.select(train_idx), train.select(val_idx));
-    let mut config = ClassifierConfig::new(kind, args.seed);
+    let mut config = ClassifierConfig::new(args.classifier.clone(), args.seed);
     config.max_epochs = args.max_epochs;
     config.patience = args.patience.max(1);
     let report = train_classifier::<DefaultBackend>(
@@ -168,7 +227,7 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         println!(
             "{}",
             serde_json::json!({
-                "features": args.features, "classifier": report.classifier, "dataset": dataset_kind.name(),
+                "features": args.features.to_string(), "classifier": report.classifier, "dataset": dataset_kind.name(),
                 "val_accuracy": report.val_accuracy, "test_accuracy": report.test_accuracy, "best_epoch": report.best_epoch,
                 "precision": report.precision, "recall": report.recall, "confusion": report.confusion, "verified": ds.verified(),
             })

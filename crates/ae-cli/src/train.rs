@@ -38,10 +38,10 @@ pub struct TrainArgs {
     steps_per_epoch: Option<usize>,
     /// Reconstruction loss: bce or mse (a VAE uses its likelihood).
     #[arg(long, default_value = "bce")]
-    loss: String,
+    loss: ReconstructionLoss,
     /// adam, adadelta, sgd (momentum 0.9) or rmsprop.
     #[arg(long, default_value = "adam")]
-    optimizer: String,
+    optimizer: OptimizerKind,
     /// Learning rate (default: the optimizer's; 1.0 for Adadelta as in Keras 2).
     #[arg(long)]
     lr: Option<f64>,
@@ -50,7 +50,7 @@ pub struct TrainArgs {
     noise: Option<Noise>,
     /// Sparsity penalty: l1:LAMBDA or kl:RHO:BETA.
     #[arg(long)]
-    sparse: Option<String>,
+    sparse: Option<Sparsity>,
     /// Contractive penalty weight lambda.
     #[arg(long)]
     contractive: Option<f64>,
@@ -94,18 +94,7 @@ impl TrainArgs {
     fn to_config(&self) -> anyhow::Result<TrainingConfig> {
         let name = self.model.as_deref().unwrap_or_default();
         let model = ModelConfig::named(name, self.code_size, 28, 28)?;
-        let loss = match self.loss.to_ascii_lowercase().as_str() {
-            "bce" => ReconstructionLoss::Bce,
-            "mse" => ReconstructionLoss::Mse,
-            other => anyhow::bail!("--loss: unknown loss `{other}` (expected bce or mse)"),
-        };
-        let optimizer = OptimizerKind::parse(&self.optimizer).with_context(|| {
-            format!(
-                "--optimizer: unknown optimizer `{}` (expected adam, adadelta, sgd or rmsprop)",
-                self.optimizer
-            )
-        })?;
-        let sparse = self.sparse.as_deref().map(Sparsity::parse).transpose()?;
+        let (loss, optimizer, sparse) = (self.loss, self.optimizer, self.sparse);
         Ok(TrainingConfig {
             model,
             objective: Objective {

@@ -30,6 +30,22 @@ pub enum ReconstructionLoss {
     Mse,
 }
 
+impl std::str::FromStr for ReconstructionLoss {
+    type Err = crate::error::ModelError;
+
+    /// `bce` or `mse`, in any case.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name.to_ascii_lowercase().as_str() {
+            "bce" => Ok(ReconstructionLoss::Bce),
+            "mse" => Ok(ReconstructionLoss::Mse),
+            _ => Err(crate::error::ModelError::invalid(
+                "loss",
+                format!("unknown loss `{name}` (expected bce or mse)"),
+            )),
+        }
+    }
+}
+
 impl ReconstructionLoss {
     /// The loss value (a one-element tensor).
     pub fn compute<B: Backend>(

@@ -31,6 +31,15 @@ pub enum Sparsity {
     },
 }
 
+impl std::str::FromStr for Sparsity {
+    type Err = ModelError;
+
+    /// `l1:LAMBDA` or `kl:RHO:BETA`.
+    fn from_str(spec: &str) -> Result<Self> {
+        Sparsity::parse(spec)
+    }
+}
+
 impl Sparsity {
     /// Parses `l1:LAMBDA` or `kl:RHO:BETA`.
     pub fn parse(spec: &str) -> Result<Self> {

@@ -32,6 +32,20 @@ pub enum OptimizerKind {
     Adadelta,
 }
 
+impl std::str::FromStr for OptimizerKind {
+    type Err = crate::error::ModelError;
+
+    /// `adam`, `adadelta`, `sgd` or `rmsprop`, in any case.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        OptimizerKind::parse(name).ok_or_else(|| {
+            crate::error::ModelError::invalid(
+                "optimizer",
+                format!("unknown optimizer `{name}` (expected adam, adadelta, sgd or rmsprop)"),
+            )
+        })
+    }
+}
+
 impl OptimizerKind {
     /// Parses `adam`, `sgd`, `rmsprop`, `adadelta`.
     pub fn parse(name: &str) -> Option<Self> {

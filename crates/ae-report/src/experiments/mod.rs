@@ -36,6 +36,15 @@ pub type ExpBackend = DefaultBackend;
 pub type InferBackend = <ExpBackend as AutodiffBackend>::InnerBackend;
 type Device = burn::backend::flex::FlexDevice;
 
+/// The backend the experiments run on, as burn names it, and its device
+/// (`autodiff<flex> on Cpu`).
+pub fn backend_description(device: &Device) -> String {
+    format!(
+        "{} on {device:?}",
+        <ExpBackend as burn::tensor::backend::Backend>::name(device)
+    )
+}
+
 /// How much compute the report may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
