@@ -75,14 +75,6 @@ pub fn image_tensor<B: Backend>(
     )
 }
 
-/// The whole set as one `[len, pixels]` tensor in `[0, 1]`.
-pub fn set_to_flat_tensor<B: Backend>(set: &ImageSet, device: &B::Device) -> Tensor<B, 2> {
-    Tensor::from_data(
-        TensorData::new(set.to_f32(), [set.len(), set.pixels_per_image()]),
-        device,
-    )
-}
-
 /// A permutation of `0..n` drawn from `seed` (the epoch's shuffling order).
 pub fn shuffled_indices(n: usize, seed: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();

@@ -112,14 +112,6 @@ impl Split {
             Split::Test => (FileRole::TestImages, FileRole::TestLabels),
         }
     }
-
-    /// Number of items in the canonical split.
-    pub fn canonical_len(self) -> usize {
-        match self {
-            Split::Train => 60_000,
-            Split::Test => 10_000,
-        }
-    }
 }
 
 impl FromStr for Split {

@@ -32,15 +32,4 @@ impl Activation {
             Activation::Linear => x,
         }
     }
-
-    /// Parses `relu`, `sigmoid`/`logistic`, `tanh`, `linear`/`identity`.
-    pub fn parse(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "relu" => Some(Activation::Relu),
-            "sigmoid" | "logistic" => Some(Activation::Sigmoid),
-            "tanh" => Some(Activation::Tanh),
-            "linear" | "identity" => Some(Activation::Linear),
-            _ => None,
-        }
-    }
 }

@@ -100,11 +100,6 @@ impl ModelConfig {
         }
     }
 
-    /// Whether the model needs 2-D images (a 1-D input cannot feed it).
-    pub fn needs_images(&self) -> bool {
-        matches!(self, ModelConfig::Conv(_))
-    }
-
     /// Builds the model.
     pub fn init<B: Backend>(&self, device: &B::Device) -> Result<AnyAutoencoder<B>> {
         Ok(match self {

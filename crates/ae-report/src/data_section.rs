@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use ae_data::Dataset;
 use ae_data::grid::{GridLayout, render_grid, save_png};
+use ae_data::{Dataset, DatasetKind};
 
 use crate::error::Result;
 use crate::report::Section;
@@ -43,20 +43,49 @@ pub fn data_section(datasets: &[&Dataset], report_dir: &Path) -> Result<Section>
         section.figure(
             file,
             format!(
-                "{}: the first {} test images with their labels",
+                "{}: the first {} test images with their labels{}",
                 ds.kind,
-                first.len()
+                first.len(),
+                label_legend(ds.kind)
             ),
         );
     }
     Ok(section)
 }
 
+/// " (0 T-shirt/top, 1 Trouser, ...)" where the labels stand for names; empty for digits.
+fn label_legend(kind: DatasetKind) -> String {
+    let names = kind.class_names();
+    if names
+        .iter()
+        .enumerate()
+        .all(|(label, name)| *name == label.to_string())
+    {
+        return String::new();
+    }
+    let pairs: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(label, name)| format!("{label} {name}"))
+        .collect();
+    format!(" ({})", pairs.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ae_data::DatasetKind;
     use ae_data::synthetic::write_synthetic_dataset;
+
+    #[test]
+    fn fashion_captions_name_their_labels_and_digits_do_not() {
+        assert_eq!(label_legend(DatasetKind::Mnist), "");
+        let fashion = label_legend(DatasetKind::Fashion);
+        assert!(
+            fashion.starts_with(" (0 T-shirt/top, 1 Trouser,")
+                && fashion.ends_with("9 Ankle boot)"),
+            "{fashion}"
+        );
+    }
 
     #[test]
     fn writes_figures_into_a_new_folder_and_the_report_links_them() {
