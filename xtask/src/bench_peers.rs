@@ -260,20 +260,6 @@ fn peer(python: &Path, script: &Path, data_dir: &Path, case: &Case) -> anyhow::R
     })
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.retain(|x| x.is_finite());
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len().is_multiple_of(2) {
-        (v[m - 1] + v[m]) / 2.0
-    } else {
-        v[m]
-    }
-}
-
 /// Runs the alternation and writes the Markdown.
 pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
     let data_dir = std::fs::canonicalize(ae_data::resolve_data_dir(args.data_dir.as_deref()))
@@ -373,7 +359,9 @@ fn render(
         frameworks.dedup();
         let summary = |name: &str| {
             let of: Vec<&Measurement> = runs.iter().filter(|m| m.framework == name).collect();
-            let med = |f: fn(&Measurement) -> f64| median(of.iter().map(|m| f(m)).collect());
+            let med = |f: fn(&Measurement) -> f64| {
+                ae_train::stats::median(&of.iter().map(|m| f(m)).collect::<Vec<_>>())
+            };
             (
                 med(|m| m.seconds_per_epoch),
                 med(|m| m.train_seconds_per_epoch),

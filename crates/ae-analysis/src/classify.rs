@@ -8,6 +8,7 @@ use ae_data::flat_tensor;
 use ae_models::conv::same_conv;
 use ae_models::dense::glorot_linear;
 use ae_models::kernels::{conv2d_layer, max_pool2d_layer};
+use ae_train::{EarlyStopping, Verdict};
 use burn::module::{AutodiffModule, Module};
 use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
@@ -353,7 +354,7 @@ pub fn train_classifier<B: AutodiffBackend>(
     let mut optim = AdamConfig::new()
         .with_epsilon(1e-7)
         .init::<B, Classifier<B>>();
-    let (mut best, mut best_loss, mut best_epoch) = (model.valid(), f64::INFINITY, 0);
+    let (mut best, mut stopping) = (model.valid(), EarlyStopping::new(config.patience));
     for epoch in 1..=config.max_epochs {
         let order = ae_data::shuffled_indices(train.rows, config.seed.wrapping_add(epoch as u64));
         for batch in order.chunks(config.batch_size) {
@@ -363,11 +364,10 @@ pub fn train_classifier<B: AutodiffBackend>(
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(config.learning_rate, model, grads);
         }
-        let val_loss = mean_loss(&model.valid(), val, classes, device);
-        if val_loss < best_loss {
-            (best, best_loss, best_epoch) = (model.valid(), val_loss, epoch);
-        } else if epoch - best_epoch >= config.patience {
-            break;
+        match stopping.update(epoch, mean_loss(&model.valid(), val, classes, device)) {
+            Verdict::Improved => best = model.valid(),
+            Verdict::Continue => {}
+            Verdict::Stop => break,
         }
     }
     let accuracy = |f: &Features, pred: &[usize]| {
@@ -398,6 +398,6 @@ pub fn train_classifier<B: AutodiffBackend>(
         precision,
         recall,
         confusion,
-        best_epoch,
+        best_epoch: stopping.best_epoch(),
     })
 }

@@ -6,17 +6,20 @@
 pub mod backend;
 pub mod checkpoint;
 pub mod config;
+pub mod early_stopping;
 pub mod error;
 pub mod history;
 pub mod interrupt;
 pub mod lock;
 pub mod progress;
 pub mod run_dir;
+pub mod stats;
 pub mod step;
 pub mod trainer;
 
 pub use backend::{BackendKind, DefaultBackend, WithBackend, dispatch};
 pub use config::{DataSelection, TrainingConfig};
+pub use early_stopping::{EarlyStopping, Verdict};
 pub use error::{Result, TrainError};
 pub use history::EpochRecord;
 pub use interrupt::StopRequest;

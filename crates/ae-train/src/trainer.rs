@@ -305,8 +305,8 @@ pub fn train<B: AutodiffBackend>(
         recorded_timing(run_dir)
     } else {
         let timing = Timing {
-            seconds_per_epoch: median(&epoch_seconds),
-            samples_per_second: median(&throughput),
+            seconds_per_epoch: crate::stats::median(&epoch_seconds),
+            samples_per_second: crate::stats::median(&throughput),
             epochs_run: epoch_seconds.len(),
         };
         let summary_path = run_dir.join(SUMMARY_FILE);
@@ -470,20 +470,6 @@ pub fn evaluate<B: Backend>(
 fn write_history(run_dir: &Path, history: &[EpochRecord]) -> Result<()> {
     let path = run_dir.join(HISTORY_FILE);
     write_atomic(&path, history_csv(history).as_bytes()).map_err(|e| TrainError::io(&path, e))
-}
-
-fn median(values: &[f64]) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len().is_multiple_of(2) {
-        (v[m - 1] + v[m]) / 2.0
-    } else {
-        v[m]
-    }
 }
 
 #[cfg(test)]
