@@ -94,12 +94,21 @@ pub struct MethodResult {
 }
 
 impl MethodResult {
-    /// Best test accuracy over the classifiers.
-    pub fn best_test_accuracy(&self) -> f64 {
+    /// The classifier with the highest validation accuracy (the first on ties), as the
+    /// seed chooses its model: the test split never takes part in the choice.
+    pub fn chosen_classifier(&self) -> Option<&ClassifierReport> {
         self.classifiers
             .iter()
-            .map(|c| c.test_accuracy)
-            .fold(f64::NAN, f64::max)
+            .fold(None, |chosen, c| match chosen {
+                Some(best) if best.val_accuracy >= c.val_accuracy => Some(best),
+                _ => Some(c),
+            })
+    }
+
+    /// Test accuracy of [`Self::chosen_classifier`] (NaN without classifiers).
+    pub fn chosen_test_accuracy(&self) -> f64 {
+        self.chosen_classifier()
+            .map_or(f64::NAN, |c| c.test_accuracy)
     }
 }
 
@@ -333,4 +342,43 @@ fn noise_suffix(noise: Noise) -> String {
 pub fn mean_squared_error(a: &[f32], b: &[f32]) -> f64 {
     let sum: f64 = a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)).sum();
     sum / a.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(name: &str, val_accuracy: f64, test_accuracy: f64) -> ClassifierReport {
+        ClassifierReport {
+            classifier: name.into(),
+            val_accuracy,
+            test_accuracy,
+            precision: Vec::new(),
+            recall: Vec::new(),
+            confusion: Vec::new(),
+            best_epoch: 1,
+        }
+    }
+
+    #[test]
+    fn the_classifier_is_chosen_on_validation_never_on_test() {
+        let mut method = MethodResult {
+            method: "PCA".into(),
+            code_size: 32,
+            mse: [0.0; 3],
+            classifiers: vec![
+                report("a", 0.95, 0.99),
+                report("b", 0.97, 0.90),
+                report("c", 0.97, 0.98),
+            ],
+            examples: Vec::new(),
+            weights: Vec::new(),
+            seconds: 0.0,
+        };
+        // The best validation accuracy wins, the first of a tie, whatever the test says.
+        assert_eq!(method.chosen_classifier().unwrap().classifier, "b");
+        assert_eq!(method.chosen_test_accuracy(), 0.90);
+        method.classifiers.clear();
+        assert!(method.chosen_classifier().is_none() && method.chosen_test_accuracy().is_nan());
+    }
 }

@@ -58,7 +58,7 @@ pub fn run(args: &FiveClassArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     } else {
         println!(
             "{:<14} {:>5} {:>10} {:>10} {:>10} {:>9}",
-            "method", "code", "mse_train", "mse_val", "mse_test", "best_acc"
+            "method", "code", "mse_train", "mse_val", "mse_test", "test_acc*"
         );
         for m in &result.methods {
             println!(
@@ -68,9 +68,10 @@ pub fn run(args: &FiveClassArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 m.mse[0],
                 m.mse[1],
                 m.mse[2],
-                m.best_test_accuracy()
+                m.chosen_test_accuracy()
             );
         }
+        println!("* of the classifier with the best validation accuracy");
     }
     Ok(ExitCode::SUCCESS)
 }

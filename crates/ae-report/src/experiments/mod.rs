@@ -12,6 +12,8 @@ mod five_class;
 mod latent;
 mod shallow;
 
+pub(crate) use five_class::CHOSEN_TEST;
+
 use std::path::PathBuf;
 
 use ae_analysis::encode::{encode_set, reconstruct_set};
