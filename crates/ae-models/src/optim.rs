@@ -177,7 +177,7 @@ impl<B: Backend> SimpleOptimizer<B> for Adadelta {
 
 /// Adam with Keras' defaults (beta1 0.9, beta2 0.999, epsilon 1e-7): burn's Adam, whose
 /// state (and so checkpoint) it shares, with the whole step fused into one in-place pass
-/// on the Flex backend ([`kernels::adam`](crate::kernels::adam), equal to burn's
+/// on the Flex backend (the crate's fused Adam kernel, equal to burn's
 /// arithmetic bit for bit).
 #[derive(Clone)]
 pub struct KerasAdam {

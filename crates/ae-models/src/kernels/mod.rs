@@ -5,12 +5,12 @@
 //! burn's composed operations (see `docs/performance.md` for what they save). The
 //! tests in `tests/kernels.rs` hold them to burn's reference results within 1e-5.
 
-pub mod adam;
-pub mod bce;
-pub mod conv;
+pub(crate) mod adam;
+pub(crate) mod bce;
+pub(crate) mod conv;
 mod flex;
-pub mod pool;
-pub mod tanh;
+pub(crate) mod pool;
+pub(crate) mod tanh;
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
@@ -46,7 +46,7 @@ pub fn bce_with_logits<B: Backend, const D: usize>(
     composed_bce_with_logits(logits, target)
 }
 
-/// Hyperbolic tangent, element-wise ([`tanh::tanh`] on the default backend).
+/// Hyperbolic tangent, element-wise (a fused kernel on the default backend).
 pub fn tanh<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
     if all_f32(&[x.dtype()]) {
         if is_backend::<B, FlexAutodiff>() {
@@ -68,7 +68,7 @@ pub fn composed_bce_with_logits<B: Backend, const D: usize>(
     (logits.clone().clamp_min(0.0) - logits * target + softplus_neg_abs).mean()
 }
 
-/// One Adam step of a parameter tensor on `Flex`, in place ([`adam::step`]).
+/// One Adam step of a parameter tensor on `Flex`, in place (the crate's fused Adam kernel).
 ///
 /// `moments` is `(time, moment_1, moment_2)` of the previous step, `None` on the first
 /// (burn's Adam starts from zero moments); the new ones are returned.
