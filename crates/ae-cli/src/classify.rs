@@ -29,7 +29,8 @@ pub struct ClassifyArgs {
     /// mnist or fashion (for `run:`, the run's own dataset is used).
     #[arg(long, default_value = "mnist")]
     dataset: DatasetKind,
-    /// Fraction of the training images held out for early stopping.
+    /// Fraction of the training images held out for early stopping: the last ones, as
+    /// Keras' `validation_split` takes them.
     #[arg(long, default_value_t = 0.1)]
     val_fraction: f64,
     /// Most epochs.
@@ -208,10 +209,11 @@ pub fn run(args: &ClassifyArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
             )
         }
     };
-    let order = ae_data::shuffled_indices(train.rows, args.seed);
-    let n_val = ((train.rows as f64) * args.val_fraction).round().max(1.0) as usize;
-    let (val_idx, train_idx) = order.split_at(n_val);
-    let (fit, val) = (train.select(train_idx), train.select(val_idx));
+    let (fit_rows, val_rows) = ae_data::validation_split(train.rows, args.val_fraction);
+    let (fit, val) = (
+        train.select(&fit_rows.collect::<Vec<_>>()),
+        train.select(&val_rows.collect::<Vec<_>>()),
+    );
     let mut config = ClassifierConfig::new(args.classifier.clone(), args.seed);
     config.max_epochs = args.max_epochs;
     config.patience = args.patience.max(1);

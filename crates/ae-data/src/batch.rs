@@ -75,6 +75,26 @@ pub fn image_tensor<B: Backend>(
     )
 }
 
+/// The one validation rule of this project, Keras' `validation_split`: the *last*
+/// `fraction` of the `n` samples validate, the rest train, before any shuffling
+/// (`split_at = floor(n * (1 - fraction))`). Returns the training and validation index
+/// ranges; the validation range keeps at least one sample when `n >= 2`.
+pub fn validation_split(
+    n: usize,
+    fraction: f64,
+) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    let fraction = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let mut split_at = (n as f64 * (1.0 - fraction)).floor() as usize;
+    if fraction > 0.0 && n >= 2 {
+        split_at = split_at.min(n - 1);
+    }
+    (0..split_at.min(n), split_at.min(n)..n)
+}
+
 /// A permutation of `0..n` drawn from `seed` (the epoch's shuffling order).
 pub fn shuffled_indices(n: usize, seed: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
@@ -85,6 +105,17 @@ pub fn shuffled_indices(n: usize, seed: u64) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validation_split_takes_the_last_fraction_as_keras_does() {
+        assert_eq!(validation_split(60_000, 0.1), (0..54_000, 54_000..60_000));
+        // floor(11 * 0.9) = 9, as Keras' int(11 * 0.9).
+        assert_eq!(validation_split(11, 0.1), (0..9, 9..11));
+        // A tiny set keeps one validation sample; no fraction, none.
+        assert_eq!(validation_split(3, 0.1), (0..2, 2..3));
+        assert_eq!(validation_split(5, 0.0), (0..5, 5..5));
+        assert_eq!(validation_split(0, 0.1), (0..0, 0..0));
+    }
     use burn::backend::Flex;
 
     #[test]

@@ -20,7 +20,7 @@ pub mod images;
 pub mod noise;
 pub mod synthetic;
 
-pub use batch::{BatchBuffer, flat_tensor, image_tensor, shuffled_indices};
+pub use batch::{BatchBuffer, flat_tensor, image_tensor, shuffled_indices, validation_split};
 pub use dataset::{
     Dataset, DatasetKind, FileReport, FileRole, LoadedSplit, Split, load_split, resolve_data_dir,
 };

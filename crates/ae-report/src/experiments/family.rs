@@ -123,11 +123,11 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         let train_codes = codes(&data.train);
         let inactive = train_codes.iter().filter(|v| v.abs() < NEAR_ZERO).count() as f64
             / train_codes.len().max(1) as f64;
-        let cut = data.train.len() - data.train.len() / 10;
+        let (fit_rows, val_rows) = ae_data::validation_split(data.train.len(), 0.1);
         let all = Features::new(train_codes, code_len, data.train.labels().to_vec())?;
         let (fit, val) = (
-            all.select(&(0..cut).collect::<Vec<_>>()),
-            all.select(&(cut..data.train.len()).collect::<Vec<_>>()),
+            all.select(&fit_rows.collect::<Vec<_>>()),
+            all.select(&val_rows.collect::<Vec<_>>()),
         );
         let test_features = Features::new(codes(test), code_len, test.labels().to_vec())?;
         let mut logistic = ClassifierConfig::new(ClassifierKind::Logistic, ctx.seed);

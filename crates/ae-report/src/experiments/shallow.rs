@@ -73,9 +73,9 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         .pick(600, 10_000, 60_000)
         .min(ctx.mnist.train.len());
     let pool = ctx.mnist.train.first(limit)?;
-    let cut = limit - limit / 10;
-    let train = pool.select(&(0..cut).collect::<Vec<_>>())?;
-    let val = pool.select(&(cut..limit).collect::<Vec<_>>())?;
+    let (fit, held_out) = ae_data::validation_split(limit, 0.1);
+    let train = pool.select(&fit.collect::<Vec<_>>())?;
+    let val = pool.select(&held_out.collect::<Vec<_>>())?;
     let test = first(
         &ctx.mnist.test,
         ctx.profile.test_limit().unwrap_or(usize::MAX),
