@@ -3,14 +3,14 @@
 //! figures. Training runs live under `runs/<section>/<run>` and are reused when
 //! finished (or resumed when interrupted), so a re-run redoes no finished training.
 
-mod compare;
-mod conv;
-mod deep;
+mod convolutional;
+mod deep_dense;
 mod denoising;
 mod family;
 mod five_class;
-mod latent;
-mod shallow;
+mod latent_2d;
+mod mnist_vs_fashion;
+mod shallow_adadelta;
 
 pub(crate) use five_class::CHOSEN_TEST;
 
@@ -138,13 +138,13 @@ pub struct Experiment {
 
 /// Every experiment of the report, in order.
 pub static EXPERIMENTS: [Experiment; 8] = [
-    deep::EXPERIMENT,
-    conv::EXPERIMENT,
+    deep_dense::EXPERIMENT,
+    convolutional::EXPERIMENT,
     denoising::EXPERIMENT,
-    shallow::EXPERIMENT,
-    compare::EXPERIMENT,
+    shallow_adadelta::EXPERIMENT,
+    mnist_vs_fashion::EXPERIMENT,
     five_class::EXPERIMENT,
-    latent::EXPERIMENT,
+    latent_2d::EXPERIMENT,
     family::EXPERIMENT,
 ];
 
