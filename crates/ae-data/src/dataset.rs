@@ -13,6 +13,10 @@ use crate::images::ImageSet;
 /// Environment variable naming the data folder when `--data-dir` is not given.
 pub const DATA_DIR_ENV: &str = "AE_DATA_DIR";
 
+/// The side of MNIST's and Fashion-MNIST's images. Loaders read each file's real
+/// shape from its header; this names it where no data is at hand (planning runs).
+pub const IMAGE_SIDE: usize = 28;
+
 /// The two datasets the toolkit works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DatasetKind {

@@ -22,7 +22,8 @@ pub mod synthetic;
 
 pub use batch::{BatchBuffer, flat_tensor, image_tensor, shuffled_indices, validation_split};
 pub use dataset::{
-    Dataset, DatasetKind, FileReport, FileRole, LoadedSplit, Split, load_split, resolve_data_dir,
+    Dataset, DatasetKind, FileReport, FileRole, IMAGE_SIDE, LoadedSplit, Split, load_split,
+    resolve_data_dir,
 };
 pub use error::{DataError, Result};
 pub use images::ImageSet;

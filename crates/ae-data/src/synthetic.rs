@@ -17,7 +17,7 @@ use crate::error::{DataError, Result};
 use crate::idx::{IdxImages, encode_images, encode_labels};
 
 /// Image side of the synthetic images (as MNIST).
-pub const SIDE: usize = 28;
+pub const SIDE: usize = crate::IMAGE_SIDE;
 
 /// `n` synthetic 28x28 images with labels cycling through `0..10`.
 pub fn synthetic_images(n: usize, seed: u64) -> (IdxImages, Vec<u8>) {

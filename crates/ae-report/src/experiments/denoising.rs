@@ -62,25 +62,16 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     ));
     let train = first(&data.train, 10)?;
     section.figure(
-        ctx.grid(
+        ctx.image_grid(
             &png(ID, "train-originals"),
             &train.to_f32(),
-            28,
-            28,
             Some(&captions(&train)),
             10,
         )?,
         "The first ten training images",
     );
     section.figure(
-        ctx.grid(
-            &png(ID, "train-noisy"),
-            &noisy(&train, ctx.seed),
-            28,
-            28,
-            None,
-            10,
-        )?,
+        ctx.image_grid(&png(ID, "train-noisy"), &noisy(&train, ctx.seed), None, 10)?,
         format!("Their noisy versions ({})", NOISE.describe()),
     );
     let epochs = outcome.history.len();
@@ -97,18 +88,16 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     let test = first(&data.val, 10)?;
     let noisy_test = noisy(&test, ctx.seed.wrapping_add(1));
     section.figure(
-        ctx.grid(
+        ctx.image_grid(
             &png(ID, "test-originals"),
             &test.to_f32(),
-            28,
-            28,
             Some(&captions(&test)),
             10,
         )?,
         "The first ten test images",
     );
     section.figure(
-        ctx.grid(&png(ID, "test-noisy"), &noisy_test, 28, 28, None, 10)?,
+        ctx.image_grid(&png(ID, "test-noisy"), &noisy_test, None, 10)?,
         "Their noisy versions",
     );
     let denoised = reconstruct_values(
@@ -118,7 +107,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         &ctx.device,
     );
     section.figure(
-        ctx.grid(&png(ID, "test-denoised"), &denoised, 28, 28, None, 10)?,
+        ctx.image_grid(&png(ID, "test-denoised"), &denoised, None, 10)?,
         format!(
             "Denoised by the autoencoder after {}",
             findings::epochs(epochs)

@@ -159,7 +159,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     section.table("comparison", table);
     section.findings(findings::family(&scores));
     section.figure(
-        ctx.grid(&png(ID, "reconstructions"), &grid, 28, 28, None, 10)?,
+        ctx.image_grid(&png(ID, "reconstructions"), &grid, None, 10)?,
         format!(
             "Test images (top row), then reconstructions by, row by row: {}",
             shown_names.join(", ")

@@ -4,7 +4,7 @@
 use ae_analysis::classify::ClassifierReport;
 use ae_analysis::protocol::{FiveClassConfig, MethodResult, five_class_protocol};
 use ae_analysis::weights::normalise_for_display;
-use ae_data::DatasetKind;
+use ae_data::{DatasetKind, IMAGE_SIDE};
 
 use super::{
     Context, ExpBackend, Experiment, PlannedRun, Profile, Reference, SeedRow, Settings, png,
@@ -40,7 +40,7 @@ fn protocol(settings: &Settings) -> FiveClassConfig {
 
 fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
     Ok(protocol(settings)
-        .autoencoder_runs(DatasetKind::Mnist, 28, 28)?
+        .autoencoder_runs(DatasetKind::Mnist, IMAGE_SIDE, IMAGE_SIDE)?
         .into_iter()
         .map(|r| PlannedRun {
             section: ID,
@@ -225,16 +225,9 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         rows.extend(&m.examples);
         names.push(label(m));
     }
-    let columns = result.originals.len() / 784;
+    let columns = result.originals.len() / (IMAGE_SIDE * IMAGE_SIDE);
     section.figure(
-        ctx.grid(
-            &png(ID, "reconstructions"),
-            &rows,
-            28,
-            28,
-            None,
-            columns.max(1),
-        )?,
+        ctx.image_grid(&png(ID, "reconstructions"), &rows, None, columns.max(1))?,
         format!(
             "Test images (top row), then reconstructions by, row by row: {}",
             names[1..].join(", ")
@@ -277,7 +270,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             ),
         );
         section.figure(
-            ctx.grid(&file, &weights, 28, 28, None, 12)?,
+            ctx.image_grid(&file, &weights, None, 12)?,
             format!("First-layer weights of 12 units of the {} model", label(m)),
         );
     }

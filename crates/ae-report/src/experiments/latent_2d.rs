@@ -90,14 +90,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         let mut pair = test_image.to_f32();
         pair.extend(reconstruct_set(&outcome.model, &test_image, &ctx.device));
         section.figure(
-            ctx.grid(
-                &png(ID, &format!("{model}-test-image")),
-                &pair,
-                28,
-                28,
-                None,
-                2,
-            )?,
+            ctx.image_grid(&png(ID, &format!("{model}-test-image")), &pair, None, 2)?,
             "The first test image (left) and its reconstruction (right)",
         );
         let points = latent_points(&outcome.model, &data.val, POINTS, &ctx.device)?;
@@ -142,11 +135,9 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         );
         let decoded = decode_point(&outcome.model, mark.0, mark.1, &ctx.device)?;
         section.figure(
-            ctx.grid(
+            ctx.image_grid(
                 &png(ID, &format!("{model}-decoded-point")),
                 &decoded,
-                28,
-                28,
                 None,
                 1,
             )?,
@@ -168,7 +159,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         };
         let grid = manifold(&outcome.model, area, STEPS, &ctx.device)?;
         section.figure(
-            ctx.grid(&png(ID, &format!("{model}-manifold")), &grid, 28, 28, None, STEPS)?,
+            ctx.image_grid(&png(ID, &format!("{model}-manifold")), &grid,  None, STEPS)?,
             format!(
                 "{STEPS}x{STEPS} images decoded over z1 in [{:.2}, {:.2}] (left to right), z2 in [{:.2}, {:.2}] (top to bottom){}",
                 area.x_min,
@@ -189,7 +180,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         if model == "vae" {
             let samples = prior_samples(&outcome.model, 20, ctx.seed, &ctx.device)?;
             section.figure(
-                ctx.grid(&png(ID, "vae-prior-samples"), &samples, 28, 28, None, 10)?,
+                ctx.image_grid(&png(ID, "vae-prior-samples"), &samples, None, 10)?,
                 "Twenty images decoded from codes drawn from the prior N(0, I)",
             );
         }

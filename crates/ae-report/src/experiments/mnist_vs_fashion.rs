@@ -216,14 +216,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 )
             };
             section.figure(
-                ctx.grid(
-                    &png(ID, &format!("{run}-reconstructions")),
-                    &rows,
-                    28,
-                    28,
-                    None,
-                    15,
-                )?,
+                ctx.image_grid(&png(ID, &format!("{run}-reconstructions")), &rows, None, 15)?,
                 caption,
             );
             let weights: Vec<f32> = first_layer_weights(&outcome.model, 12)?
@@ -231,14 +224,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 .flat_map(|w| normalise_for_display(w))
                 .collect();
             section.figure(
-                ctx.grid(
-                    &png(ID, &format!("{run}-weights")),
-                    &weights,
-                    28,
-                    28,
-                    None,
-                    12,
-                )?,
+                ctx.image_grid(&png(ID, &format!("{run}-weights")), &weights, None, 12)?,
                 format!("{what}: first-layer weights of 12 units as 28x28 images"),
             );
         }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use ae_analysis::encode::{encode_set, reconstruct_set};
 use ae_data::grid::{GridLayout, render_grid, save_png};
-use ae_data::{Dataset, DatasetKind, ImageSet};
+use ae_data::{Dataset, DatasetKind, IMAGE_SIDE, ImageSet};
 use ae_models::ModelConfig;
 use ae_train::{
     DefaultBackend, EpochRecord, ProgressMode, TrainData, TrainOutcome, TrainingConfig,
@@ -191,7 +191,10 @@ impl Settings {
         epochs: (usize, usize, usize),
         batch_size: usize,
     ) -> Result<TrainingConfig> {
-        let mut config = TrainingConfig::new(ModelConfig::named(model, code, 28, 28)?, kind);
+        let mut config = TrainingConfig::new(
+            ModelConfig::named(model, code, IMAGE_SIDE, IMAGE_SIDE)?,
+            kind,
+        );
         config.epochs = self.profile.pick(epochs.0, epochs.1, epochs.2);
         config.batch_size = batch_size;
         config.seed = self.seed;
@@ -271,7 +274,21 @@ impl Context<'_> {
         self.runs_dir.join(section).join(run)
     }
 
-    /// Writes an image grid as `<file>` in the report folder and returns the file name.
+    /// Writes a grid of dataset images (`rows x cols` each, as the datasets' images) as
+    /// `<file>` in the report folder and returns the file name.
+    fn image_grid(
+        &self,
+        file: &str,
+        values: &[f32],
+        captions: Option<&[String]>,
+        columns: usize,
+    ) -> Result<String> {
+        let (rows, cols) = (self.mnist.train.rows(), self.mnist.train.cols());
+        self.grid(file, values, rows, cols, captions, columns)
+    }
+
+    /// Writes a grid of `rows x cols` tiles (images or codes) as `<file>` in the report
+    /// folder and returns the file name.
     fn grid(
         &self,
         file: &str,
@@ -387,11 +404,9 @@ impl Context<'_> {
         )?;
         let shown = first(&data.val, 10)?;
         section.figure(
-            self.grid(
+            self.image_grid(
                 &png(id, "originals"),
                 &shown.to_f32(),
-                28,
-                28,
                 Some(&captions(&shown)),
                 10,
             )?,
@@ -415,11 +430,9 @@ impl Context<'_> {
             codes.caption,
         );
         section.figure(
-            self.grid(
+            self.image_grid(
                 &png(id, "reconstructions"),
                 &reconstruct_set(&outcome.model, &shown, &self.device),
-                28,
-                28,
                 None,
                 10,
             )?,
