@@ -74,11 +74,49 @@ impl FiveClassConfig {
     }
 }
 
+/// How a representation of the five-class protocol is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Principal components.
+    Pca,
+    /// An autoencoder with this many hidden layers (1: 784-d-784, 3: 784-400-d-400-784).
+    Autoencoder {
+        /// Hidden layers, the code included.
+        hidden_layers: usize,
+    },
+    /// The one-hidden-layer autoencoder trained on inputs with Gaussian noise.
+    Denoising {
+        /// The noise's standard deviation, in percent of the pixel range.
+        noise_percent: u32,
+    },
+}
+
+impl Method {
+    /// A name for file names: `pca`, `ae1layer`, `ae3layers`, `dae20`.
+    pub fn slug(self) -> String {
+        self.to_string()
+            .to_lowercase()
+            .replace([' ', '(', ')', '%'], "")
+    }
+}
+
+impl std::fmt::Display for Method {
+    /// The seed report's names: `PCA`, `AE (1 layer)`, `AE (3 layers)`, `DAE 20%`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Method::Pca => f.write_str("PCA"),
+            Method::Autoencoder { hidden_layers: 1 } => f.write_str("AE (1 layer)"),
+            Method::Autoencoder { hidden_layers } => write!(f, "AE ({hidden_layers} layers)"),
+            Method::Denoising { noise_percent } => write!(f, "DAE {noise_percent}%"),
+        }
+    }
+}
+
 /// One representation: how it was made, how well it reconstructs, how well its codes classify.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MethodResult {
-    /// `PCA`, `AE (1 layer)`, `AE (3 layers)`, `DAE 20%`, ...
-    pub method: String,
+    /// How it was made.
+    pub method: Method,
     /// Code size.
     pub code_size: usize,
     /// Per-pixel reconstruction MSE on train, validation and test.
@@ -207,7 +245,7 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             .collect();
         let classifiers = classify(codes, k)?;
         methods.push(MethodResult {
-            method: "PCA".into(),
+            method: Method::Pca,
             code_size: k,
             mse,
             classifiers,
@@ -265,8 +303,8 @@ pub fn five_class_protocol<B: AutodiffBackend>(
 /// One autoencoder of the protocol: its row label, run folder and training settings.
 #[derive(Debug, Clone)]
 pub struct AutoencoderRun {
-    /// Row label (`AE (1 layer)`, `AE (3 layers)`, `DAE 20%`, ...).
-    pub method: String,
+    /// How it makes its codes.
+    pub method: Method,
     /// Run folder name under the protocol's root.
     pub run: String,
     /// Named model (`logistic` or `deep3`).
@@ -287,20 +325,23 @@ impl FiveClassConfig {
         rows: usize,
         cols: usize,
     ) -> Result<Vec<AutoencoderRun>> {
-        let mut planned: Vec<(String, &'static str, usize, Noise)> = self
+        let one_layer = Method::Autoencoder { hidden_layers: 1 };
+        let mut planned: Vec<(Method, &'static str, usize, Noise)> = self
             .code_sizes
             .iter()
-            .map(|&d| ("AE (1 layer)".to_string(), "logistic", d, Noise::None))
+            .map(|&d| (one_layer, "logistic", d, Noise::None))
             .collect();
         planned.push((
-            "AE (3 layers)".into(),
+            Method::Autoencoder { hidden_layers: 3 },
             "deep3",
             self.compare_code,
             Noise::None,
         ));
         for &std in &self.noise_levels {
             planned.push((
-                format!("DAE {}%", (std * 100.0).round()),
+                Method::Denoising {
+                    noise_percent: (std * 100.0).round() as u32,
+                },
                 "logistic",
                 self.compare_code,
                 Noise::Gaussian { std },
@@ -361,9 +402,31 @@ mod tests {
     }
 
     #[test]
+    fn methods_keep_the_seed_report_names_and_file_slugs() {
+        let names: Vec<(String, String)> = [
+            Method::Pca,
+            Method::Autoencoder { hidden_layers: 1 },
+            Method::Autoencoder { hidden_layers: 3 },
+            Method::Denoising { noise_percent: 20 },
+        ]
+        .iter()
+        .map(|m| (m.to_string(), m.slug()))
+        .collect();
+        let expected = [
+            ("PCA", "pca"),
+            ("AE (1 layer)", "ae1layer"),
+            ("AE (3 layers)", "ae3layers"),
+            ("DAE 20%", "dae20"),
+        ];
+        for ((name, slug), (want_name, want_slug)) in names.iter().zip(expected) {
+            assert_eq!((name.as_str(), slug.as_str()), (want_name, want_slug));
+        }
+    }
+
+    #[test]
     fn the_classifier_is_chosen_on_validation_never_on_test() {
         let mut method = MethodResult {
-            method: "PCA".into(),
+            method: Method::Pca,
             code_size: 32,
             mse: [0.0; 3],
             classifiers: vec![

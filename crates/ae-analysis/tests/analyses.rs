@@ -238,7 +238,7 @@ fn five_class_figures_show_the_same_test_images_in_every_row() {
     .unwrap();
     assert_eq!(result.originals.len(), 10 * 784);
     let pca = &result.methods[0];
-    assert_eq!(pca.method, "PCA");
+    assert_eq!(pca.method, ae_analysis::protocol::Method::Pca);
     // PCA reconstructs each bar where it is: the shown reconstructions are as close to
     // the shown originals as the test set is on average, not images of another class.
     let shown_error = mean_squared_error(&pca.examples, &result.originals);

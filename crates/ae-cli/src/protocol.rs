@@ -48,7 +48,7 @@ pub fn run(args: &FiveClassArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|m| {
                 let accuracies: Vec<_> = m.classifiers.iter().map(|c| serde_json::json!({"classifier": c.classifier, "val_accuracy": c.val_accuracy, "test_accuracy": c.test_accuracy})).collect();
-                serde_json::json!({"method": m.method, "code_size": m.code_size, "mse_train": m.mse[0], "mse_val": m.mse[1], "mse_test": m.mse[2], "classifiers": accuracies, "seconds": m.seconds})
+                serde_json::json!({"method": m.method.to_string(), "code_size": m.code_size, "mse_train": m.mse[0], "mse_val": m.mse[1], "mse_test": m.mse[2], "classifiers": accuracies, "seconds": m.seconds})
             })
             .collect();
         println!(

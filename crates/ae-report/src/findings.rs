@@ -2,6 +2,8 @@
 //! numbers. Every comparison and its direction is worked out here, so a rerun that
 //! reverses one changes the sentence with it; nothing is written in advance.
 
+use ae_analysis::protocol::Method;
+
 use crate::table::Table;
 
 /// "1 epoch", "5 epochs".
@@ -314,8 +316,8 @@ pub fn sweep(dataset: &str, points: &[SweepPoint]) -> Vec<String> {
 /// One row of the five-class comparison: method, code size, test MSE, best accuracy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MethodScore {
-    /// "PCA", "AE (1 layer)", ...
-    pub method: String,
+    /// How the codes are made.
+    pub method: Method,
     /// Code size.
     pub code: usize,
     /// Test reconstruction MSE.
@@ -328,11 +330,12 @@ pub struct MethodScore {
 /// codes for classification, and what denoising training changes.
 pub fn five_class(rows: &[MethodScore]) -> Vec<String> {
     let mut out = Vec::new();
+    const ONE_LAYER: Method = Method::Autoencoder { hidden_layers: 1 };
     let find =
-        |method: &str, code: usize| rows.iter().find(|r| r.method == method && r.code == code);
+        |method: Method, code: usize| rows.iter().find(|r| r.method == method && r.code == code);
     let (mut pca_better, mut ae_better) = (Vec::new(), Vec::new());
-    for pca in rows.iter().filter(|r| r.method == "PCA") {
-        if let Some(ae) = find("AE (1 layer)", pca.code) {
+    for pca in rows.iter().filter(|r| r.method == Method::Pca) {
+        if let Some(ae) = find(ONE_LAYER, pca.code) {
             if pca.test_mse <= ae.test_mse {
                 pca_better.push(pca.code.to_string());
             } else {
@@ -357,7 +360,7 @@ pub fn five_class(rows: &[MethodScore]) -> Vec<String> {
     if let Some(best) = rows.iter().max_by(|a, b| a.accuracy.total_cmp(&b.accuracy)) {
         let best_pca = rows
             .iter()
-            .filter(|r| r.method == "PCA")
+            .filter(|r| r.method == Method::Pca)
             .map(|r| r.accuracy)
             .fold(f64::NAN, f64::max);
         out.push(format!(
@@ -365,7 +368,7 @@ pub fn five_class(rows: &[MethodScore]) -> Vec<String> {
             best.method,
             best.code,
             num(best.accuracy),
-            if best.method == "PCA" || best_pca.is_nan() {
+            if best.method == Method::Pca || best_pca.is_nan() {
                 String::new()
             } else {
                 format!(
@@ -376,8 +379,11 @@ pub fn five_class(rows: &[MethodScore]) -> Vec<String> {
             }
         ));
     }
-    for dae in rows.iter().filter(|r| r.method.starts_with("DAE")) {
-        if let Some(ae) = find("AE (1 layer)", dae.code) {
+    for dae in rows
+        .iter()
+        .filter(|r| matches!(r.method, Method::Denoising { .. }))
+    {
+        if let Some(ae) = find(ONE_LAYER, dae.code) {
             out.push(format!(
                 "{} {} ({} against {} without noise) and {} ({} against {}).",
                 dae.method,
@@ -643,18 +649,19 @@ mod tests {
 
     #[test]
     fn five_class_sentences_follow_the_scores() {
-        let row = |method: &str, code, test_mse, accuracy| MethodScore {
-            method: method.into(),
+        let row = |method: Method, code, test_mse, accuracy| MethodScore {
+            method,
             code,
             test_mse,
             accuracy,
         };
+        let ae = Method::Autoencoder { hidden_layers: 1 };
         let rows = [
-            row("PCA", 32, 0.015, 0.987),
-            row("PCA", 256, 0.0013, 0.981),
-            row("AE (1 layer)", 32, 0.025, 0.982),
-            row("AE (1 layer)", 256, 0.0010, 0.9855),
-            row("DAE 20%", 256, 0.0027, 0.9865),
+            row(Method::Pca, 32, 0.015, 0.987),
+            row(Method::Pca, 256, 0.0013, 0.981),
+            row(ae, 32, 0.025, 0.982),
+            row(ae, 256, 0.0010, 0.9855),
+            row(Method::Denoising { noise_percent: 20 }, 256, 0.0027, 0.9865),
         ];
         let s = five_class(&rows);
         assert_eq!(

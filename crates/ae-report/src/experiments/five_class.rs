@@ -2,7 +2,7 @@
 //! compared by reconstruction error and by MLP accuracy on their codes.
 
 use ae_analysis::classify::ClassifierReport;
-use ae_analysis::protocol::{FiveClassConfig, MethodResult, five_class_protocol};
+use ae_analysis::protocol::{FiveClassConfig, Method, MethodResult, five_class_protocol};
 use ae_analysis::weights::normalise_for_display;
 use ae_data::{DatasetKind, IMAGE_SIDE};
 
@@ -54,6 +54,7 @@ fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
 /// The seed report: best test accuracy over all methods, and the one-layer 64-d AE's test MSE.
 const SEED_BEST_ACCURACY: f64 = 0.9874;
 const SEED_AE64_TEST_MSE: f64 = 0.0048;
+const ONE_LAYER: Method = Method::Autoencoder { hidden_layers: 1 };
 /// Accuracy table columns: the classifier chosen on validation, and its test accuracy.
 pub(crate) const CHOSEN: &str = "chosen on validation";
 /// See [`CHOSEN`].
@@ -103,7 +104,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     ]);
     for m in &result.methods {
         recon.push([
-            m.method.clone(),
+            m.method.to_string(),
             m.code_size.to_string(),
             Table::num(m.mse[0], 3),
             Table::num(m.mse[1], 3),
@@ -121,7 +122,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     header.extend([CHOSEN.to_string(), CHOSEN_TEST.to_string()]);
     let mut accuracy = Table::new(header);
     for m in &result.methods {
-        let mut row = vec![m.method.clone(), m.code_size.to_string()];
+        let mut row = vec![m.method.to_string(), m.code_size.to_string()];
         for c in &m.classifiers {
             row.push(Table::num(c.val_accuracy, 4));
             row.push(Table::num(c.test_accuracy, 4));
@@ -139,7 +140,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             .methods
             .iter()
             .map(|m| findings::MethodScore {
-                method: m.method.clone(),
+                method: m.method,
                 code: m.code_size,
                 test_mse: m.mse[2],
                 accuracy: m.chosen_test_accuracy(),
@@ -161,7 +162,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     ]);
     for m in &compared {
         overall.push([
-            m.method.clone(),
+            m.method.to_string(),
             m.code_size.to_string(),
             Table::num(m.mse[2], 3),
             Table::num(
@@ -189,7 +190,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     let ae64 = result
         .methods
         .iter()
-        .find(|m| m.method == "AE (1 layer)" && m.code_size == 64)
+        .find(|m| m.method == ONE_LAYER && m.code_size == 64)
         .map(|m| m.mse[2]);
     let reference = |value| {
         Some(Reference {
@@ -220,7 +221,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     for m in result
         .methods
         .iter()
-        .filter(|m| m.method == "PCA" || m.method == "AE (1 layer)")
+        .filter(|m| m.method == Method::Pca || m.method == ONE_LAYER)
     {
         rows.extend(&m.examples);
         names.push(label(m));
@@ -255,20 +256,15 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         );
     }
     for m in result.methods.iter().filter(|m| {
-        m.method != "PCA" && m.method != "AE (3 layers)" && m.code_size == config.compare_code
+        (matches!(m.method, Method::Denoising { .. }) || m.method == ONE_LAYER)
+            && m.code_size == config.compare_code
     }) {
         let weights: Vec<f32> = m
             .weights
             .iter()
             .flat_map(|w| normalise_for_display(w))
             .collect();
-        let file = png(
-            ID,
-            &format!(
-                "weights-{}",
-                m.method.to_lowercase().replace([' ', '(', ')', '%'], "")
-            ),
-        );
+        let file = png(ID, &format!("weights-{}", m.method.slug()));
         section.figure(
             ctx.image_grid(&file, &weights, None, 12)?,
             format!("First-layer weights of 12 units of the {} model", label(m)),
