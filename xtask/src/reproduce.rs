@@ -247,8 +247,13 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         } else {
             format!("From this {} profile, which trains fewer epochs than the seeds: only the full profile compares like with like.", profile.name())
         });
-        fidelity.table("seeds", ae_report::fidelity::fidelity_table(&rows));
-        report.sections.push(fidelity);
+        fidelity.styled_table(
+            "seeds",
+            ae_report::fidelity::fidelity_table(&rows),
+            ae_report::fidelity::fidelity_cell_style,
+        );
+        // Fidelity first: the page opens on whether the reproduction holds.
+        report.sections.insert(0, fidelity);
     }
     let mut summary = ae_report::Section::new("timing", "Wall time per experiment");
     summary.table("wall-time", times);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{ReportError, Result};
 use crate::plateau::LossCurve;
-use crate::table::Table;
+use crate::table::{CellStyle, Table};
 
 /// How close ours must be to count as `met`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -498,9 +498,57 @@ fn late_improvement(dir: &Path, run: &str) -> Option<f64> {
     crate::findings::late_improvement(&losses)
 }
 
-/// The rows as a table: source, quantity, seed, ours, difference, seeds of ours, verdict.
+impl Measure {
+    /// The report section that holds ours: a run's `<section>/`, or the section id
+    /// that a table file's name starts with.
+    pub fn section(&self) -> &str {
+        match self {
+            Measure::History { run, .. } => run.split('/').next().unwrap_or(run),
+            Measure::Table { file, .. } => crate::experiments::EXPERIMENTS
+                .iter()
+                .map(|e| e.id)
+                .filter(|id| file.starts_with(&format!("{id}-")))
+                .max_by_key(|id| id.len())
+                .unwrap_or(""),
+        }
+    }
+}
+
+/// The verdict's CSS class: `verdict-met`, `-noise`, `-deviates`, `-missing`, `-ours`.
+pub fn verdict_class(verdict: &str) -> &'static str {
+    if verdict.starts_with("met") {
+        "verdict-met"
+    } else if verdict.starts_with("within noise") {
+        "verdict-noise"
+    } else if verdict.starts_with("deviates") {
+        "verdict-deviates"
+    } else if verdict.starts_with("ours only") {
+        "verdict-ours"
+    } else {
+        "verdict-missing"
+    }
+}
+
+/// HTML styling of the fidelity table: verdicts coloured by class, sections linked.
+pub fn fidelity_cell_style(column: &str, cell: &str) -> CellStyle {
+    match column {
+        "verdict" => CellStyle {
+            class: Some(verdict_class(cell)),
+            href: None,
+        },
+        "section" if !cell.is_empty() => CellStyle {
+            class: None,
+            href: Some(format!("#{cell}")),
+        },
+        _ => CellStyle::default(),
+    }
+}
+
+/// The rows as a table: section, source, quantity, seed, ours, difference, seeds of
+/// ours, their range, verdict.
 pub fn fidelity_table(rows: &[FidelityRow]) -> Table {
     let mut table = Table::new([
+        "section",
         "source",
         "quantity",
         "seed",
@@ -521,6 +569,7 @@ pub fn fidelity_table(rows: &[FidelityRow]) -> Table {
             _ => ("-".to_string(), "-".to_string()),
         };
         table.push([
+            row.figure.ours.section().to_string(),
             row.figure.source.to_string(),
             row.figure.quantity.to_string(),
             row.figure
@@ -634,8 +683,44 @@ mod tests {
         assert!(unknown.verdict().starts_with("ours only"));
         let table = fidelity_table(&[unknown]);
         assert_eq!(
-            (table.rows[0][2].as_str(), table.rows[0][4].as_str()),
+            (table.rows[0][3].as_str(), table.rows[0][5].as_str()),
             ("-", "-")
+        );
+        assert_eq!(table.rows[0][0], "a");
+    }
+
+    #[test]
+    fn rows_name_their_section_and_verdicts_their_class() {
+        let table = |file| Measure::Table {
+            file,
+            key: &[],
+            column: "x",
+        };
+        assert_eq!(
+            table("mnist-vs-fashion-losses.csv").section(),
+            "mnist-vs-fashion"
+        );
+        assert_eq!(table("latent-2d-points.csv").section(), "latent-2d");
+        assert_eq!(table("unknown.csv").section(), "");
+        let history = Measure::History {
+            run: "five-class/logistic-32",
+            epoch: None,
+            column: HistoryColumn::Train,
+        };
+        assert_eq!(history.section(), "five-class");
+        for (verdict, class) in [
+            ("met (within 1%)", "verdict-met"),
+            ("within noise: 3 seeds", "verdict-noise"),
+            ("deviates: ours", "verdict-deviates"),
+            ("not measured: x", "verdict-missing"),
+            ("ours only: y", "verdict-ours"),
+        ] {
+            assert_eq!(verdict_class(verdict), class);
+            assert_eq!(fidelity_cell_style("verdict", verdict).class, Some(class));
+        }
+        assert_eq!(
+            fidelity_cell_style("section", "five-class").href.as_deref(),
+            Some("#five-class")
         );
     }
 

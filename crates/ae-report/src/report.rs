@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ae_data::atomic::write_atomic;
 
 use crate::error::{ReportError, Result};
-use crate::table::{Table, html_escape};
+use crate::table::{CellStyler, Table, html_escape};
 
 /// One block of a section.
 #[derive(Debug, Clone)]
@@ -19,6 +19,8 @@ pub enum Block {
         name: String,
         /// Contents.
         table: Table,
+        /// Classes and links of its cells in HTML.
+        styler: Option<CellStyler>,
     },
     /// A figure: a PNG file inside the report folder, with a caption.
     Figure {
@@ -64,6 +66,22 @@ impl Section {
         self.blocks.push(Block::Table {
             name: name.into(),
             table,
+            styler: None,
+        });
+        self
+    }
+
+    /// Adds a table whose HTML cells `styler` classes and links.
+    pub fn styled_table(
+        &mut self,
+        name: impl Into<String>,
+        table: Table,
+        styler: CellStyler,
+    ) -> &mut Self {
+        self.blocks.push(Block::Table {
+            name: name.into(),
+            table,
+            styler: Some(styler),
         });
         self
     }
@@ -89,7 +107,7 @@ impl Section {
         for block in &self.blocks {
             match block {
                 Block::Text(t) => out.push_str(&format!("{t}\n\n")),
-                Block::Table { name, table } => {
+                Block::Table { name, table, .. } => {
                     out.push_str(&table.to_markdown());
                     out.push_str(&format!("\n[CSV]({}-{name}.csv)\n\n", self.id));
                 }
@@ -117,8 +135,12 @@ impl Section {
         for block in &self.blocks {
             match block {
                 Block::Text(t) => out.push_str(&format!("<p>{}</p>\n", html_escape(t))),
-                Block::Table { name, table } => {
-                    out.push_str(&table.to_html());
+                Block::Table {
+                    name,
+                    table,
+                    styler,
+                } => {
+                    out.push_str(&table.to_html_styled(*styler));
                     out.push_str(&format!(
                         "<p><a href=\"{0}-{1}.csv\">{0}-{1}.csv</a></p>\n",
                         html_escape(&self.id),
@@ -192,7 +214,7 @@ impl Report {
                 &format!("{preamble}\n{}", section.to_markdown()),
             )?;
             for block in &section.blocks {
-                if let Block::Table { name, table } = block {
+                if let Block::Table { name, table, .. } = block {
                     let path = self.dir.join(format!("{}-{name}.csv", section.id));
                     write_bytes(&path, &table.to_csv(&format!("{}-{name}", section.id))?)?;
                 }
@@ -226,7 +248,7 @@ impl Report {
     }
 }
 
-const STYLE: &str = "body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}img{max-width:100%;image-rendering:pixelated}figure{margin:1em 0}.findings{background:#f4f7fb;border-left:4px solid #4a7ab5;padding:.2em 1em;margin:1em 0}";
+const STYLE: &str = "body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}img{max-width:100%;image-rendering:pixelated}figure{margin:1em 0}.findings{background:#f4f7fb;border-left:4px solid #4a7ab5;padding:.2em 1em;margin:1em 0}td.verdict-met{background:#dff3e4}td.verdict-noise{background:#eef6dc}td.verdict-deviates{background:#fbe3d6}td.verdict-missing{background:#eeeeee}td.verdict-ours{background:#f6f1dc}td.verdict-met,td.verdict-noise,td.verdict-deviates,td.verdict-missing,td.verdict-ours{text-align:left}";
 
 /// Creates the report folder (and parents), naming it on failure.
 pub(crate) fn create_dir(dir: &Path) -> Result<()> {

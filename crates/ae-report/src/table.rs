@@ -6,6 +6,18 @@ use polars::prelude::{Column, CsvWriter, DataFrame, SerWriter};
 
 use crate::error::{ReportError, Result};
 
+/// How a cell shows in HTML: a CSS class and a link target, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CellStyle {
+    /// CSS class of the `<td>`.
+    pub class: Option<&'static str>,
+    /// The cell's text links here.
+    pub href: Option<String>,
+}
+
+/// Styles a body cell from its column name and text.
+pub type CellStyler = fn(column: &str, cell: &str) -> CellStyle;
+
 /// A table of strings with a header row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
@@ -63,17 +75,35 @@ impl Table {
 
     /// An HTML `<table>`.
     pub fn to_html(&self) -> String {
-        let cells = |tag: &str, row: &[String]| {
-            row.iter()
-                .map(|c| format!("<{tag}>{}</{tag}>", html_escape(c)))
-                .collect::<String>()
-        };
-        let mut out = format!(
-            "<table>\n<thead><tr>{}</tr></thead>\n<tbody>\n",
-            cells("th", &self.header)
-        );
+        self.to_html_styled(None)
+    }
+
+    /// An HTML `<table>` whose body cells `styler` may give a class and a link.
+    pub fn to_html_styled(&self, styler: Option<CellStyler>) -> String {
+        let head: String = self
+            .header
+            .iter()
+            .map(|c| format!("<th>{}</th>", html_escape(c)))
+            .collect();
+        let mut out = format!("<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n");
         for row in &self.rows {
-            out.push_str(&format!("<tr>{}</tr>\n", cells("td", row)));
+            out.push_str("<tr>");
+            for (column, cell) in self.header.iter().zip(row) {
+                let style = styler.map(|f| f(column, cell)).unwrap_or_default();
+                let class = style
+                    .class
+                    .map(|c| format!(" class=\"{c}\""))
+                    .unwrap_or_default();
+                let text = html_escape(cell);
+                match style.href {
+                    Some(href) => out.push_str(&format!(
+                        "<td{class}><a href=\"{}\">{text}</a></td>",
+                        html_escape(&href)
+                    )),
+                    None => out.push_str(&format!("<td{class}>{text}</td>")),
+                }
+            }
+            out.push_str("</tr>\n");
         }
         out.push_str("</tbody>\n</table>\n");
         out
