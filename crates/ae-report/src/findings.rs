@@ -488,21 +488,28 @@ pub fn family(members: &[MemberScore<'_>]) -> Vec<String> {
     ) else {
         return Vec::new();
     };
-    let mut out = vec![format!(
-        "The {} reconstructs best (test MSE {}); the {} has the codes that classify best (logistic regression, {}).",
-        recon.0,
-        num(recon.1),
-        codes.0,
-        num(codes.2)
-    )];
-    if recon.0 != codes.0 {
-        out.push(format!(
+    if recon.0 == codes.0 {
+        return vec![format!(
+            "The {} both reconstructs best (test MSE {}) and has the codes that classify best (logistic regression, {}).",
+            recon.0,
+            num(recon.1),
+            num(codes.2)
+        )];
+    }
+    vec![
+        format!(
+            "The {} reconstructs best (test MSE {}); the {} has the codes that classify best (logistic regression, {}).",
+            recon.0,
+            num(recon.1),
+            codes.0,
+            num(codes.2)
+        ),
+        format!(
             "So the lowest reconstruction error does not make the most useful code: the {}'s codes classify at {}.",
             recon.0,
             num(recon.2)
-        ));
-    }
-    out
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -721,6 +728,7 @@ mod tests {
         assert_eq!(s.len(), 2);
         let s = family(&[("shallow", 0.02, 0.7), ("deep", 0.01, 0.8)]);
         assert_eq!(s.len(), 1, "{s:?}");
+        assert!(s[0].starts_with("The deep both reconstructs best"), "{s:?}");
         assert!(family(&[]).is_empty());
     }
 }
