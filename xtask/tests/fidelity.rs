@@ -136,14 +136,17 @@ fn the_plateau_section_follows_our_curve_and_the_peer_file() {
         ),
     );
     let out = dir.path().join("fidelity.md");
-    let result = fidelity(&[
-        "--from",
-        from.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--peer-curves",
-        peer.to_str().unwrap(),
-    ]);
+    let with_peer = || {
+        fidelity(&[
+            "--from",
+            from.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--peer-curves",
+            peer.to_str().unwrap(),
+        ])
+    };
+    let result = with_peer();
     assert!(result.status.success(), "{result:?}");
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(
@@ -180,14 +183,7 @@ fn the_plateau_section_follows_our_curve_and_the_peer_file() {
 
     // A broken peer file names itself and its line.
     write(&peer, "{\"code\": 32, \"train_bce_per_epoch\": \"x\"}\n");
-    let broken = fidelity(&[
-        "--from",
-        from.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--peer-curves",
-        peer.to_str().unwrap(),
-    ]);
+    let broken = with_peer();
     assert!(!broken.status.success());
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(

@@ -135,12 +135,7 @@ impl MethodResult {
     /// The classifier with the highest validation accuracy (the first on ties), as the
     /// seed chooses its model: the test split never takes part in the choice.
     pub fn chosen_classifier(&self) -> Option<&ClassifierReport> {
-        self.classifiers
-            .iter()
-            .fold(None, |chosen, c| match chosen {
-                Some(best) if best.val_accuracy >= c.val_accuracy => Some(best),
-                _ => Some(c),
-            })
+        choose_on_validation(&self.classifiers)
     }
 
     /// Test accuracy of [`Self::chosen_classifier`] (NaN without classifiers).
@@ -148,6 +143,17 @@ impl MethodResult {
         self.chosen_classifier()
             .map_or(f64::NAN, |c| c.test_accuracy)
     }
+}
+
+/// The report with the highest validation accuracy (the first on ties): how the seed
+/// chooses a model, never looking at test accuracy.
+pub fn choose_on_validation<'a>(
+    reports: impl IntoIterator<Item = &'a ClassifierReport>,
+) -> Option<&'a ClassifierReport> {
+    reports.into_iter().fold(None, |chosen, c| match chosen {
+        Some(best) if best.val_accuracy >= c.val_accuracy => Some(best),
+        _ => Some(c),
+    })
 }
 
 /// Everything the protocol measured.

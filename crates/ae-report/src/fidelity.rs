@@ -358,6 +358,18 @@ const AE32: RowKey = &[("method", "AE (1 layer)"), ("code size", "32")];
 /// A run's loss curve from `runs/<run>/history.csv` in the report folder `dir`, with the
 /// test MSE read from `test_mse` when the folder holds it.
 pub fn read_loss_curve(dir: &Path, run: &str, seed: u64, test_mse: &Measure) -> Result<LossCurve> {
+    let (train, validation) = read_history(dir, run)?;
+    Ok(LossCurve {
+        framework: "ours".into(),
+        seed,
+        train,
+        validation,
+        test_mse: read_measure(dir, test_mse).ok(),
+    })
+}
+
+/// A run's training and validation loss per epoch, from `runs/<run>/history.csv`.
+fn read_history(dir: &Path, run: &str) -> Result<(Vec<f64>, Vec<f64>)> {
     let path = dir.join("runs").join(run).join("history.csv");
     let csv = read_csv(&path)?;
     let column = |name: &str| -> Result<Vec<f64>> {
@@ -366,13 +378,7 @@ pub fn read_loss_curve(dir: &Path, run: &str, seed: u64, test_mse: &Measure) -> 
             .map(|row| csv.number(&path, row, name))
             .collect()
     };
-    Ok(LossCurve {
-        framework: "ours".into(),
-        seed,
-        train: column("train_loss")?,
-        validation: column("val_loss")?,
-        test_mse: read_measure(dir, test_mse).ok(),
-    })
+    Ok((column("train_loss")?, column("val_loss")?))
 }
 
 /// One row of the fidelity table, measured.
@@ -487,15 +493,8 @@ pub fn measure(reference: &Path, others: &[PathBuf]) -> Vec<FidelityRow> {
 /// The relative fall of a run's validation loss over its last tenth of epochs (at least
 /// one epoch), or `None` when its history cannot be read or is too short.
 fn late_improvement(dir: &Path, run: &str) -> Option<f64> {
-    let path = dir.join("runs").join(run).join("history.csv");
-    let csv = read_csv(&path).ok()?;
-    let losses: Vec<f64> = csv
-        .rows
-        .iter()
-        .map(|row| csv.number(&path, row, "val_loss"))
-        .collect::<Result<_>>()
-        .ok()?;
-    crate::findings::late_improvement(&losses)
+    let (_, validation) = read_history(dir, run).ok()?;
+    crate::findings::late_improvement(&validation)
 }
 
 impl Measure {

@@ -48,11 +48,6 @@ impl EarlyStopping {
     pub fn best_epoch(&self) -> usize {
         self.best_epoch
     }
-
-    /// The lowest loss seen (infinite before any improvement).
-    pub fn best_loss(&self) -> f64 {
-        self.best_loss
-    }
 }
 
 #[cfg(test)]

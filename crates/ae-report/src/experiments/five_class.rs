@@ -1,8 +1,9 @@
 //! Section 6: the five-class protocol (digits 0, 1, 2, 4, 7): PCA and autoencoders
 //! compared by reconstruction error and by MLP accuracy on their codes.
 
-use ae_analysis::classify::ClassifierReport;
-use ae_analysis::protocol::{FiveClassConfig, Method, MethodResult, five_class_protocol};
+use ae_analysis::protocol::{
+    FiveClassConfig, Method, MethodResult, choose_on_validation, five_class_protocol,
+};
 use ae_analysis::weights::normalise_for_display;
 use ae_data::{DatasetKind, IMAGE_SIDE};
 
@@ -178,15 +179,13 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     ));
     section.table("overall", overall);
     // The method and classifier with the best validation accuracy, and its test accuracy.
-    let best = result
-        .methods
-        .iter()
-        .filter_map(MethodResult::chosen_classifier)
-        .fold(None::<&ClassifierReport>, |best, c| match best {
-            Some(b) if b.val_accuracy >= c.val_accuracy => Some(b),
-            _ => Some(c),
-        })
-        .map_or(f64::NAN, |c| c.test_accuracy);
+    let best = choose_on_validation(
+        result
+            .methods
+            .iter()
+            .filter_map(MethodResult::chosen_classifier),
+    )
+    .map_or(f64::NAN, |c| c.test_accuracy);
     let ae64 = result
         .methods
         .iter()
