@@ -4,6 +4,7 @@ mod analysis;
 mod classify;
 mod data;
 mod encode;
+mod interop;
 mod output;
 mod pca;
 mod protocol;
@@ -46,6 +47,10 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// The five-class protocol: PCA vs autoencoders on digits 0, 1, 2, 4, 7.
     FiveClass(protocol::FiveClassArgs),
+    /// A run's weights as a safetensors file (PyTorch's state-dict layout by default).
+    Export(interop::ExportArgs),
+    /// A run folder from a safetensors file of weights trained elsewhere.
+    Import(interop::ImportArgs),
 }
 
 /// mimalloc keeps freed blocks for reuse: with glibc's allocator every training step
@@ -67,6 +72,8 @@ fn main() -> ExitCode {
         Command::Weights(args) => analysis::weights(&args),
         Command::Encode(args) => encode::run(&args, &data_dir),
         Command::FiveClass(args) => protocol::run(&args, &data_dir),
+        Command::Export(args) => interop::export(&args),
+        Command::Import(args) => interop::import(&args),
     };
     match result {
         Ok(code) => code,

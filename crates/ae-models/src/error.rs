@@ -11,6 +11,14 @@ pub enum ModelError {
         /// Why it was refused.
         reason: String,
     },
+    /// Weights could not be written or read as safetensors, or do not fit the model.
+    #[error("{}{reason}", .tensor.as_ref().map_or_else(String::new, |t| format!("tensor `{t}` ")))]
+    Weights {
+        /// The tensor at fault, when one is.
+        tensor: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl ModelError {

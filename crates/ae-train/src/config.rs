@@ -222,6 +222,11 @@ impl TrainingConfig {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
+
+    /// JSON on one line (for file metadata).
+    pub fn to_compact_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
 }
 
 /// Serialises a type through its `Display` / `FromStr` (e.g. `"gaussian:0.25"`).

@@ -84,6 +84,14 @@ pub enum TrainError {
         /// The signal number that asked for the stop.
         signal: i32,
     },
+    /// A weights file could not be read, or does not fit the model.
+    #[error("{path}: {source}")]
+    Weights {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the tensor.
+        source: ae_models::ModelError,
+    },
     /// The requested backend was not compiled in.
     #[error("backend `{0}` is not available in this build (rebuild with `--features {0}`)")]
     BackendUnavailable(String),

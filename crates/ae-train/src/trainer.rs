@@ -126,7 +126,7 @@ pub fn derive_seed(seed: u64, a: u64, b: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-type OptimOf<B> = burn::optim::adaptor::OptimizerAdaptor<
+pub(crate) type OptimOf<B> = burn::optim::adaptor::OptimizerAdaptor<
     ae_models::optim::AnyOptimizer<<B as AutodiffBackend>::InnerBackend>,
     AnyAutoencoder<B>,
     B,
