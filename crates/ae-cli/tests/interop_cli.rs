@@ -116,10 +116,9 @@ fn export_then_import_gives_the_same_model_in_both_layouts() {
             ));
             std::fs::read(out).unwrap()
         };
-        let name = format!("{model}");
         assert_eq!(
-            codes(&back, &format!("{name}-b.csv")),
-            codes(&run, &format!("{name}-a.csv"))
+            codes(&back, &format!("{model}-b.csv")),
+            codes(&run, &format!("{model}-a.csv"))
         );
     }
 }
