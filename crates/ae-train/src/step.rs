@@ -109,7 +109,20 @@ pub fn batch_gradients<'a, B: AutodiffBackend>(
         let share = shard.len() as f64 / images as f64;
         move || shard_gradients(&replica, objective, shard, share, &mut rng, &device)
     };
-    let (mut ga, mut gb) = rayon::join(job(a, 0), job(b, 1));
+    // The second shard runs on a scoped thread of its own, not on a rayon worker: burn's
+    // autodiff holds a graph's lock through its backward pass (whose kernels fan out to
+    // rayon's pool), and every backward ends by locking each live graph to clean it up.
+    // A backward on a rayon worker could then block that worker on the lock of a graph
+    // whose kernels wait for the pool: with two trainings at once, both workers blocked
+    // and the process hung. Off the pool, its workers only ever run kernel work.
+    let (mut ga, mut gb) = std::thread::scope(|scope| {
+        let second = scope.spawn(job(b, 1));
+        let first = job(a, 0)();
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
     model.visit(&mut AddGradients::<B> {
         into: &mut ga.grads,
         from: &mut gb.grads,

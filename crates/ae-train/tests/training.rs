@@ -411,3 +411,35 @@ fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
     let err = TrainingConfig::load(&path).unwrap_err().to_string();
     assert!(err.contains("units") || err.contains("code"), "{err}");
 }
+
+/// Trainings on several threads at once, batches split into shards and BCE kernels that
+/// fan out to rayon's pool: once, a backward on a pool worker waited for the lock of a
+/// graph whose kernels waited for the pool, and the process hung (see
+/// `ae_train::step::batch_gradients`). A hang fails here after a deadline instead of
+/// stalling the suite.
+#[test]
+fn concurrent_trainings_with_split_batches_finish() {
+    let (_g, ds) = dataset();
+    let out = tempfile::tempdir().unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    let runs = 6;
+    for i in 0..runs {
+        // Half the runs split their batches (backward on two threads), half do not
+        // (backward on the run's own thread).
+        let mut c = config("deep", 10);
+        c.batch_size = if i % 2 == 0 { 2 } else { 1 } * ae_train::step::MIN_SHARD_IMAGES;
+        let data = TrainData::select(&c, &ds).unwrap();
+        let done = done.clone();
+        let dir = out.path().join(format!("run{i}"));
+        std::thread::spawn(move || {
+            let result = run(&c, &data, &dir, false).map(|o| o.history.len());
+            let _ = done.send(result.map_err(|e| e.to_string()));
+        });
+    }
+    for _ in 0..runs {
+        let epochs = finished
+            .recv_timeout(std::time::Duration::from_secs(300))
+            .expect("a training did not finish within 300 s: deadlock");
+        assert_eq!(epochs, Ok(10));
+    }
+}
