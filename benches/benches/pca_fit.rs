@@ -1,7 +1,6 @@
 //! PCA fit on the 60k x 784 MNIST training images (needs `AE_DATA_DIR`).
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use ae_analysis::{PcaParams, Samples};
@@ -9,8 +8,7 @@ use ae_data::{DatasetKind, Split, load_split};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
-    let Some(dir) = std::env::var_os("AE_DATA_DIR").map(PathBuf::from) else {
-        eprintln!("AE_DATA_DIR not set: skipping");
+    let Some(dir) = benches::mnist_dir() else {
         return;
     };
     let train = load_split(&dir, DatasetKind::Mnist, Split::Train)

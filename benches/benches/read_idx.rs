@@ -10,12 +10,6 @@ use ae_data::dataset::file_path;
 use ae_data::{DatasetKind, FileRole};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-fn train_images() -> Option<PathBuf> {
-    let dir = std::env::var_os("AE_DATA_DIR").map(PathBuf::from)?;
-    let p = file_path(&dir, DatasetKind::Mnist, FileRole::TrainImages);
-    p.is_file().then_some(p)
-}
-
 fn gzip_dc_median(path: &PathBuf, runs: usize) -> Option<f64> {
     let mut times = Vec::new();
     for _ in 0..runs {
@@ -31,10 +25,10 @@ fn gzip_dc_median(path: &PathBuf, runs: usize) -> Option<f64> {
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(path) = train_images() else {
-        eprintln!("AE_DATA_DIR not set or lacks mnist/train-images-idx3-ubyte.gz: skipping");
+    let Some(dir) = benches::mnist_dir() else {
         return;
     };
+    let path = file_path(&dir, DatasetKind::Mnist, FileRole::TrainImages);
     let mut group = c.benchmark_group("idx");
     group.sample_size(20);
     group.bench_function("read_mnist_train_images_gz", |b| {

@@ -1,6 +1,4 @@
-//! `ae-analysis`: analyses on data and trained autoencoders, returning plain result
-//! structs (no plotting): the PCA baseline, streaming encoding, the 2-D latent protocol,
-//! first-layer weight images, the bottleneck sweep and the five-class protocol.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod classify;

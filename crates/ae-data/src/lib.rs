@@ -1,4 +1,6 @@
-//! `ae-data`: MNIST and Fashion-MNIST for the autoencoder toolkit.
+#![doc = include_str!("../README.md")]
+//!
+//! ## Modules
 //!
 //! - [`idx`]: validated IDX reading (raw or `.gz`); bad input is a typed [`DataError`] naming the file.
 //! - [`dataset`]: the two datasets, data-folder resolution, SHA-256 verification.

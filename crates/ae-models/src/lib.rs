@@ -1,4 +1,6 @@
-//! `ae-models`: the autoencoders of the seeds, their losses and optimizers.
+#![doc = include_str!("../README.md")]
+//!
+//! ## Modules
 //!
 //! - [`Autoencoder`]: `encode`, `decode`, `reconstruct`, `code_shape`.
 //! - [`dense`], [`conv`], [`vae`]: one file per architecture, each a `#[derive(Config)]`

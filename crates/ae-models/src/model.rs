@@ -91,6 +91,15 @@ impl ModelConfig {
         }
     }
 
+    /// The architecture's `kind` tag: dense, conv or vae.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ModelConfig::Dense(_) => "dense",
+            ModelConfig::Conv(_) => "conv",
+            ModelConfig::Vae(_) => "vae",
+        }
+    }
+
     /// Input width the model expects.
     pub fn input_len(&self) -> usize {
         match self {

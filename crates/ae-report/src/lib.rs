@@ -1,6 +1,4 @@
-//! `ae-report`: renders experiment results as a browsable report (Markdown sections,
-//! PNG figures, and a static `index.html` that opens from disk), and the seed
-//! experiments that fill it ([`experiments`]).
+#![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod data_section;

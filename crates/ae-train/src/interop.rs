@@ -20,7 +20,7 @@ use crate::error::{Result, TrainError};
 use crate::run_dir::RunDir;
 use crate::trainer::{OptimOf, init_model, load_run};
 
-/// Metadata key holding the model's [`ModelConfig`] as JSON.
+/// Metadata key holding the model's [`ModelConfig`](ae_models::ModelConfig) as JSON.
 pub const MODEL_KEY: &str = "model_config";
 /// Metadata key holding the whole [`TrainingConfig`] as JSON.
 pub const TRAINING_KEY: &str = "training_config";

@@ -1,6 +1,4 @@
-//! `ae-train`: one training loop for every autoencoder, with `config.json`,
-//! `history.csv`, atomic checkpoints (per epoch, and mid-epoch on an interrupt), exact
-//! resume and extension, one writer per run folder, and progress display.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod backend;
