@@ -57,6 +57,19 @@ impl PcaParams {
     }
 
     /// Fits on `data` (one sample per row).
+    ///
+    /// # Example
+    /// ```
+    /// use ae_analysis::{PcaParams, Samples};
+    ///
+    /// // Four points on the line y = 2x: one component explains everything.
+    /// let values = [0.0, 0.0, 1.0, 2.0, 2.0, 4.0, 3.0, 6.0];
+    /// let data = Samples::new(&values, 4, 2)?;
+    /// let pca = PcaParams::new(1).fit(&data)?;
+    /// assert!((pca.explained_variance_ratio()[0] - 1.0).abs() < 1e-9);
+    /// assert!(pca.reconstruction_mse(&data)? < 1e-10);
+    /// # Ok::<(), ae_analysis::AnalysisError>(())
+    /// ```
     pub fn fit(&self, data: &Samples<'_>) -> Result<Pca> {
         let (n, d, k) = (data.rows, data.cols, self.components);
         if k == 0 || k > d {

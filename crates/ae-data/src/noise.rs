@@ -15,6 +15,19 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::error::{DataError, Result};
 
 /// A corruption of the input; [`Noise::None`] leaves it unchanged.
+///
+/// # Example
+/// ```
+/// use ae_data::Noise;
+///
+/// let noise: Noise = "gaussian:0.5".parse()?;
+/// let mut pixels = vec![0.5_f32; 784];
+/// noise.apply_seeded(&mut pixels, 1);
+/// assert!(pixels.iter().all(|p| (0.0..=1.0).contains(p))); // clipped, as the seeds do
+/// assert!(pixels.iter().any(|&p| p != 0.5));
+/// assert!("gaussian:-1".parse::<Noise>().is_err());
+/// # Ok::<(), ae_data::DataError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Noise {
     /// No corruption.

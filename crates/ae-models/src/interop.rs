@@ -95,6 +95,25 @@ impl FromStr for WeightLayout {
 /// The key of the file metadata that records the layout written.
 pub const LAYOUT_KEY: &str = "layout";
 
+/// # Example
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// use ae_models::interop::{load_safetensors, safetensors_metadata, to_safetensors};
+/// use ae_models::{ModelConfig, WeightLayout};
+/// use burn::backend::Flex;
+///
+/// let device = Default::default();
+/// let config = ModelConfig::named("shallow", None, 28, 28)?;
+/// let model = config.init::<Flex>(&device)?;
+/// let meta = BTreeMap::from([("dataset".to_string(), "mnist".to_string())]);
+/// let bytes = to_safetensors(&model, WeightLayout::PyTorch, &meta)?;
+/// assert_eq!(safetensors_metadata(&bytes)?["layout"], "pytorch");
+/// let again = load_safetensors(config.init::<Flex>(&device)?, bytes, WeightLayout::PyTorch)?;
+/// # let _ = again;
+/// # Ok::<(), ae_models::ModelError>(())
+/// ```
+///
 /// The model's weights as the bytes of a safetensors file in `layout`, with `metadata`
 /// (and the layout) in its header. Write them with an atomic write: a file is never left
 /// half written.
@@ -322,6 +341,27 @@ mod tests {
         let garbage = load_safetensors(model("deep", 0), vec![1, 2, 3], WeightLayout::PyTorch);
         assert!(garbage.is_err());
         assert!(safetensors_metadata(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn a_tensor_the_model_lacks_is_refused_by_name() {
+        let bytes = to_safetensors(&model("shallow", 0), WeightLayout::Burn, &BTreeMap::new());
+        let bytes = bytes.unwrap();
+        let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let extra = [0u8; 16];
+        let mut views: Vec<(String, safetensors::tensor::TensorView<'_>)> = file.tensors();
+        views.push((
+            "Dense.encoder.9.weight".into(),
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![4], &extra).unwrap(),
+        ));
+        let with_extra = safetensors::serialize(views, None).unwrap();
+        let err = load_safetensors(model("shallow", 0), with_extra, WeightLayout::Burn)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`Dense.encoder.9.weight` is in the file but not in the model"),
+            "{err}"
+        );
     }
 
     #[test]

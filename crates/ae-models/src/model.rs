@@ -33,6 +33,18 @@ pub const MODEL_NAMES: [&str; 8] = [
 impl ModelConfig {
     /// A named model for `input`-pixel images of `height x width`; `code_size` overrides
     /// the model's default code size (not allowed for `conv`, whose code is 8x7x7).
+    ///
+    /// # Example
+    /// ```
+    /// use ae_models::{Autoencoder, ModelConfig};
+    /// use burn::backend::Flex;
+    ///
+    /// let config = ModelConfig::named("deep", Some(16), 28, 28)?;
+    /// let model = config.init::<Flex>(&Default::default())?;
+    /// assert_eq!(model.code_shape(), vec![16]);
+    /// assert!(ModelConfig::named("conv", Some(16), 28, 28).is_err()); // fixed 8x7x7 code
+    /// # Ok::<(), ae_models::ModelError>(())
+    /// ```
     pub fn named(
         name: &str,
         code_size: Option<usize>,

@@ -44,6 +44,14 @@ impl Table {
     }
 
     /// Formats `value` with `sig` significant digits (rounded here, in the renderer).
+    ///
+    /// # Example
+    /// ```
+    /// use ae_report::Table;
+    ///
+    /// assert_eq!(Table::num(0.0123456, 3), "0.0123");
+    /// assert_eq!(Table::num(98.76, 2), "99");
+    /// ```
     pub fn num(value: f64, sig: usize) -> String {
         if !value.is_finite() {
             return value.to_string();

@@ -185,6 +185,20 @@ impl TrainingConfig {
     }
 
     /// Parses and validates the text of a `config.json`; the error names the field.
+    ///
+    /// # Example
+    /// ```
+    /// use ae_data::DatasetKind;
+    /// use ae_models::ModelConfig;
+    /// use ae_train::TrainingConfig;
+    ///
+    /// let config = TrainingConfig::new(ModelConfig::named("shallow", None, 28, 28)?, DatasetKind::Mnist);
+    /// let back = TrainingConfig::from_json(&config.to_json())?;
+    /// assert!(back.same_run_as(&config));
+    /// let err = TrainingConfig::from_json(&config.to_json().replace("\"epochs\": 10", "\"epochs\": \"ten\""));
+    /// assert!(err.unwrap_err().starts_with("field `epochs`"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     /// Any text gives a config or an error, never a panic (the `config` fuzz target
     /// holds that).
     pub fn from_json(text: &str) -> std::result::Result<Self, String> {
