@@ -1,5 +1,8 @@
 //! `cargo xtask check-report`: opens a report's `index.html` from disk in headless
-//! Chromium and fails if any image is broken (missing or undecodable).
+//! Chromium and fails if any image is broken (missing or undecodable), if the summary
+//! table is missing or a verdict has no class, or if a latent explorer's decode in the
+//! page differs from the Rust decoder's by more than [`DECODE_TOLERANCE`]. It also
+//! saves a screenshot of the top of the page at 1200 px ([`SCREENSHOT_FILE`]).
 //!
 //! A copy of the page with a small script appended is written next to `index.html` (so
 //! relative links resolve the same), loaded with `--dump-dom`, and removed afterwards.
@@ -16,13 +19,59 @@ const SCRIPT: &str = r#"<script>
 window.addEventListener('load', () => {
   const images = Array.from(document.images);
   const broken = images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.getAttribute('src'));
+  // The summary: the first section's table with a verdict column; every verdict classed.
+  let summary = 0, verdicts = 0, unclassed = 0;
+  const first = document.querySelector('section');
+  for (const table of first ? first.querySelectorAll('table') : []) {
+    const column = Array.from(table.querySelectorAll('th')).findIndex(th => th.textContent.trim() === 'verdict');
+    if (column < 0) continue;
+    summary = 1;
+    for (const row of table.querySelectorAll('tbody tr, tr')) {
+      const cell = row.children[column];
+      if (!cell || cell.tagName !== 'TD') continue;
+      verdicts++;
+      if (!Array.from(cell.classList).some(c => c.startsWith('verdict-')) || !cell.textContent.trim()) unclassed++;
+    }
+  }
+  // Each latent explorer decodes its check point; the worst difference from Rust's image.
+  const explorers = window.aeExplorers || [];
+  let worst = 0;
+  for (const e of explorers) {
+    const got = e.decode(e.check.z);
+    if (got.length !== e.check.expected.length) worst = Infinity;
+    got.forEach((v, k) => { worst = Math.max(worst, Math.abs(v - e.check.expected[k])); });
+  }
+  const blocks = document.querySelectorAll('div.explorer').length;
   const out = document.createElement('pre');
   out.id = 'image-check';
-  out.textContent = 'IMAGE-CHECK total=' + images.length + ' broken=' + broken.length + ' [' + broken.join(',') + ']';
+  out.textContent = 'IMAGE-CHECK total=' + images.length + ' broken=' + broken.length +
+    ' summary=' + summary + ' verdicts=' + verdicts + ' unclassed=' + unclassed +
+    ' blocks=' + blocks + ' explorers=' + explorers.length + ' worst=' + worst +
+    ' [' + broken.join(',') + ']';
   document.body.appendChild(out);
 });
 </script>
 "#;
+
+/// Largest difference allowed between a latent explorer's decode in the page and the
+/// Rust decoder's image of the same point.
+pub const DECODE_TOLERANCE: f64 = 1e-4;
+
+/// The screenshot of the top of the page, written into the report folder.
+pub const SCREENSHOT_FILE: &str = "screenshot-top.png";
+
+/// What the check found in a report that passed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckSummary {
+    /// Images that loaded.
+    pub images: usize,
+    /// Verdicts in the summary table.
+    pub verdicts: usize,
+    /// Latent explorers that decoded their check point.
+    pub explorers: usize,
+    /// Largest decode difference among them.
+    pub worst_decode: f64,
+}
 
 /// The first Chromium-like browser found: `$CHROMIUM`, then the usual names on `PATH`.
 fn find_browser() -> Option<PathBuf> {
@@ -37,8 +86,8 @@ fn find_browser() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Checks every image of `dir/index.html`; returns the number of images that loaded.
-pub fn check(dir: &Path) -> anyhow::Result<usize> {
+/// Checks `dir/index.html` in the browser (see the module doc) and saves the screenshot.
+pub fn check(dir: &Path) -> anyhow::Result<CheckSummary> {
     let index = dir.join("index.html");
     let html = std::fs::read_to_string(&index)
         .with_context(|| format!("{}: cannot read the report", index.display()))?;
@@ -71,21 +120,18 @@ pub fn check(dir: &Path) -> anyhow::Result<usize> {
             .map(|(_, rest)| rest.split('<').next().unwrap_or_default().to_string())
     }) else {
         bail!(
-            "{} printed no check result (exit {}): {}",
+            "{} printed no check result: {}",
             browser.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
+            failure(&output)
         );
     };
     let field = |name: &str| {
         line.split_whitespace()
             .find_map(|w| w.strip_prefix(name))
-            .and_then(|v| v.parse::<usize>().ok())
+            .and_then(|v| v.parse::<f64>().ok())
     };
-    let (Some(total), Some(broken)) = (field("total="), field("broken=")) else {
+    let count = |name: &str| field(name).map(|v| v as usize);
+    let (Some(total), Some(broken)) = (count("total="), count("broken=")) else {
         bail!("unreadable check result: {line}")
     };
     if broken > 0 {
@@ -94,5 +140,70 @@ pub fn check(dir: &Path) -> anyhow::Result<usize> {
     if total == 0 {
         bail!("{} holds no images", index.display());
     }
-    Ok(total)
+    let page = index.display();
+    if count("summary=") != Some(1) {
+        bail!("{page}: no summary table with a verdict column in the first section");
+    }
+    let number = |name: &str| count(name).unwrap_or(0);
+    let (verdicts, unclassed) = (number("verdicts="), number("unclassed="));
+    if verdicts == 0 || unclassed > 0 {
+        bail!(
+            "{page}: {unclassed} of {verdicts} verdicts of the summary table have no verdict class or no text"
+        );
+    }
+    let (blocks, explorers) = (number("blocks="), number("explorers="));
+    if explorers != blocks {
+        bail!("{page}: {blocks} latent explorers in the page, {explorers} of them ran");
+    }
+    let worst = field("worst=").unwrap_or(f64::INFINITY);
+    if explorers > 0 && (worst.is_nan() || worst > DECODE_TOLERANCE) {
+        bail!(
+            "{page}: a latent explorer's decode differs from the Rust decoder's by {worst} (more than {DECODE_TOLERANCE})"
+        );
+    }
+    screenshot(&browser, dir)?;
+    Ok(CheckSummary {
+        images: total,
+        verdicts,
+        explorers,
+        worst_decode: if explorers > 0 { worst } else { 0.0 },
+    })
+}
+
+/// Saves the top of `index.html` at 1200 px wide as [`SCREENSHOT_FILE`], for a person
+/// to look at.
+fn screenshot(browser: &Path, dir: &Path) -> anyhow::Result<()> {
+    let index = std::fs::canonicalize(dir.join("index.html"))?;
+    let target = std::fs::canonicalize(dir)?.join(SCREENSHOT_FILE);
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1200,900",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--screenshot={}", target.display()))
+        .arg(format!("file://{}", index.display()))
+        .output()
+        .with_context(|| format!("cannot run {}", browser.display()))?;
+    if !target.is_file() {
+        bail!(
+            "{} wrote no screenshot: {}",
+            browser.display(),
+            failure(&output)
+        );
+    }
+    Ok(())
+}
+
+/// The exit status and last stderr line of a browser run.
+fn failure(output: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    format!(
+        "exit {}, {}",
+        output.status,
+        stderr.lines().last().unwrap_or("no message")
+    )
 }

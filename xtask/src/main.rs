@@ -71,8 +71,17 @@ fn main() -> std::process::ExitCode {
         Command::Reproduce(args) => reproduce::run(&args),
         Command::BenchPeers(args) => bench_peers::run(&args),
         Command::Fidelity(args) => fidelity::run(&args),
-        Command::CheckReport { dir } => check_report::check(&dir)
-            .map(|n| println!("{n} images loaded in {}", dir.join("index.html").display())),
+        Command::CheckReport { dir } => check_report::check(&dir).map(|c| {
+            println!(
+                "{}: {} images loaded, {} verdicts classed, {} latent explorers decoded their point (largest difference from Rust {:.1e}); screenshot {}",
+                dir.join("index.html").display(),
+                c.images,
+                c.verdicts,
+                c.explorers,
+                c.worst_decode,
+                dir.join(check_report::SCREENSHOT_FILE).display()
+            )
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -187,6 +187,11 @@ impl<B: Backend> DenseAutoencoder<B> {
         &self.encoder_activations
     }
 
+    /// Activations of every decoder layer, the last being the output's.
+    pub fn decoder_activations(&self) -> &[Activation] {
+        &self.decoder_activations
+    }
+
     /// First-layer encoder weights, one row per hidden unit: `[units, input]`.
     pub fn first_layer_weights(&self) -> Option<Tensor<B, 2>> {
         self.encoder.first().map(|l| l.weight.val().transpose())

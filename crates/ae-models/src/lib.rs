@@ -30,6 +30,6 @@ pub use autoencoder::Autoencoder;
 pub use error::{ModelError, Result};
 pub use interop::WeightLayout;
 pub use losses::ReconstructionLoss;
-pub use model::{AnyAutoencoder, MODEL_NAMES, ModelConfig};
+pub use model::{AnyAutoencoder, DenseStep, MODEL_NAMES, ModelConfig};
 pub use objective::{Objective, Sparsity};
 pub use optim::OptimizerKind;

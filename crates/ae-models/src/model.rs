@@ -131,6 +131,65 @@ impl ModelConfig {
     }
 }
 
+/// One dense layer of a decoder, as plain numbers: `y = activation(x W + b)`, for code
+/// that runs a decoder outside burn (the report's latent explorer runs it in a browser).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DenseStep {
+    /// Input width.
+    pub inputs: usize,
+    /// Output width.
+    pub outputs: usize,
+    /// `inputs x outputs`, row-major (burn's layout: row `i` holds input `i`'s weights).
+    pub weight: Vec<f32>,
+    /// `outputs` biases (zeros for a layer without bias).
+    pub bias: Vec<f32>,
+    /// The activation after the affine map.
+    pub activation: Activation,
+}
+
+impl DenseStep {
+    /// The layer on one input vector, in plain Rust (`f64` sums): the reference for code
+    /// that runs a decoder elsewhere.
+    pub fn apply(&self, x: &[f32]) -> Vec<f32> {
+        (0..self.outputs)
+            .map(|j| {
+                let sum: f64 = x
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &xi)| f64::from(xi) * f64::from(self.weight[i * self.outputs + j]))
+                    .sum::<f64>()
+                    + f64::from(self.bias[j]);
+                match self.activation {
+                    Activation::Relu => sum.max(0.0),
+                    Activation::Sigmoid => 1.0 / (1.0 + (-sum).exp()),
+                    Activation::Tanh => sum.tanh(),
+                    Activation::Linear => sum,
+                }
+            })
+            .map(|v| v as f32)
+            .collect()
+    }
+
+    pub(crate) fn of<B: Backend>(
+        layer: &burn::nn::Linear<B>,
+        activation: Activation,
+    ) -> Option<Self> {
+        let [inputs, outputs] = layer.weight.dims();
+        let weight = layer.weight.val().into_data().to_vec::<f32>().ok()?;
+        let bias = match &layer.bias {
+            Some(b) => b.val().into_data().to_vec::<f32>().ok()?,
+            None => vec![0.0; outputs],
+        };
+        Some(DenseStep {
+            inputs,
+            outputs,
+            weight,
+            bias,
+            activation,
+        })
+    }
+}
+
 /// Any autoencoder as one burn module.
 // The variants differ in size, but a model exists once per run: boxing buys nothing.
 #[allow(clippy::large_enum_variant)]
@@ -142,6 +201,23 @@ pub enum AnyAutoencoder<B: Backend> {
     Conv(ConvAutoencoder<B>),
     /// Variational.
     Vae(Vae<B>),
+}
+
+impl<B: Backend> AnyAutoencoder<B> {
+    /// The decoder as a chain of dense layers, when it is one (dense models and the VAE;
+    /// `None` for the convolutional model).
+    pub fn dense_decoder(&self) -> Option<Vec<DenseStep>> {
+        match self {
+            AnyAutoencoder::Dense(m) => m
+                .decoder
+                .iter()
+                .zip(m.decoder_activations())
+                .map(|(layer, &act)| DenseStep::of(layer, act))
+                .collect(),
+            AnyAutoencoder::Vae(m) => m.dense_decoder(),
+            AnyAutoencoder::Conv(_) => None,
+        }
+    }
 }
 
 impl<B: Backend> Autoencoder<B> for AnyAutoencoder<B> {
@@ -175,5 +251,50 @@ impl<B: Backend> Autoencoder<B> for AnyAutoencoder<B> {
             AnyAutoencoder::Conv(m) => m.code_shape(),
             AnyAutoencoder::Vae(m) => m.code_shape(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::Flex;
+    use burn::tensor::TensorData;
+
+    use super::*;
+
+    #[test]
+    fn the_dense_decoder_in_plain_rust_decodes_as_the_model() {
+        let device = Default::default();
+        for name in ["latent2", "vae", "deep"] {
+            let model = ModelConfig::named(name, None, 28, 28)
+                .unwrap()
+                .init::<Flex>(&device)
+                .unwrap();
+            let steps = model.dense_decoder().unwrap();
+            let code: Vec<f32> = (0..model.code_len())
+                .map(|i| 0.3 - 0.2 * i as f32)
+                .collect();
+            let expected: Vec<f32> = model
+                .decode(Tensor::from_data(
+                    TensorData::new(code.clone(), [1, code.len()]),
+                    &device,
+                ))
+                .into_data()
+                .to_vec()
+                .unwrap();
+            let ours = steps.iter().fold(code, |x, step| step.apply(&x));
+            let worst = ours
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-5, "{name}: {worst}");
+        }
+        let conv = ModelConfig::named("conv", None, 28, 28).unwrap();
+        assert!(
+            conv.init::<Flex>(&device)
+                .unwrap()
+                .dense_decoder()
+                .is_none()
+        );
     }
 }

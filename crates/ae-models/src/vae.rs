@@ -178,6 +178,21 @@ impl<B: Backend> Vae<B> {
         ))
     }
 
+    /// The decoder's layers as plain numbers, the output's activation being the
+    /// likelihood's mean (sigmoid for Bernoulli, identity for Gaussian).
+    pub fn dense_decoder(&self) -> Option<Vec<crate::model::DenseStep>> {
+        let output = match self.likelihood {
+            Likelihood::Bernoulli => Activation::Sigmoid,
+            Likelihood::Gaussian => Activation::Linear,
+        };
+        self.decoder
+            .iter()
+            .map(|layer| (layer, self.hidden_activation))
+            .chain(std::iter::once((&self.output, output)))
+            .map(|(layer, act)| crate::model::DenseStep::of(layer, act))
+            .collect()
+    }
+
     /// The decoder's likelihood.
     pub fn likelihood(&self) -> Likelihood {
         self.likelihood

@@ -4,6 +4,7 @@
 pub mod data_section;
 pub mod error;
 pub mod experiments;
+pub mod explorer;
 pub mod fidelity;
 pub mod findings;
 pub mod plateau;

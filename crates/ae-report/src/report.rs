@@ -29,6 +29,13 @@ pub enum Block {
         /// Caption.
         caption: String,
     },
+    /// Interactive HTML (the latent explorer); the Markdown shows `note` instead.
+    Html {
+        /// The HTML block.
+        html: String,
+        /// What the Markdown says in its place.
+        note: String,
+    },
 }
 
 /// A section of the report, named for its experiment.
@@ -95,6 +102,15 @@ impl Section {
         self
     }
 
+    /// Adds an interactive HTML block; the Markdown page shows `note` in its place.
+    pub fn html(&mut self, html: impl Into<String>, note: impl Into<String>) -> &mut Self {
+        self.blocks.push(Block::Html {
+            html: html.into(),
+            note: note.into(),
+        });
+        self
+    }
+
     /// Adds findings: sentences shown together at the end of the section.
     pub fn findings(&mut self, sentences: impl IntoIterator<Item = String>) -> &mut Self {
         self.findings.extend(sentences);
@@ -114,6 +130,7 @@ impl Section {
                 Block::Figure { file, caption } => {
                     out.push_str(&format!("![{caption}]({file})\n\n*{caption}*\n\n"))
                 }
+                Block::Html { note, .. } => out.push_str(&format!("*{note}*\n\n")),
             }
         }
         if !self.findings.is_empty() {
@@ -152,6 +169,7 @@ impl Section {
                     html_escape(file),
                     html_escape(caption)
                 )),
+                Block::Html { html, .. } => out.push_str(html),
             }
         }
         if !self.findings.is_empty() {
@@ -229,7 +247,7 @@ impl Report {
             .iter()
             .map(|s| {
                 format!(
-                    "<li><a href=\"#{0}\">{1}</a> (<a href=\"{0}.md\">Markdown</a>)</li>\n",
+                    "<li><a href=\"#{0}\">{1}</a> <a class=\"md\" href=\"{0}.md\">(md)</a></li>\n",
                     html_escape(&s.id),
                     html_escape(&s.title)
                 )
@@ -242,13 +260,40 @@ impl Report {
             .collect();
         let body: String = self.sections.iter().map(Section::to_html).collect();
         format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<ul class=\"provenance\">\n{provenance}</ul>\n<nav><ol>\n{toc}</ol></nav>\n{body}</body>\n</html>\n",
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<ul class=\"provenance\">\n{provenance}</ul>\n</header>\n<div class=\"layout\">\n<nav class=\"toc\"><h2>Contents</h2><ol>\n{toc}</ol></nav>\n<main>\n{body}</main>\n</div>\n</body>\n</html>\n",
             title = html_escape(&self.title)
         )
     }
 }
 
-const STYLE: &str = "body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}img{max-width:100%;image-rendering:pixelated}figure{margin:1em 0}.findings{background:#f4f7fb;border-left:4px solid #4a7ab5;padding:.2em 1em;margin:1em 0}td.verdict-met{background:#dff3e4}td.verdict-noise{background:#eef6dc}td.verdict-deviates{background:#fbe3d6}td.verdict-missing{background:#eeeeee}td.verdict-ours{background:#f6f1dc}td.verdict-met,td.verdict-noise,td.verdict-deviates,td.verdict-missing,td.verdict-ours{text-align:left}";
+const STYLE: &str = concat!(
+    "*{box-sizing:border-box}",
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0;color:#1d232b;line-height:1.45;background:#fcfcfd}",
+    "header{background:#24324a;color:#f3f5f8;padding:.8em 1.5em}",
+    "header h1{margin:.1em 0 .3em;font-size:1.5em}",
+    "header ul.provenance{margin:0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:.2em 1.5em;font-size:.85em}",
+    ".layout{display:grid;grid-template-columns:15em minmax(0,1fr);gap:2em;max-width:92em;margin:auto;padding:0 1.5em}",
+    "nav.toc{position:sticky;top:0;align-self:start;max-height:100vh;overflow-y:auto;padding:1em 0;font-size:.9em}",
+    "nav.toc h2{font-size:1em;margin:0 0 .5em}nav.toc ol{padding-left:2em;margin:0}nav.toc li{margin:.3em 0}",
+    "nav.toc a.md{font-size:.8em;color:#6b7480}",
+    "main{min-width:0;padding-bottom:3em}",
+    "section{border-bottom:1px solid #e3e6ea;padding:.5em 0 1.5em}",
+    "a{color:#1f5fa8}",
+    "table{border-collapse:collapse;margin:.6em 0;font-variant-numeric:tabular-nums;display:block;overflow-x:auto;max-width:100%}",
+    "td,th{border:1px solid #d5dae1;padding:.25em .6em;text-align:left;vertical-align:top}",
+    "table{font-size:.92em}th{background:#eef1f5}td.num{text-align:right}",
+    "figure{margin:1em 0;overflow-x:auto}figcaption{font-size:.9em;color:#4a5563;max-width:60em}",
+    "img{image-rendering:pixelated}",
+    ".findings{background:#f4f7fb;border-left:4px solid #4a7ab5;padding:.2em 1em;margin:1em 0}",
+    "td.verdict-met{background:#dff3e4}td.verdict-noise{background:#eef6dc}td.verdict-deviates{background:#fbe3d6}",
+    "td.verdict-missing{background:#eeeeee}td.verdict-ours{background:#f6f1dc}",
+    "td.verdict-met,td.verdict-noise,td.verdict-deviates,td.verdict-missing,td.verdict-ours{text-align:left}",
+    ".explorer{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start;margin:1em 0}",
+    ".explorer canvas.plane{width:min(480px,100%);border:1px solid #999;cursor:crosshair;touch-action:none}",
+    ".explorer canvas.digit{width:168px;height:168px;image-rendering:pixelated;border:1px solid #999}",
+    ".explorer .decoded{max-width:20em}.explorer .coords{font-variant-numeric:tabular-nums;font-family:monospace}",
+    "@media (max-width:800px){.layout{grid-template-columns:1fr;gap:0}nav.toc{position:static;max-height:none;border-bottom:1px solid #e3e6ea}}",
+);
 
 /// Creates the report folder (and parents), naming it on failure.
 pub(crate) fn create_dir(dir: &Path) -> Result<()> {

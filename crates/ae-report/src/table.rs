@@ -98,10 +98,14 @@ impl Table {
             out.push_str("<tr>");
             for (column, cell) in self.header.iter().zip(row) {
                 let style = styler.map(|f| f(column, cell)).unwrap_or_default();
-                let class = style
-                    .class
-                    .map(|c| format!(" class=\"{c}\""))
-                    .unwrap_or_default();
+                // Numbers (and the dash of a missing one) line up on the right; words read
+                // from the left.
+                let numeric = cell == "-" || cell.trim_end_matches('%').parse::<f64>().is_ok();
+                let class = match (style.class, numeric) {
+                    (Some(c), _) => format!(" class=\"{c}\""),
+                    (None, true) => " class=\"num\"".to_string(),
+                    (None, false) => String::new(),
+                };
                 let text = html_escape(cell);
                 match style.href {
                     Some(href) => out.push_str(&format!(

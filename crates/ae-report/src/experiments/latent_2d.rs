@@ -10,6 +10,7 @@ use ae_models::{ModelConfig, OptimizerKind, ReconstructionLoss};
 
 use super::{Context, Experiment, PlannedRun, Settings, first, png, run_text};
 use crate::error::Result;
+use crate::explorer::LatentExplorer;
 use crate::findings;
 use crate::plot::{Labels, scatter};
 use crate::report::Section;
@@ -177,6 +178,22 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 }
             ),
         );
+        if let Some(decoder) = outcome.model.dense_decoder() {
+            let explorer = LatentExplorer {
+                id: format!("explorer-{model}"),
+                decoder,
+                points: coords.clone(),
+                area: [area.x_min, area.x_max, area.y_min, area.y_max],
+                image: (data.val.rows(), data.val.cols()),
+                check: (mark, decoded.clone()),
+            };
+            section.html(
+                explorer.to_html(),
+                format!(
+                    "index.html holds an explorer of this plane: the {title}'s decoder runs in the page on the point under the mouse."
+                ),
+            );
+        }
         if model == "vae" {
             let samples = prior_samples(&outcome.model, 20, ctx.seed, &ctx.device)?;
             section.figure(

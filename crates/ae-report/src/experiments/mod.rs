@@ -103,6 +103,11 @@ impl Profile {
     }
 }
 
+/// Screen pixels per image pixel in every grid: a 28-px digit is 84 px wide, and a code's
+/// cells are as large as the pixels of the digits they encode. The page shows grids at
+/// their natural size, pixelated.
+pub const GRID_SCALE: u32 = 3;
+
 /// What every experiment needs.
 pub struct Context<'a> {
     /// MNIST.
@@ -288,7 +293,7 @@ impl Context<'_> {
     }
 
     /// Writes a grid of `rows x cols` tiles (images or codes) as `<file>` in the report
-    /// folder and returns the file name.
+    /// folder, at [`GRID_SCALE`], and returns the file name.
     fn grid(
         &self,
         file: &str,
@@ -298,7 +303,6 @@ impl Context<'_> {
         captions: Option<&[String]>,
         columns: usize,
     ) -> Result<String> {
-        let scale = if rows * cols <= 200 { 4 } else { 2 };
         let img = render_grid(
             values,
             rows,
@@ -306,7 +310,7 @@ impl Context<'_> {
             captions,
             GridLayout {
                 columns,
-                scale,
+                scale: GRID_SCALE,
                 gap: 2,
             },
         );
