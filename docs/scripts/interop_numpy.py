@@ -58,9 +58,12 @@ def encode_numpy(weights: dict, encoder_layers: list, x: np.ndarray) -> np.ndarr
     return x
 
 
-def ae(binary: str, data_dir: Path, *args: str) -> None:
-    subprocess.run([binary, "--data-dir", str(data_dir), *args], check=True,
-                   stdout=subprocess.DEVNULL)
+def ae(binary: str, data_dir: Path, *args) -> None:
+    """Runs `ae` (arguments may be paths or numbers); stops with its error message."""
+    result = subprocess.run([binary, "--data-dir", str(data_dir), *map(str, args)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"ae {' '.join(map(str, args))}: {result.stderr}")
 
 
 def codes_of_run(binary: str, data_dir: Path, run: Path, out: Path) -> np.ndarray:

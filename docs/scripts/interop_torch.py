@@ -20,19 +20,16 @@ Usage: interop_torch.py --ae PATH/TO/ae --data-dir DATA --work DIR
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import pyarrow.parquet as pq
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from interop_numpy import IMAGES, TOLERANCE, test_images  # noqa: E402
+from interop_numpy import IMAGES, ae, codes_of_run, report, test_images  # noqa: E402
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "linear": nn.Identity}
 
@@ -127,29 +124,6 @@ def build(config):
     return {"dense": DenseAutoencoder, "conv": ConvAutoencoder, "vae": Vae}[config["kind"]](config)
 
 
-def ae(binary, data_dir, *args):
-    result = subprocess.run([binary, "--data-dir", str(data_dir), *map(str, args)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"ae {' '.join(map(str, args))}: {result.stderr}")
-    return result.stdout
-
-
-def codes_of_run(binary, data_dir, run, out):
-    ae(binary, data_dir, "encode", run, "--out", out, "--limit", IMAGES)
-    table = pq.read_table(out)
-    n = sum(c.startswith("code_") for c in table.column_names)
-    return np.stack([table.column(f"code_{i}").to_numpy() for i in range(n)], axis=1)
-
-
-def compare(check, model, ours, theirs):
-    error = np.abs(ours - theirs) / np.maximum(1.0, np.abs(theirs))
-    passed = ours.shape == theirs.shape and float(error.max()) <= TOLERANCE
-    print(json.dumps({"check": check, "model": model, "codes": list(ours.shape),
-                      "max_scaled_error": float(error.max()), "passed": passed}), flush=True)
-    return passed
-
-
 def torch_codes(module, x):
     module.eval()
     with torch.no_grad():
@@ -169,7 +143,7 @@ def exports(binary, data_dir, work, x):
         module = build(config)
         module.load_state_dict(state, strict=True)
         ours = codes_of_run(binary, data_dir, run, work / f"{name}.parquet")
-        passed &= compare("export+load_state_dict", name, ours, torch_codes(module, x))
+        passed &= report("export+load_state_dict", name, ours, torch_codes(module, x))
     return passed
 
 
@@ -195,7 +169,7 @@ def imports(binary, data_dir, work, x):
         ae(binary, data_dir, "import", work / f"torch-{name}.safetensors", "--model", name,
            "--out", run)
         ours = codes_of_run(binary, data_dir, run, work / f"torch-{name}.parquet")
-        passed &= compare("torch.save+import", name, ours, torch_codes(module, x))
+        passed &= report("torch.save+import", name, ours, torch_codes(module, x))
     return passed
 
 

@@ -3,7 +3,7 @@
 //! that does not fit the model is refused by tensor name, with nothing written.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use ae_data::DatasetKind;
@@ -58,6 +58,38 @@ fn reconstructions(run: &Path) -> Vec<f32> {
     model.reconstruct(x).into_data().to_vec().unwrap()
 }
 
+/// A synthetic dataset, a one-epoch run of `model`, and the run exported in the
+/// PyTorch layout as `<model>.safetensors`.
+fn exported_run(model: &str, seed: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    write_synthetic_dataset(d.path(), DatasetKind::Mnist, 32, 16, seed).unwrap();
+    let run = d.path().join(model);
+    train(d.path(), model, &run);
+    let file = d.path().join(format!("{model}.safetensors"));
+    ok(ae(
+        d.path(),
+        &[
+            "export",
+            run.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    ));
+    (d, run, file)
+}
+
+/// `ae import FILE --out OUT` with `extra` arguments.
+fn import(data: &Path, file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "import",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    ae(data, &args)
+}
+
 #[test]
 fn export_then_import_gives_the_same_model_in_both_layouts() {
     let d = tempfile::tempdir().unwrap();
@@ -84,15 +116,7 @@ fn export_then_import_gives_the_same_model_in_both_layouts() {
 
         // No --config: the config comes from the file's metadata, the layout too.
         let back = d.path().join(format!("{model}-imported"));
-        ok(ae(
-            d.path(),
-            &[
-                "import",
-                file.to_str().unwrap(),
-                "--out",
-                back.to_str().unwrap(),
-            ],
-        ));
+        ok(import(d.path(), &file, &back, &[]));
         assert_eq!(reconstructions(&back), reconstructions(&run), "{model}");
         let config = |dir: &Path| std::fs::read_to_string(dir.join("config.json")).unwrap();
         assert_eq!(config(&back), config(&run));
@@ -125,32 +149,9 @@ fn export_then_import_gives_the_same_model_in_both_layouts() {
 
 #[test]
 fn a_file_that_does_not_fit_is_refused_by_tensor_name_and_nothing_is_written() {
-    let d = tempfile::tempdir().unwrap();
-    write_synthetic_dataset(d.path(), DatasetKind::Mnist, 32, 16, 5).unwrap();
-    let run = d.path().join("deep");
-    train(d.path(), "deep", &run);
-    let file = d.path().join("deep.safetensors");
-    ok(ae(
-        d.path(),
-        &[
-            "export",
-            run.to_str().unwrap(),
-            "--out",
-            file.to_str().unwrap(),
-        ],
-    ));
+    let (d, run, file) = exported_run("deep", 5);
     let target = d.path().join("as-shallow");
-    let refused = ae(
-        d.path(),
-        &[
-            "import",
-            file.to_str().unwrap(),
-            "--model",
-            "shallow",
-            "--out",
-            target.to_str().unwrap(),
-        ],
-    );
+    let refused = import(d.path(), &file, &target, &["--model", "shallow"]);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success());
     assert!(
@@ -164,32 +165,14 @@ fn a_file_that_does_not_fit_is_refused_by_tensor_name_and_nothing_is_written() {
     );
 
     // A run folder is never overwritten by an import.
-    let again = ae(
-        d.path(),
-        &[
-            "import",
-            file.to_str().unwrap(),
-            "--out",
-            run.to_str().unwrap(),
-        ],
-    );
+    let again = import(d.path(), &file, &run, &[]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a run"));
 
     // Not a safetensors file: the error names the file.
     let junk = d.path().join("junk.safetensors");
     std::fs::write(&junk, b"not a tensor file").unwrap();
-    let junk_out = ae(
-        d.path(),
-        &[
-            "import",
-            junk.to_str().unwrap(),
-            "--model",
-            "deep",
-            "--out",
-            "x",
-        ],
-    );
+    let junk_out = import(d.path(), &junk, Path::new("x"), &["--model", "deep"]);
     let stderr = String::from_utf8_lossy(&junk_out.stderr);
     assert!(
         stderr.contains("junk.safetensors: not a safetensors file"),
@@ -199,30 +182,9 @@ fn a_file_that_does_not_fit_is_refused_by_tensor_name_and_nothing_is_written() {
 
 #[test]
 fn an_imported_run_trains_on_from_its_weights() {
-    let d = tempfile::tempdir().unwrap();
-    write_synthetic_dataset(d.path(), DatasetKind::Mnist, 32, 16, 6).unwrap();
-    let run = d.path().join("shallow");
-    train(d.path(), "shallow", &run);
-    let file = d.path().join("shallow.safetensors");
-    ok(ae(
-        d.path(),
-        &[
-            "export",
-            run.to_str().unwrap(),
-            "--out",
-            file.to_str().unwrap(),
-        ],
-    ));
+    let (d, _, file) = exported_run("shallow", 6);
     let back = d.path().join("tuned");
-    ok(ae(
-        d.path(),
-        &[
-            "import",
-            file.to_str().unwrap(),
-            "--out",
-            back.to_str().unwrap(),
-        ],
-    ));
+    ok(import(d.path(), &file, &back, &[]));
     let before = reconstructions(&back);
     ok(ae(d.path(), &["train", "--resume", back.to_str().unwrap()]));
     let history = std::fs::read_to_string(back.join("history.csv")).unwrap();

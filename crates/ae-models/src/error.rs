@@ -28,6 +28,13 @@ impl ModelError {
             reason: reason.into(),
         }
     }
+
+    pub(crate) fn weights(reason: impl Into<String>) -> Self {
+        ModelError::Weights {
+            tensor: None,
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Result alias of this crate.

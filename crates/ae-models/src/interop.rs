@@ -130,19 +130,13 @@ pub fn to_safetensors<B: Backend>(
     model
         .save_into(&mut store)
         .and_then(|()| store.get_bytes())
-        .map_err(|e| ModelError::Weights {
-            tensor: None,
-            reason: e.to_string(),
-        })
+        .map_err(|e| ModelError::weights(e.to_string()))
 }
 
 /// The string metadata of a safetensors file's header (empty when it has none).
 pub fn safetensors_metadata(bytes: &[u8]) -> Result<BTreeMap<String, String>> {
-    let (_, header) =
-        safetensors::SafeTensors::read_metadata(bytes).map_err(|e| ModelError::Weights {
-            tensor: None,
-            reason: format!("not a safetensors file: {e}"),
-        })?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
+        .map_err(|e| ModelError::weights(format!("not a safetensors file: {e}")))?;
     Ok(header
         .metadata()
         .clone()
@@ -167,10 +161,7 @@ pub fn load_safetensors<B: Backend>(
         .validate(false);
     let applied = model
         .load_from(&mut store)
-        .map_err(|e| ModelError::Weights {
-            tensor: None,
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| ModelError::weights(e.to_string()))?;
     let problem = |tensor: &str, reason: String| ModelError::Weights {
         tensor: Some(layout.file_name(tensor)),
         reason,
@@ -225,18 +216,12 @@ pub fn load_safetensors<B: Backend>(
     Ok(model)
 }
 
-/// Names and shapes of the tensors `model` writes in `layout`, sorted by name: the
-/// state dict that the equivalent PyTorch module must have.
-pub fn tensor_names<B: Backend>(
-    model: &AnyAutoencoder<B>,
-    layout: WeightLayout,
-) -> Result<Vec<(String, Vec<usize>)>> {
-    let bytes = to_safetensors(model, layout, &BTreeMap::new())?;
-    let tensors =
-        safetensors::SafeTensors::deserialize(&bytes).map_err(|e| ModelError::Weights {
-            tensor: None,
-            reason: e.to_string(),
-        })?;
+/// Names and shapes of the tensors in the safetensors `bytes`, sorted by name (for a
+/// file of [`to_safetensors`] in the PyTorch layout: the state dict that the equivalent
+/// PyTorch module must have).
+pub fn tensor_shapes(bytes: &[u8]) -> Result<Vec<(String, Vec<usize>)>> {
+    let tensors = safetensors::SafeTensors::deserialize(bytes)
+        .map_err(|e| ModelError::weights(e.to_string()))?;
     let mut names: Vec<(String, Vec<usize>)> = tensors
         .tensors()
         .into_iter()
@@ -296,9 +281,13 @@ mod tests {
         }
     }
 
+    fn tensor_names(model: &AnyAutoencoder<B>, layout: WeightLayout) -> Vec<(String, Vec<usize>)> {
+        tensor_shapes(&to_safetensors(model, layout, &BTreeMap::new()).unwrap()).unwrap()
+    }
+
     #[test]
     fn the_pytorch_layout_follows_the_state_dict_of_nn_linear_and_nn_conv2d() {
-        let deep = tensor_names(&model("deep", 0), WeightLayout::PyTorch).unwrap();
+        let deep = tensor_names(&model("deep", 0), WeightLayout::PyTorch);
         let expected = [
             ("decoder.0.bias", vec![128]),
             ("decoder.0.weight", vec![128, 32]),
@@ -314,9 +303,9 @@ mod tests {
             .map(|(n, s)| (n.to_string(), s))
             .collect();
         assert_eq!(deep, expected);
-        let burn = tensor_names(&model("deep", 0), WeightLayout::Burn).unwrap();
+        let burn = tensor_names(&model("deep", 0), WeightLayout::Burn);
         assert!(burn.contains(&("Dense.encoder.0.weight".to_string(), vec![784, 128])));
-        let conv = tensor_names(&model("conv", 0), WeightLayout::PyTorch).unwrap();
+        let conv = tensor_names(&model("conv", 0), WeightLayout::PyTorch);
         assert!(conv.contains(&("enc1.weight".to_string(), vec![16, 1, 3, 3])));
         assert!(conv.contains(&("out.bias".to_string(), vec![1])));
     }

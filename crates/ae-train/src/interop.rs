@@ -74,7 +74,7 @@ pub fn export_run<B: AutodiffBackend>(
     Ok(ExportSummary {
         out: out.to_path_buf(),
         layout: layout.name().to_string(),
-        tensors: ae_models::interop::tensor_names(&model, layout)?,
+        tensors: ae_models::interop::tensor_shapes(&bytes)?,
         epochs_trained: history.len(),
         bytes: bytes.len(),
     })
