@@ -23,6 +23,16 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// The name in configs (as serialised): relu, sigmoid, tanh or linear.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Linear => "linear",
+        }
+    }
+
     /// Applies the activation.
     pub fn apply<B: Backend, const D: usize>(self, x: Tensor<B, D>) -> Tensor<B, D> {
         match self {

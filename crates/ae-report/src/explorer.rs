@@ -6,7 +6,7 @@
 //! The block also carries one point and the Rust decoder's image of it, so that a test in
 //! a browser (`cargo xtask check-report`) can compare the two decodes.
 
-use ae_models::{Activation, DenseStep};
+use ae_models::DenseStep;
 
 /// What one explorer shows and decodes.
 #[derive(Debug, Clone)]
@@ -53,15 +53,6 @@ fn floats(values: &[f32]) -> String {
     base64(&bytes)
 }
 
-fn activation_name(activation: Activation) -> &'static str {
-    match activation {
-        Activation::Relu => "relu",
-        Activation::Sigmoid => "sigmoid",
-        Activation::Tanh => "tanh",
-        Activation::Linear => "linear",
-    }
-}
-
 /// A JSON number (non-finite values, which JSON lacks, become 0).
 fn number(v: f32) -> String {
     if v.is_finite() {
@@ -82,7 +73,7 @@ impl LatentExplorer {
                     "{{\"in\":{},\"out\":{},\"act\":\"{}\",\"w\":\"{}\",\"b\":\"{}\"}}",
                     l.inputs,
                     l.outputs,
-                    activation_name(l.activation),
+                    l.activation.name(),
                     floats(&l.weight),
                     floats(&l.bias)
                 )
@@ -202,6 +193,8 @@ if (!window.aeExplorer) {
 
 #[cfg(test)]
 mod tests {
+    use ae_models::Activation;
+
     use super::*;
 
     #[test]

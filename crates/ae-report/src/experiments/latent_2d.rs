@@ -182,10 +182,10 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             let explorer = LatentExplorer {
                 id: format!("explorer-{model}"),
                 decoder,
-                points: coords.clone(),
+                points: coords,
                 area: [area.x_min, area.x_max, area.y_min, area.y_max],
                 image: (data.val.rows(), data.val.cols()),
-                check: (mark, decoded.clone()),
+                check: (mark, decoded),
             };
             section.html(
                 explorer.to_html(),
