@@ -10,7 +10,7 @@ use ae_data::DatasetKind;
 use ae_data::synthetic::write_synthetic_dataset;
 
 /// Figures drawn as charts (the rest are image grids).
-const CHART_MARKERS: [&str; 4] = ["loss", "sweep", "scatter", "confusion"];
+const CHART_MARKERS: [&str; 3] = ["loss", "sweep", "scatter"];
 
 fn reproduce(data: &Path, out: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -114,11 +114,23 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
         inventory.push_str(&format!("{id}: {title}\n"));
         for file in figures(&md) {
             let img = image::open(report.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let density = ae_report::plot::CHART_DENSITY;
             if CHART_MARKERS.iter().any(|m| file.contains(m)) {
+                let (w, h) = ae_report::plot::CHART_SIZE;
                 assert_eq!(
                     (img.width(), img.height()),
-                    ae_report::plot::CHART_SIZE,
+                    (w * density, h * density),
                     "{file}"
+                );
+            } else if file.contains("confusion") {
+                // Whole panels, drawn at the charts' density.
+                let (w, h) = ae_report::plot::CONFUSION_PANEL;
+                assert!(
+                    img.width().is_multiple_of(w * density)
+                        && img.height().is_multiple_of(h * density),
+                    "{file}: {}x{}",
+                    img.width(),
+                    img.height()
                 );
             } else {
                 assert!(

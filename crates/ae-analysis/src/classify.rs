@@ -5,6 +5,7 @@
 //! classifying original images against autoencoder outputs.
 
 use ae_data::flat_tensor;
+use ae_models::Activation;
 use ae_models::conv::same_conv;
 use ae_models::dense::glorot_linear;
 use ae_models::kernels::{conv2d_layer, max_pool2d_layer};
@@ -75,50 +76,79 @@ impl Features {
 pub enum ClassifierKind {
     /// Multinomial logistic regression (softmax on a linear map).
     Logistic,
-    /// MLP with these relu hidden widths.
-    Mlp(Vec<usize>),
+    /// MLP: hidden layers of these widths, each followed by `activation`.
+    Mlp {
+        /// Hidden widths, input side first.
+        widths: Vec<usize>,
+        /// Hidden units' nonlinearity (the seeds' MLPs use logistic units).
+        activation: Activation,
+    },
     /// Conv 8@3x3 same, MaxPool 2, Conv 16@3x3 same, MaxPool 2, Dense 64, softmax: rows
     /// are read as square images whose side is a multiple of 4.
     Cnn,
 }
 
 impl ClassifierKind {
-    /// The seeds' three MLPs: 512-256-256, 512-512-512, 512-256-128-64.
+    /// The seed report's three MLPs, 512-256-256, 512-512-512 and 512-256-128-64, with
+    /// logistic hidden units as the report states them.
     pub fn seed_mlps() -> [ClassifierKind; 3] {
         [
-            ClassifierKind::Mlp(vec![512, 256, 256]),
-            ClassifierKind::Mlp(vec![512, 512, 512]),
-            ClassifierKind::Mlp(vec![512, 256, 128, 64]),
+            vec![512, 256, 256],
+            vec![512, 512, 512],
+            vec![512, 256, 128, 64],
         ]
+        .map(|widths| ClassifierKind::Mlp {
+            widths,
+            activation: Activation::Sigmoid,
+        })
     }
 
-    /// `logistic` or `mlp-512-256-256`.
+    /// `logistic`, `cnn`, `mlp-512-256-256` (relu units) or `mlp-sigmoid-512-256-256`
+    /// (any activation name: relu, sigmoid, tanh, linear).
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "logistic" => return Some(ClassifierKind::Logistic),
             "cnn" => return Some(ClassifierKind::Cnn),
             _ => {}
         }
-        let widths: Option<Vec<usize>> = name
-            .strip_prefix("mlp-")?
+        let rest = name.strip_prefix("mlp-")?;
+        let (activation, rest) = ACTIVATIONS
+            .into_iter()
+            .find_map(|a| Some((a, rest.strip_prefix(a.name())?.strip_prefix('-')?)))
+            .unwrap_or((Activation::Relu, rest));
+        let widths: Vec<usize> = rest
             .split('-')
             .map(|w| w.parse().ok().filter(|&w| w > 0))
-            .collect();
-        widths.filter(|w| !w.is_empty()).map(ClassifierKind::Mlp)
+            .collect::<Option<_>>()?;
+        (!widths.is_empty()).then_some(ClassifierKind::Mlp { widths, activation })
     }
 
-    /// Name as parsed.
+    /// Name as parsed (relu MLPs without the activation).
     pub fn name(&self) -> String {
         match self {
             ClassifierKind::Logistic => "logistic".into(),
             ClassifierKind::Cnn => "cnn".into(),
-            ClassifierKind::Mlp(w) => format!(
-                "mlp-{}",
-                w.iter().map(usize::to_string).collect::<Vec<_>>().join("-")
-            ),
+            ClassifierKind::Mlp { widths, activation } => {
+                let widths = widths
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join("-");
+                match activation {
+                    Activation::Relu => format!("mlp-{widths}"),
+                    other => format!("mlp-{}-{widths}", other.name()),
+                }
+            }
         }
     }
 }
+
+const ACTIVATIONS: [Activation; 4] = [
+    Activation::Relu,
+    Activation::Sigmoid,
+    Activation::Tanh,
+    Activation::Linear,
+];
 
 /// Training settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,6 +242,7 @@ impl<B: Backend> ConvFront<B> {
 struct Classifier<B: Backend> {
     front: Option<ConvFront<B>>,
     hidden: Vec<Linear<B>>,
+    activation: Activation,
     output: Linear<B>,
 }
 
@@ -238,7 +269,7 @@ impl<B: Backend> Classifier<B> {
     ) -> Result<Self> {
         let (front, widths, inputs) = match kind {
             ClassifierKind::Logistic => (None, Vec::new(), inputs),
-            ClassifierKind::Mlp(w) => (None, w.clone(), inputs),
+            ClassifierKind::Mlp { widths, .. } => (None, widths.clone(), inputs),
             ClassifierKind::Cnn => {
                 let side = cnn_side(inputs)?;
                 (
@@ -257,9 +288,14 @@ impl<B: Backend> Classifier<B> {
                 l
             })
             .collect();
+        let activation = match kind {
+            ClassifierKind::Mlp { activation, .. } => *activation,
+            ClassifierKind::Logistic | ClassifierKind::Cnn => Activation::Relu,
+        };
         Ok(Classifier {
             front,
             hidden,
+            activation,
             output: glorot_linear(d, classes, true, device),
         })
     }
@@ -269,7 +305,10 @@ impl<B: Backend> Classifier<B> {
             Some(front) => front.forward(x),
             None => x,
         };
-        let h = self.hidden.iter().fold(x, |h, l| relu(l.forward(h)));
+        let h = self
+            .hidden
+            .iter()
+            .fold(x, |h, l| self.activation.apply(l.forward(h)));
         self.output.forward(h)
     }
 }

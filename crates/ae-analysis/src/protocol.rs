@@ -1,20 +1,20 @@
 //! The five-class protocol of the seed report: digits {0,1,2,4,7}, a seeded per-class
 //! train/val/test split, and PCA against one- and three-hidden-layer autoencoders and
 //! denoising autoencoders, compared by reconstruction error and by how well the three
-//! MLPs classify their codes.
+//! MLPs classify their codes, with the raw pixels as the baseline.
 
 use std::path::Path;
 use std::time::Instant;
 
 use ae_data::{DatasetKind, ImageSet, Noise};
 use ae_models::{ModelConfig, ReconstructionLoss};
-use ae_train::{ProgressMode, TrainData, TrainingConfig, train_or_resume};
+use ae_train::{ProgressMode, TrainData, TrainingConfig, derive_seed, train_or_resume};
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::classify::{
     ClassifierConfig, ClassifierKind, ClassifierReport, Features, train_classifier,
 };
-use crate::encode::{encode_set, reconstruct_set};
+use crate::encode::{encode_set, reconstruct_set, reconstruct_values};
 use crate::error::{AnalysisError, Result};
 use crate::pca::{PcaParams, Samples};
 use crate::weights::first_layer_weights;
@@ -33,9 +33,9 @@ pub struct FiveClassConfig {
     pub classes: Vec<u8>,
     /// Images per class drawn for train, validation and test.
     pub per_class: [usize; 3],
-    /// Code sizes of PCA and of the one-hidden-layer autoencoder.
+    /// Code sizes of PCA and of the one- and three-hidden-layer autoencoders.
     pub code_sizes: Vec<usize>,
-    /// Code size of the three-hidden-layer and denoising autoencoders.
+    /// Code size of the denoising autoencoders, and of the overall comparison.
     pub compare_code: usize,
     /// Gaussian noise standard deviations of the denoising autoencoders (the seed's
     /// "noise factor": `x + s * N(0, 1)`, clipped to `[0, 1]`).
@@ -89,10 +89,12 @@ pub enum Method {
         /// The noise's standard deviation, in percent of the pixel range.
         noise_percent: u32,
     },
+    /// The images themselves: the baseline every representation is measured against.
+    RawPixels,
 }
 
 impl Method {
-    /// A name for file names: `pca`, `ae1layer`, `ae3layers`, `dae20`.
+    /// A name for file names: `pca`, `ae1layer`, `ae3layers`, `dae20`, `rawpixels`.
     pub fn slug(self) -> String {
         self.to_string()
             .to_lowercase()
@@ -101,13 +103,15 @@ impl Method {
 }
 
 impl std::fmt::Display for Method {
-    /// The seed report's names: `PCA`, `AE (1 layer)`, `AE (3 layers)`, `DAE 20%`.
+    /// The seed report's names: `PCA`, `AE (1 layer)`, `AE (3 layers)`, `DAE 20%`, and
+    /// `raw pixels` for the baseline.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Method::Pca => f.write_str("PCA"),
             Method::Autoencoder { hidden_layers: 1 } => f.write_str("AE (1 layer)"),
             Method::Autoencoder { hidden_layers } => write!(f, "AE ({hidden_layers} layers)"),
             Method::Denoising { noise_percent } => write!(f, "DAE {noise_percent}%"),
+            Method::RawPixels => f.write_str("raw pixels"),
         }
     }
 }
@@ -123,8 +127,12 @@ pub struct MethodResult {
     pub mse: [f64; 3],
     /// One report per classifier, trained on the codes.
     pub classifiers: Vec<ClassifierReport>,
-    /// Reconstructions of the shown test images (row-major, `examples x pixels`).
-    pub examples: Vec<f32>,
+    /// Reconstructions of the shown train, validation and test images (row-major,
+    /// `examples x pixels` each; the raw pixels' are the images themselves).
+    pub examples: [Vec<f32>; 3],
+    /// For a denoising autoencoder, the shown test images with its noise and its output
+    /// from them.
+    pub denoised: Option<Denoised>,
     /// First-layer weights of the first 12 units (autoencoders; PCA gives its components).
     pub weights: Vec<Vec<f32>>,
     /// Wall time of fitting or training, seconds.
@@ -156,19 +164,32 @@ pub fn choose_on_validation<'a>(
     })
 }
 
+/// A denoising autoencoder at work on the shown test images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Denoised {
+    /// The shown test images with the noise the model was trained on (seeded).
+    pub noisy: Vec<f32>,
+    /// The model's output from `noisy`.
+    pub output: Vec<f32>,
+}
+
 /// Everything the protocol measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FiveClassResult {
     /// Images in train, validation and test.
     pub sizes: [usize; 3],
-    /// Test images spread over the classes (the ones `examples` reconstruct), row-major.
-    pub originals: Vec<f32>,
-    /// Results in order: PCA per size, AE (1 layer) per size, AE (3 layers), DAEs.
+    /// Train, validation and test images spread over the classes (the ones `examples`
+    /// reconstruct), [`EXAMPLES`] per split, row-major.
+    pub originals: [Vec<f32>; 3],
+    /// Results in order: raw pixels, PCA per size, AE (1 layer) per size, AE (3 layers)
+    /// per size, DAEs.
     pub methods: Vec<MethodResult>,
 }
 
-/// Images shown per method.
+/// Images shown per method and split.
 pub const EXAMPLES: usize = 10;
+/// Seed stream of the noise put on the shown test images of the denoising models.
+const SHOWN_NOISE_STREAM: u64 = 0x5407;
 const WEIGHT_IMAGES: usize = 12;
 
 /// Splits `pool` per class, then fits and trains every representation (runs in
@@ -192,14 +213,17 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             reason: "expected three parts".into(),
         })?;
     let sets = [&train, &val, &test];
-    // Spread the shown images over the test part, which is ordered by class.
-    let shown_count = EXAMPLES.min(test.len());
-    let examples = test.select(
-        &(0..shown_count)
-            .map(|i| i * test.len() / shown_count)
-            .collect::<Vec<_>>(),
-    )?;
-    let example_values = examples.to_f32();
+    // Spread the shown images over each part, which is ordered by class.
+    let spread = |set: &ImageSet| {
+        let count = EXAMPLES.min(set.len());
+        set.select(
+            &(0..count)
+                .map(|i| i * set.len() / count)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let shown = [spread(&train)?, spread(&val)?, spread(&test)?];
+    let shown_values = [0, 1, 2].map(|i| shown[i].to_f32());
     let mut methods = Vec::new();
     let values = sets.map(ImageSet::to_f32);
     let pixels = train.pixels_per_image();
@@ -220,6 +244,16 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             .collect()
     };
 
+    methods.push(MethodResult {
+        method: Method::RawPixels,
+        code_size: pixels,
+        mse: [0.0; 3],
+        classifiers: classify(values.clone(), pixels)?,
+        examples: shown_values.clone(),
+        denoised: None,
+        weights: Vec::new(),
+        seconds: 0.0,
+    });
     let max_k = config
         .code_sizes
         .iter()
@@ -239,10 +273,14 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             mse[i] = pca.reconstruction_mse(&s)?;
             codes[i] = pca.transform(&s)?;
         }
-        // The same test images as every other row (not the first test codes, which
-        // are all of the first class).
-        let shown_codes = pca.transform(&Samples::new(&example_values, examples.len(), pixels)?)?;
-        let shown = pca.inverse_transform(&shown_codes, examples.len())?;
+        // The same images as every other row (not the first codes, which are all of
+        // the first class).
+        let mut examples: [Vec<f32>; 3] = Default::default();
+        for (i, images) in shown_values.iter().enumerate() {
+            let n = shown[i].len();
+            let codes = pca.transform(&Samples::new(images, n, pixels)?)?;
+            examples[i] = pca.inverse_transform(&codes, n)?;
+        }
         let weights = pca
             .components()
             .iter()
@@ -255,7 +293,8 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             code_size: k,
             mse,
             classifiers,
-            examples: shown,
+            examples,
+            denoised: None,
             weights,
             seconds: pca_seconds,
         });
@@ -286,7 +325,14 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             );
             codes[i] = encode_set(&outcome.model, sets[i], device);
         }
-        let shown = reconstruct_set(&outcome.model, &examples, device);
+        let examples = [0, 1, 2].map(|i| reconstruct_set(&outcome.model, &shown[i], device));
+        let denoised = (!tc.noise.is_none()).then(|| {
+            let mut noisy = shown_values[2].clone();
+            tc.noise
+                .apply_seeded(&mut noisy, derive_seed(config.seed, 6, SHOWN_NOISE_STREAM));
+            let output = reconstruct_values(&outcome.model, &noisy, pixels, device);
+            Denoised { noisy, output }
+        });
         let weights = first_layer_weights(&outcome.model, WEIGHT_IMAGES.min(code))?;
         let classifiers = classify(codes, code)?;
         methods.push(MethodResult {
@@ -294,14 +340,15 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             code_size: code,
             mse,
             classifiers,
-            examples: shown,
+            examples,
+            denoised,
             weights,
             seconds,
         });
     }
     Ok(FiveClassResult {
         sizes: sets.map(ImageSet::len),
-        originals: example_values,
+        originals: shown_values,
         methods,
     })
 }
@@ -323,26 +370,22 @@ pub struct AutoencoderRun {
 
 impl FiveClassConfig {
     /// Every autoencoder the protocol trains, for `rows x cols` images of `kind`: the
-    /// one-hidden-layer model at each code size, the three-hidden-layer model and the
-    /// denoising models at the compared code size.
+    /// one- and three-hidden-layer models at each code size, then the denoising models
+    /// at the compared code size.
     pub fn autoencoder_runs(
         &self,
         kind: DatasetKind,
         rows: usize,
         cols: usize,
     ) -> Result<Vec<AutoencoderRun>> {
-        let one_layer = Method::Autoencoder { hidden_layers: 1 };
-        let mut planned: Vec<(Method, &'static str, usize, Noise)> = self
-            .code_sizes
-            .iter()
-            .map(|&d| (one_layer, "logistic", d, Noise::None))
-            .collect();
-        planned.push((
-            Method::Autoencoder { hidden_layers: 3 },
-            "deep3",
-            self.compare_code,
-            Noise::None,
-        ));
+        let mut planned: Vec<(Method, &'static str, usize, Noise)> = Vec::new();
+        for (hidden_layers, model) in [(1, "logistic"), (3, "deep3")] {
+            planned.extend(
+                self.code_sizes
+                    .iter()
+                    .map(|&d| (Method::Autoencoder { hidden_layers }, model, d, Noise::None)),
+            );
+        }
         for &std in &self.noise_levels {
             planned.push((
                 Method::Denoising {
@@ -440,7 +483,8 @@ mod tests {
                 report("b", 0.97, 0.90),
                 report("c", 0.97, 0.98),
             ],
-            examples: Vec::new(),
+            examples: Default::default(),
+            denoised: None,
             weights: Vec::new(),
             seconds: 0.0,
         };

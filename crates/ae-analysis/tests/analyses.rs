@@ -2,11 +2,12 @@
 #![allow(clippy::unwrap_used)]
 
 use ae_analysis::latent::{LatentBox, decode_point, latent_points, manifold};
+use ae_analysis::protocol::Method;
 use ae_analysis::sweep::bottleneck_sweep;
 use ae_analysis::weights::{first_layer_weights, normalise_for_display};
 use ae_data::synthetic::write_synthetic_dataset;
 use ae_data::{Dataset, DatasetKind, Noise};
-use ae_models::{ModelConfig, Objective, OptimizerKind};
+use ae_models::{Activation, ModelConfig, Objective, OptimizerKind};
 use ae_train::{BackendKind, DataSelection, DefaultBackend, TrainData, TrainingConfig};
 use burn::backend::Flex;
 
@@ -198,9 +199,27 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
     }
     assert_eq!(
         ClassifierKind::parse("mlp-512-256-128-64"),
-        Some(ClassifierKind::Mlp(vec![512, 256, 128, 64]))
+        Some(ClassifierKind::Mlp {
+            widths: vec![512, 256, 128, 64],
+            activation: Activation::Relu
+        })
     );
-    assert!(ClassifierKind::parse("mlp-0").is_none() && ClassifierKind::parse("svm").is_none());
+    // The seed's MLPs have logistic hidden units, and their names say so and parse back.
+    for kind in ClassifierKind::seed_mlps() {
+        let name = kind.name();
+        assert!(name.starts_with("mlp-sigmoid-"), "{name}");
+        assert_eq!(ClassifierKind::parse(&name), Some(kind));
+    }
+    for bad in [
+        "mlp-0",
+        "svm",
+        "mlp-",
+        "mlp-sigmoid",
+        "mlp-sigmoid-",
+        "mlp-softmax-3",
+    ] {
+        assert!(ClassifierKind::parse(bad).is_none(), "{bad}");
+    }
     // The CNN needs square images whose side is a multiple of 4.
     let codes = Features::new(vec![0.0; 4 * 32], 32, vec![0, 1, 0, 1]).unwrap();
     let cnn = ClassifierConfig::new(ClassifierKind::Cnn, 0);
@@ -223,7 +242,7 @@ fn five_class_figures_show_the_same_test_images_in_every_row() {
     config.per_class = [10, 2, 28];
     config.code_sizes = vec![8];
     config.compare_code = 8;
-    config.noise_levels = Vec::new();
+    config.noise_levels = vec![0.2];
     config.classifiers.truncate(1);
     config.classifier_epochs = 1;
     let pool = ds.train.concat(&ds.test).unwrap();
@@ -236,21 +255,51 @@ fn five_class_figures_show_the_same_test_images_in_every_row() {
         &Default::default(),
     )
     .unwrap();
-    assert_eq!(result.originals.len(), 10 * 784);
-    let pca = &result.methods[0];
-    assert_eq!(pca.method, ae_analysis::protocol::Method::Pca);
+    // Ten images of each split, or all of a smaller one.
+    for (shown, size) in result.originals.iter().zip(result.sizes) {
+        assert_eq!(shown.len(), size.min(10) * 784);
+    }
+    assert_eq!(result.methods[0].method, Method::RawPixels);
+    let pca = &result.methods[1];
+    assert_eq!(pca.method, Method::Pca);
     // PCA reconstructs each bar where it is: the shown reconstructions are as close to
     // the shown originals as the test set is on average, not images of another class.
-    let shown_error = mean_squared_error(&pca.examples, &result.originals);
+    let shown_error = mean_squared_error(&pca.examples[2], &result.originals[2]);
     assert!(
         shown_error <= 3.0 * pca.mse[2] + 1e-4,
         "shown {shown_error} vs test {}",
         pca.mse[2]
     );
-    assert!(
-        result
+    for m in &result.methods {
+        for split in 0..3 {
+            assert_eq!(m.examples[split].len(), result.originals[split].len());
+        }
+        // Noisy inputs and outputs exist for the denoising models only, and the noise
+        // changed the images.
+        match (&m.method, &m.denoised) {
+            (Method::Denoising { .. }, Some(d)) => {
+                assert_eq!(d.noisy.len(), result.originals[2].len());
+                assert_eq!(d.output.len(), result.originals[2].len());
+                assert!(mean_squared_error(&d.noisy, &result.originals[2]) > 1e-3);
+            }
+            (Method::Denoising { .. }, None) => panic!("{} shows no noisy inputs", m.method),
+            (_, denoised) => assert!(denoised.is_none(), "{}", m.method),
+        }
+    }
+    // Both autoencoders at every code size, and the raw pixels as they are.
+    for layers in [1, 3] {
+        let sizes: Vec<usize> = result
             .methods
             .iter()
-            .all(|m| m.examples.len() == result.originals.len())
-    );
+            .filter(|m| {
+                m.method
+                    == Method::Autoencoder {
+                        hidden_layers: layers,
+                    }
+            })
+            .map(|m| m.code_size)
+            .collect();
+        assert_eq!(sizes, config.code_sizes, "{layers} hidden layers");
+    }
+    assert_eq!(result.methods[0].examples, result.originals);
 }

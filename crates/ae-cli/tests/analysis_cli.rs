@@ -209,8 +209,10 @@ fn five_class_protocol_runs_and_reports_every_method() {
     ];
     let result = json(&ae(d.path(), &args));
     let methods = result["methods"].as_array().unwrap();
-    // PCA and the one-layer AE at four sizes, the three-layer AE, two denoising AEs.
-    assert_eq!(methods.len(), 11);
+    // The raw pixels, then PCA and the one- and three-layer AEs at four sizes each,
+    // then two denoising AEs.
+    assert_eq!(methods.len(), 15);
+    assert_eq!(methods[0]["method"], "raw pixels");
     assert_eq!(result["sizes"], serde_json::json!([100, 30, 30]));
     assert!(
         methods

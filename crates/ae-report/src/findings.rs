@@ -191,6 +191,89 @@ pub fn cnn(a: CnnAccuracy) -> Vec<String> {
     out
 }
 
+/// How image-like one model's first-layer weights are (seed 002's weight images).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightSmoothness {
+    /// "MNIST", "Fashion-MNIST".
+    pub dataset: String,
+    /// "shallow 784-32".
+    pub model: String,
+    /// Mean over units of [`ae_analysis::weights::neighbour_correlation`].
+    pub correlation: f64,
+}
+
+/// Below this mean neighbour correlation, weights read as pixel noise.
+const NOISE_LIKE: f64 = 0.2;
+
+/// What the weight images show: which models' units formed strokes or blobs, MNIST
+/// against Fashion-MNIST model by model, and which still look like their initial noise.
+pub fn weight_images(rows: &[WeightSmoothness]) -> Vec<String> {
+    let mut out = Vec::new();
+    let name = |r: &WeightSmoothness| format!("{}, {}", r.dataset, r.model);
+    let most = rows
+        .iter()
+        .max_by(|a, b| a.correlation.total_cmp(&b.correlation));
+    let least = rows
+        .iter()
+        .min_by(|a, b| a.correlation.total_cmp(&b.correlation));
+    if let (Some(most), Some(least)) = (most, least)
+        && most != least
+    {
+        out.push(format!(
+            "The first-layer weight images are smoothest for {} (mean correlation of neighbouring weights {}) and least smooth for {} ({}).",
+            name(most),
+            num(most.correlation),
+            name(least),
+            num(least.correlation)
+        ));
+    }
+    let (mut fashion_smoother, mut mnist_smoother) = (Vec::new(), Vec::new());
+    for r in rows.iter().filter(|r| r.dataset == "MNIST") {
+        if let Some(f) = rows
+            .iter()
+            .find(|f| f.dataset != "MNIST" && f.model == r.model)
+        {
+            if f.correlation > r.correlation {
+                fashion_smoother.push(r.model.clone());
+            } else {
+                mnist_smoother.push(r.model.clone());
+            }
+        }
+    }
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "no model".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    if !(fashion_smoother.is_empty() && mnist_smoother.is_empty()) {
+        out.push(format!(
+            "Fashion-MNIST gives smoother weights than MNIST for {}, and MNIST smoother ones for {}: garments are larger, filled shapes, digits thin strokes.",
+            list(&fashion_smoother),
+            list(&mnist_smoother)
+        ));
+    }
+    let noisy: Vec<String> = rows
+        .iter()
+        .filter(|r| r.correlation < NOISE_LIKE)
+        .map(name)
+        .collect();
+    if !rows.is_empty() {
+        out.push(if noisy.is_empty() {
+            format!(
+                "Every model's units have formed strokes or blobs (neighbour correlation {NOISE_LIKE} or more): they respond to parts of shapes, not to single pixels."
+            )
+        } else {
+            format!(
+                "The weights of {} stay close to pixel noise (neighbour correlation below {NOISE_LIKE}): those units still carry much of their random initialisation.",
+                noisy.join("; ")
+            )
+        });
+    }
+    out
+}
+
 /// One dataset's final losses in the MNIST-against-Fashion comparison (seed 002).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatasetLosses {
@@ -327,37 +410,22 @@ pub struct MethodScore {
 }
 
 /// Seed 003's comparison: PCA against the one-layer autoencoder size by size, the best
-/// codes for classification, and what denoising training changes.
-pub fn five_class(rows: &[MethodScore]) -> Vec<String> {
+/// codes for classification, what denoising training changes, the three-hidden-layer
+/// autoencoder against the one-layer one, and the codes against the raw pixels
+/// (`raw_pixels`: the test accuracy of the classifier chosen on them).
+pub fn five_class(rows: &[MethodScore], raw_pixels: Option<f64>) -> Vec<String> {
     let mut out = Vec::new();
     const ONE_LAYER: Method = Method::Autoencoder { hidden_layers: 1 };
+    const THREE_LAYERS: Method = Method::Autoencoder { hidden_layers: 3 };
     let find =
         |method: Method, code: usize| rows.iter().find(|r| r.method == method && r.code == code);
-    let (mut pca_better, mut ae_better) = (Vec::new(), Vec::new());
-    for pca in rows.iter().filter(|r| r.method == Method::Pca) {
-        if let Some(ae) = find(ONE_LAYER, pca.code) {
-            if pca.test_mse <= ae.test_mse {
-                pca_better.push(pca.code.to_string());
-            } else {
-                ae_better.push(pca.code.to_string());
-            }
-        }
-    }
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.join(", ")
-        }
-    };
-    if !(pca_better.is_empty() && ae_better.is_empty()) {
-        out.push(format!(
-            "PCA reconstructs the test images better than the one-layer autoencoder at code sizes {}; the autoencoder does better at {}.",
-            list(&pca_better),
-            list(&ae_better)
-        ));
-    }
-    if let Some(best) = rows.iter().max_by(|a, b| a.accuracy.total_cmp(&b.accuracy)) {
+    out.extend(better_reconstruction_by_size(
+        rows,
+        (Method::Pca, "PCA"),
+        (ONE_LAYER, "the one-layer autoencoder", "the autoencoder"),
+    ));
+    let best = rows.iter().max_by(|a, b| a.accuracy.total_cmp(&b.accuracy));
+    if let Some(best) = best {
         let best_pca = rows
             .iter()
             .filter(|r| r.method == Method::Pca)
@@ -400,7 +468,65 @@ pub fn five_class(rows: &[MethodScore]) -> Vec<String> {
             ));
         }
     }
+    out.extend(better_reconstruction_by_size(
+        rows,
+        (THREE_LAYERS, "The three-hidden-layer autoencoder"),
+        (ONE_LAYER, "the one-layer one", "the one-layer one"),
+    ));
+    if let (Some(pixels), Some(best)) = (raw_pixels, best) {
+        out.push(if best.accuracy >= pixels {
+            format!(
+                "The best codes classify {} points better than the raw pixels ({} against {}) with {} values instead of 784: the encoding keeps what separates the digits.",
+                points(best.accuracy, pixels),
+                num(best.accuracy),
+                num(pixels),
+                best.code
+            )
+        } else {
+            format!(
+                "The raw pixels classify {} points better than the best codes ({} against {} for {} at {} values): every encoding here loses some of what separates the digits.",
+                points(pixels, best.accuracy),
+                num(pixels),
+                num(best.accuracy),
+                best.method,
+                best.code
+            )
+        });
+    }
     out
+}
+
+/// "`a` reconstructs the test images better than `b` at code sizes ...; `b` does better
+/// at ...", over the sizes where both were measured (`b`: method, name, short name).
+fn better_reconstruction_by_size(
+    rows: &[MethodScore],
+    (a, a_name): (Method, &str),
+    (b, b_name, b_short): (Method, &str, &str),
+) -> Option<String> {
+    let (mut a_better, mut b_better) = (Vec::new(), Vec::new());
+    for ra in rows.iter().filter(|r| r.method == a) {
+        if let Some(rb) = rows.iter().find(|r| r.method == b && r.code == ra.code) {
+            if ra.test_mse <= rb.test_mse {
+                a_better.push(ra.code.to_string());
+            } else {
+                b_better.push(ra.code.to_string());
+            }
+        }
+    }
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    (!(a_better.is_empty() && b_better.is_empty())).then(|| {
+        format!(
+            "{a_name} reconstructs the test images better than {b_name} at code sizes {}; {b_short} does better at {}.",
+            list(&a_better),
+            list(&b_better)
+        )
+    })
 }
 
 /// "raises `what`", "lowers `what`", or "leaves `what` about unchanged" when
@@ -655,6 +781,39 @@ mod tests {
     }
 
     #[test]
+    fn weight_image_sentences_follow_the_smoothness() {
+        let row = |dataset: &str, model: &str, correlation| WeightSmoothness {
+            dataset: dataset.into(),
+            model: model.into(),
+            correlation,
+        };
+        let mut rows = vec![
+            row("MNIST", "shallow", 0.5),
+            row("MNIST", "deep", 0.3),
+            row("Fashion-MNIST", "shallow", 0.7),
+            row("Fashion-MNIST", "deep", 0.25),
+        ];
+        let s = weight_images(&rows);
+        assert!(s[0].contains("smoothest for Fashion-MNIST, shallow (mean correlation of neighbouring weights 0.7000) and least smooth for Fashion-MNIST, deep (0.2500)"), "{s:?}");
+        assert!(s[1].starts_with("Fashion-MNIST gives smoother weights than MNIST for shallow, and MNIST smoother ones for deep"), "{s:?}");
+        assert!(
+            s[2].starts_with("Every model's units have formed strokes"),
+            "{s:?}"
+        );
+        rows[1].correlation = 0.05;
+        let s = weight_images(&rows);
+        assert!(
+            s[0].contains("least smooth for MNIST, deep (0.05000)"),
+            "{s:?}"
+        );
+        assert!(s[1].contains("Fashion-MNIST gives smoother weights than MNIST for shallow, deep, and MNIST smoother ones for no model"), "{s:?}");
+        assert!(
+            s[2].starts_with("The weights of MNIST, deep stay close to pixel noise"),
+            "{s:?}"
+        );
+    }
+
+    #[test]
     fn five_class_sentences_follow_the_scores() {
         let row = |method: Method, code, test_mse, accuracy| MethodScore {
             method,
@@ -670,7 +829,7 @@ mod tests {
             row(ae, 256, 0.0010, 0.9855),
             row(Method::Denoising { noise_percent: 20 }, 256, 0.0027, 0.9865),
         ];
-        let s = five_class(&rows);
+        let s = five_class(&rows, None);
         assert_eq!(
             s[0],
             "PCA reconstructs the test images better than the one-layer autoencoder at code sizes 32; the autoencoder does better at 256."
@@ -684,17 +843,30 @@ mod tests {
         let mut swapped = rows.clone();
         swapped[4].accuracy = 0.99;
         swapped[4].test_mse = 0.0005;
-        let s = five_class(&swapped);
+        let s = five_class(&swapped, None);
         assert!(s[1].starts_with("The codes that classify best are DAE 20% at 256 values (0.9900), 0.3 points above the best PCA codes"), "{s:?}");
         assert!(s[2].starts_with("DAE 20% lowers the test MSE"), "{s:?}");
         swapped[4].test_mse = 0.001001;
         swapped[4].accuracy = 0.9857;
-        let s = five_class(&swapped);
+        let s = five_class(&swapped, None);
         assert!(
             s[2].starts_with("DAE 20% leaves the test MSE on clean images about unchanged")
                 && s[2].contains("and leaves the best accuracy about unchanged"),
             "{s:?}"
         );
+        // The three-layer model against the one-layer one, and the raw-pixel baseline.
+        let deep = Method::Autoencoder { hidden_layers: 3 };
+        let mut with_deep = rows.to_vec();
+        with_deep.push(row(deep, 32, 0.02, 0.98));
+        with_deep.push(row(deep, 256, 0.002, 0.98));
+        let s = five_class(&with_deep, Some(0.98));
+        assert_eq!(
+            s[3],
+            "The three-hidden-layer autoencoder reconstructs the test images better than the one-layer one at code sizes 32; the one-layer one does better at 256."
+        );
+        assert!(s[4].starts_with("The best codes classify 0.7 points better than the raw pixels (0.9870 against 0.9800) with 32 values"), "{s:?}");
+        let s = five_class(&with_deep, Some(0.995));
+        assert!(s[4].starts_with("The raw pixels classify 0.8 points better than the best codes (0.9950 against 0.9870 for PCA at 32 values)"), "{s:?}");
     }
 
     #[test]

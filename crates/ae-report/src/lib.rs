@@ -13,5 +13,5 @@ pub mod report;
 pub mod table;
 
 pub use error::{ReportError, Result};
-pub use report::{Report, Section};
+pub use report::{FigureKind, Report, Section};
 pub use table::Table;

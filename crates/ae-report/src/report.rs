@@ -28,6 +28,8 @@ pub enum Block {
         file: String,
         /// Caption.
         caption: String,
+        /// How the page shows it.
+        kind: FigureKind,
     },
     /// Interactive HTML (the latent explorer); the Markdown shows `note` instead.
     Html {
@@ -35,6 +37,19 @@ pub enum Block {
         html: String,
         /// What the Markdown says in its place.
         note: String,
+    },
+}
+
+/// How a figure is shown in the HTML page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureKind {
+    /// An image grid, drawn at its display size with sharp (pixelated) scaling.
+    Grid,
+    /// A chart drawn at [`crate::plot::CHART_DENSITY`] times this size in CSS pixels,
+    /// shown at this size.
+    Chart {
+        /// Width and height in CSS pixels.
+        size: (u32, u32),
     },
 }
 
@@ -93,11 +108,28 @@ impl Section {
         self
     }
 
-    /// Adds a figure (a PNG already written inside the report folder).
+    /// Adds an image grid (a PNG already written inside the report folder).
     pub fn figure(&mut self, file: impl Into<String>, caption: impl Into<String>) -> &mut Self {
         self.blocks.push(Block::Figure {
             file: file.into(),
             caption: caption.into(),
+            kind: FigureKind::Grid,
+        });
+        self
+    }
+
+    /// Adds a chart drawn by [`crate::plot`] (a PNG already written inside the report
+    /// folder, at [`crate::plot::CHART_DENSITY`] times `size` in CSS pixels).
+    pub fn chart(
+        &mut self,
+        file: impl Into<String>,
+        caption: impl Into<String>,
+        size: (u32, u32),
+    ) -> &mut Self {
+        self.blocks.push(Block::Figure {
+            file: file.into(),
+            caption: caption.into(),
+            kind: FigureKind::Chart { size },
         });
         self
     }
@@ -127,7 +159,7 @@ impl Section {
                     out.push_str(&table.to_markdown());
                     out.push_str(&format!("\n[CSV]({}-{name}.csv)\n\n", self.id));
                 }
-                Block::Figure { file, caption } => {
+                Block::Figure { file, caption, .. } => {
                     out.push_str(&format!("![{caption}]({file})\n\n*{caption}*\n\n"))
                 }
                 Block::Html { note, .. } => out.push_str(&format!("*{note}*\n\n")),
@@ -164,11 +196,23 @@ impl Section {
                         html_escape(name)
                     ));
                 }
-                Block::Figure { file, caption } => out.push_str(&format!(
-                    "<figure><img src=\"{0}\" alt=\"{1}\"><figcaption>{1}</figcaption></figure>\n",
-                    html_escape(file),
-                    html_escape(caption)
-                )),
+                Block::Figure {
+                    file,
+                    caption,
+                    kind,
+                } => {
+                    let size = match kind {
+                        FigureKind::Grid => String::new(),
+                        FigureKind::Chart { size: (w, h) } => {
+                            format!(" class=\"chart\" width=\"{w}\" height=\"{h}\"")
+                        }
+                    };
+                    out.push_str(&format!(
+                        "<figure><img src=\"{0}\"{size} alt=\"{1}\"><figcaption>{1}</figcaption></figure>\n",
+                        html_escape(file),
+                        html_escape(caption)
+                    ))
+                }
                 Block::Html { html, .. } => out.push_str(html),
             }
         }
@@ -283,7 +327,7 @@ const STYLE: &str = concat!(
     "td,th{border:1px solid #d5dae1;padding:.25em .6em;text-align:left;vertical-align:top}",
     "table{font-size:.92em}th{background:#eef1f5}td.num{text-align:right}",
     "figure{margin:1em 0;overflow-x:auto}figcaption{font-size:.9em;color:#4a5563;max-width:60em}",
-    "img{image-rendering:pixelated}",
+    "img{image-rendering:pixelated}img.chart{image-rendering:auto;max-width:100%;height:auto}",
     ".findings{background:#f4f7fb;border-left:4px solid #4a7ab5;padding:.2em 1em;margin:1em 0}",
     "td.verdict-met{background:#dff3e4}td.verdict-noise{background:#eef6dc}td.verdict-deviates{background:#fbe3d6}",
     "td.verdict-missing{background:#eeeeee}td.verdict-ours{background:#f6f1dc}",

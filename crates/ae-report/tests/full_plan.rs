@@ -103,8 +103,11 @@ fn seed_settings() -> Vec<Row> {
             rows.push(adam("mnist-vs-fashion", format!("{dataset}-sweep/code-{code}"), Epochs(5), 32, "none", &[], SEED002));
         }
     }
-    for run in ["logistic-32", "logistic-64", "logistic-128", "logistic-256", "deep3-256"] {
-        rows.push(adam("five-class", run, Epochs(100), 64, "none", FIVE, SEED003));
+    // Seed 003: the one- and three-hidden-layer autoencoders at d = 32, 64, 128, 256.
+    for model in ["logistic", "deep3"] {
+        for code in [32, 64, 128, 256] {
+            rows.push(adam("five-class", format!("{model}-{code}"), Epochs(100), 64, "none", FIVE, SEED003));
+        }
     }
     rows.push(adam("five-class", "logistic-256-gaussian20", Epochs(100), 64, "gaussian:0.2", FIVE, SEED003));
     rows.push(adam("five-class", "logistic-256-gaussian40", Epochs(100), 64, "gaussian:0.4", FIVE, SEED003));

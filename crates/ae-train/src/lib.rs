@@ -26,4 +26,6 @@ pub use interrupt::StopRequest;
 pub use lock::FolderLock;
 pub use progress::ProgressMode;
 pub use run_dir::{RunDir, RunProgress};
-pub use trainer::{RunOptions, TrainData, TrainOutcome, load_run, train, train_or_resume};
+pub use trainer::{
+    RunOptions, TrainData, TrainOutcome, derive_seed, load_run, train, train_or_resume,
+};

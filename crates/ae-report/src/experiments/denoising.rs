@@ -2,7 +2,7 @@
 //! clipped to [0, 1]) from MNIST digits.
 
 use ae_data::{DatasetKind, ImageSet, Noise};
-use ae_train::trainer::derive_seed;
+use ae_train::derive_seed;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

@@ -158,12 +158,13 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     ));
     section.table("comparison", table);
     section.findings(findings::family(&scores));
+    let labels: Vec<String> = std::iter::once("test images")
+        .chain(shown_names.iter().copied())
+        .map(str::to_string)
+        .collect();
     section.figure(
-        ctx.image_grid(&png(ID, "reconstructions"), &grid, None, 10)?,
-        format!(
-            "Test images (top row), then reconstructions by, row by row: {}",
-            shown_names.join(", ")
-        ),
+        ctx.labelled_image_grid(&png(ID, "reconstructions"), &grid, &labels)?,
+        "Test images (top row), then each model's reconstruction of them",
     );
     Ok(section)
 }

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::findings;
-use crate::plot::confusion_heatmap;
+use crate::plot::{ConfusionPanel, confusion_grid};
 use crate::report::Section;
 use crate::table::Table;
 
@@ -103,7 +103,11 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         "test MSE",
         "fit seconds",
     ]);
-    for m in &result.methods {
+    for m in result
+        .methods
+        .iter()
+        .filter(|m| m.method != Method::RawPixels)
+    {
         recon.push([
             m.method.to_string(),
             m.code_size.to_string(),
@@ -140,6 +144,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         &result
             .methods
             .iter()
+            .filter(|m| m.method != Method::RawPixels)
             .map(|m| findings::MethodScore {
                 method: m.method,
                 code: m.code_size,
@@ -147,12 +152,18 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 accuracy: m.chosen_test_accuracy(),
             })
             .collect::<Vec<_>>(),
+        result
+            .methods
+            .iter()
+            .find(|m| m.method == Method::RawPixels)
+            .map(MethodResult::chosen_test_accuracy),
     ));
 
+    // The compared code size, with the raw pixels as the baseline row.
     let compared: Vec<&MethodResult> = result
         .methods
         .iter()
-        .filter(|m| m.code_size == config.compare_code)
+        .filter(|m| m.code_size == config.compare_code || m.method == Method::RawPixels)
         .collect();
     let mut overall = Table::new([
         "method",
@@ -179,10 +190,12 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     ));
     section.table("overall", overall);
     // The method and classifier with the best validation accuracy, and its test accuracy.
+    // The seed chose among its representations; the raw pixels are not one.
     let best = choose_on_validation(
         result
             .methods
             .iter()
+            .filter(|m| m.method != Method::RawPixels)
             .filter_map(MethodResult::chosen_classifier),
     )
     .map_or(f64::NAN, |c| c.test_accuracy);
@@ -215,45 +228,73 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     section.text("Against the seed report:");
     section.table("seed", seed_table(&seed_rows));
 
-    let mut rows = result.originals.clone();
-    let mut names = vec!["originals".to_string()];
-    for m in result
-        .methods
-        .iter()
-        .filter(|m| m.method == Method::Pca || m.method == ONE_LAYER)
-    {
-        rows.extend(&m.examples);
-        names.push(label(m));
-    }
-    let columns = result.originals.len() / (IMAGE_SIDE * IMAGE_SIDE);
-    section.figure(
-        ctx.image_grid(&png(ID, "reconstructions"), &rows, None, columns.max(1))?,
-        format!(
-            "Test images (top row), then reconstructions by, row by row: {}",
-            names[1..].join(", ")
-        ),
-    );
-    let class_names: Vec<String> = config.classes.iter().map(u8::to_string).collect();
-    for (i, m) in compared.iter().enumerate() {
-        let Some(best) = m.chosen_classifier() else {
-            continue;
-        };
-        let file = png(ID, &format!("confusion-{i}"));
-        confusion_heatmap(
-            &ctx.report_dir.join(&file),
-            &format!("{}: {} on the codes", label(m), best.classifier),
-            &best.confusion,
-            &class_names,
-        )?;
+    let autoencoded = |m: &&MethodResult| m.method != Method::RawPixels;
+    for (split, name) in ["train", "validation", "test"].into_iter().enumerate() {
+        // The test figure shows every code size; train and validation the compared one.
+        let shown: Vec<&MethodResult> = result
+            .methods
+            .iter()
+            .filter(autoencoded)
+            .filter(|m| split == 2 || m.code_size == config.compare_code)
+            .collect();
+        let mut rows = result.originals[split].clone();
+        let mut labels = vec![format!("{name} images")];
+        for m in &shown {
+            rows.extend(&m.examples[split]);
+            labels.push(label(m));
+        }
         section.figure(
-            file,
+            ctx.labelled_image_grid(&png(ID, &format!("reconstructions-{name}")), &rows, &labels)?,
             format!(
-                "Test confusion matrix of the classifier chosen on validation ({}) on the {} codes",
-                best.classifier,
-                label(m)
+                "Ten {name} images spread over the five digits (top row), then each model's reconstruction of them{}",
+                if split == 2 { "" } else { ", at the compared code size" }
             ),
         );
     }
+    let mut rows = result.originals[2].clone();
+    let mut labels = vec!["test images".to_string()];
+    for m in &result.methods {
+        if let Some(d) = &m.denoised {
+            rows.extend(&d.noisy);
+            rows.extend(&d.output);
+            labels.push(format!(
+                "with {} noise",
+                m.method.to_string().trim_start_matches("DAE ")
+            ));
+            labels.push(format!("{} output", label(m)));
+        }
+    }
+    if labels.len() > 1 {
+        section.figure(
+            ctx.labelled_image_grid(&png(ID, "denoising"), &rows, &labels)?,
+            "Test images, then for each denoising autoencoder the same images with its Gaussian noise (clipped to [0, 1]) and its output from them",
+        );
+    }
+    let class_names: Vec<String> = config.classes.iter().map(u8::to_string).collect();
+    let titles: Vec<String> = result.methods.iter().map(label).collect();
+    let panels: Vec<ConfusionPanel<'_>> = result
+        .methods
+        .iter()
+        .zip(&titles)
+        .filter_map(|(m, title)| {
+            Some(ConfusionPanel {
+                title,
+                confusion: &m.chosen_classifier()?.confusion,
+            })
+        })
+        .collect();
+    let file = png(ID, "confusion");
+    let size = confusion_grid(
+        &ctx.report_dir.join(&file),
+        &panels,
+        &class_names,
+        config.code_sizes.len(),
+    )?;
+    section.chart(
+        file,
+        "Test confusion matrices of the classifier chosen on validation, one per representation (the accuracy table names the classifier)",
+        size,
+    );
     for m in result.methods.iter().filter(|m| {
         (matches!(m.method, Method::Denoising { .. }) || m.method == ONE_LAYER)
             && m.code_size == config.compare_code

@@ -12,7 +12,7 @@ use super::{Context, Experiment, PlannedRun, Settings, first, png, run_text};
 use crate::error::Result;
 use crate::explorer::LatentExplorer;
 use crate::findings;
-use crate::plot::{Labels, scatter};
+use crate::plot::{CHART_SIZE, Labels, scatter};
 use crate::report::Section;
 use crate::table::Table;
 
@@ -127,12 +127,13 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             &class_names,
             Some(mark),
         )?;
-        section.figure(
+        section.chart(
             file,
             format!(
                 "Codes of {} test images of digits 1, 5, 6; the cross marks the centroid of the 1s",
                 points.len()
             ),
+            CHART_SIZE,
         );
         let decoded = decode_point(&outcome.model, mark.0, mark.1, &ctx.device)?;
         section.figure(

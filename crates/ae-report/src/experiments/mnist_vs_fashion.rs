@@ -3,9 +3,9 @@
 
 use ae_analysis::encode::{reconstruct_set, reconstruct_values};
 use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep, sweep_configs};
-use ae_analysis::weights::{first_layer_weights, normalise_for_display};
+use ae_analysis::weights::{first_layer_weights, neighbour_correlation, normalise_for_display};
 use ae_data::{DatasetKind, Noise};
-use ae_train::trainer::derive_seed;
+use ae_train::derive_seed;
 use ae_train::{TrainData, TrainingConfig};
 
 use super::{
@@ -14,7 +14,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::findings;
-use crate::plot::{Labels, Series, line_chart};
+use crate::plot::{CHART_SIZE, Labels, Series, line_chart};
 use crate::report::Section;
 use crate::table::Table;
 
@@ -152,11 +152,23 @@ fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
 }
 
 /// Originals against reconstructions, weight images, final losses, the sweep.
+/// Seed 002(a): the gradients of the one-hidden-layer ReLU autoencoder, derived by hand,
+/// and the problem with that architecture. `crates/ae-models/tests/gradients.rs` checks
+/// the same formulas against burn's autodiff and finite differences.
+const GRADIENT_DERIVATION: [&str; 5] = [
+    "Seed 002(a), the gradients of the one-hidden-layer ReLU autoencoder. For a batch X of n images (n x 784, one per row): a1 = X W1 + b1, H = relu(a1), a2 = H W2 + b2, X^ = relu(a2), and the loss L = 1/(n 784) * sum over all entries of (X^ - X)^2.",
+    "Backward, with 1[a > 0] the 0/1 derivative of relu and * the entrywise product: delta2 = dL/da2 = 2/(n 784) * (X^ - X) * 1[a2 > 0]; dL/dW2 = H^T delta2; dL/db2 = the column sums of delta2. Then delta1 = dL/da1 = (delta2 W2^T) * 1[a1 > 0]; dL/dW1 = X^T delta1; dL/db1 = the column sums of delta1.",
+    "The problem with this architecture is in the two indicator factors. An output pixel whose pre-activation a2 is negative outputs 0 and gets no gradient, whatever its target: once that holds for every image, the pixel can never learn to light up again. A hidden unit that is negative on every input is dead in the same way, and its weights stop changing. The output relu is also unbounded above, while pixels lie in [0, 1].",
+    "A sigmoid output with BCE, the choice of the models in this section, has neither problem: there dL/da2 = (X^ - X)/(n 784), which is zero only where the reconstruction is exact.",
+    "crates/ae-models/tests/gradients.rs checks these formulas, entry by entry, against burn's autodiff and against finite differences.",
+];
+
 fn run(ctx: &Context<'_>) -> Result<Section> {
     let mut section = Section::new(ID, EXPERIMENT.title);
     section.text(format!("Settings: {SOURCE}; the quick profile trains the sweep 3 epochs per code size. Train loss is Keras' figure: the mean of the batch losses over the last epoch."));
     let settings = ctx.settings();
     let mut rows = Vec::new();
+    let mut smoothness = Vec::new();
     // Per dataset: how each variant ended, in VARIANTS order.
     let mut ends: Vec<(DatasetKind, Vec<VariantEnd>)> = Vec::new();
     for kind in DATASETS {
@@ -192,9 +204,12 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             });
             let shown = first(&data.val, 15)?;
             let mut rows = shown.to_f32();
-            let caption = if variant.noise.is_none() {
+            let (caption, labels) = if variant.noise.is_none() {
                 rows.extend(reconstruct_set(&outcome.model, &shown, &ctx.device));
-                format!("{what}: 15 test images (top) and their reconstructions (bottom)")
+                (
+                    format!("{what}: 15 test images (top) and their reconstructions (bottom)"),
+                    vec!["test images".to_string(), "reconstructions".to_string()],
+                )
             } else {
                 // Seed 002 shows what the denoiser does: clean, noisy, and its output.
                 let mut noisy = shown.to_f32();
@@ -209,18 +224,41 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 );
                 rows.extend(noisy);
                 rows.extend(denoised);
-                format!(
-                    "{what}: 15 test images (top), the same with {} (middle), and the model's \
-                     output from the noisy images (bottom)",
-                    variant.noise.describe()
+                (
+                    format!(
+                        "{what}: 15 test images (top), the same with {} (middle), and the \
+                         model's output from the noisy images (bottom)",
+                        variant.noise.describe()
+                    ),
+                    vec![
+                        "test images".to_string(),
+                        "noisy inputs".to_string(),
+                        "denoised".to_string(),
+                    ],
                 )
             };
             section.figure(
-                ctx.image_grid(&png(ID, &format!("{run}-reconstructions")), &rows, None, 15)?,
+                ctx.labelled_image_grid(
+                    &png(ID, &format!("{run}-reconstructions")),
+                    &rows,
+                    &labels,
+                )?,
                 caption,
             );
-            let weights: Vec<f32> = first_layer_weights(&outcome.model, 12)?
+            let all_units = first_layer_weights(&outcome.model, usize::MAX)?;
+            let (rows_px, cols_px) = (data.val.rows(), data.val.cols());
+            smoothness.push(findings::WeightSmoothness {
+                dataset: kind.title().to_string(),
+                model: variant.label.to_string(),
+                correlation: all_units
+                    .iter()
+                    .map(|w| neighbour_correlation(w, rows_px, cols_px))
+                    .sum::<f64>()
+                    / all_units.len().max(1) as f64,
+            });
+            let weights: Vec<f32> = all_units
                 .iter()
+                .take(12)
                 .flat_map(|w| normalise_for_display(w))
                 .collect();
             section.figure(
@@ -245,6 +283,10 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         .collect();
     if let [mnist, fashion] = &losses[..] {
         section.findings(findings::datasets(mnist, fashion));
+    }
+    section.findings(findings::weight_images(&smoothness));
+    for paragraph in GRADIENT_DERIVATION {
+        section.text(paragraph);
     }
 
     let sizes = sweep_sizes(&settings);
@@ -293,11 +335,12 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 series("test", |p| p.test_loss),
             ],
         )?;
-        section.figure(
+        section.chart(
             file,
             format!(
                 "{kind}: final train and test BCE of the shallow autoencoder against its code size"
             ),
+            CHART_SIZE,
         );
     }
     section.table("sweep", table);

@@ -28,7 +28,7 @@ use burn::tensor::backend::AutodiffBackend;
 
 use crate::error::Result;
 use crate::findings;
-use crate::plot::{Labels, Series, line_chart};
+use crate::plot::{CHART_SIZE, Labels, Series, labelled_grid, line_chart};
 use crate::report::Section;
 use crate::table::Table;
 
@@ -292,6 +292,26 @@ impl Context<'_> {
         self.grid(file, values, rows, cols, captions, columns)
     }
 
+    /// Writes dataset images as a grid with one row per label, the labels drawn to the
+    /// left of their rows, as `<file>` in the report folder, and returns the file name.
+    fn labelled_image_grid(&self, file: &str, values: &[f32], labels: &[String]) -> Result<String> {
+        let (rows, cols) = (self.mnist.train.rows(), self.mnist.train.cols());
+        let images = values.len() / (rows * cols).max(1);
+        let img = render_grid(
+            values,
+            rows,
+            cols,
+            None,
+            GridLayout {
+                columns: images.div_ceil(labels.len().max(1)).max(1),
+                scale: GRID_SCALE,
+                gap: 2,
+            },
+        );
+        labelled_grid(&self.report_dir.join(file), &img, labels)?;
+        Ok(file.to_string())
+    }
+
     /// Writes a grid of `rows x cols` tiles (images or codes) as `<file>` in the report
     /// folder, at [`GRID_SCALE`], and returns the file name.
     fn grid(
@@ -365,9 +385,10 @@ impl Context<'_> {
                 series("validation", |r| r.val_loss),
             ],
         )?;
-        section.figure(
+        section.chart(
             png_file,
             format!("Training and validation {loss} per epoch"),
+            CHART_SIZE,
         );
         Ok(())
     }
