@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use ae_data::dataset::file_path;
+use ae_data::file_path;
 use ae_data::{DatasetKind, FileRole};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("idx");
     group.sample_size(20);
     group.bench_function("read_mnist_train_images_gz", |b| {
-        b.iter(|| ae_data::idx::read_images(&path).unwrap())
+        b.iter(|| ae_data::read_images(&path).unwrap())
     });
     group.finish();
     if let Some(floor) = gzip_dc_median(&path, 11) {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use ae_models::{AnyAutoencoder, ModelConfig, Objective, OptimizerKind};
-use ae_train::step::{BatchImages, batch_gradients};
+use ae_train::{BatchImages, batch_gradients};
 use burn::optim::Optimizer;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{Distribution, Tensor};

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use ae_data::{DatasetKind, FileRole, dataset::file_path};
+use ae_data::{DatasetKind, FileRole, file_path};
 
 /// The data folder of `AE_DATA_DIR` when it holds the MNIST training images; `None`
 /// (and a line on stderr saying why the benchmark does not run) otherwise.

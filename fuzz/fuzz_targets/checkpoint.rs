@@ -6,7 +6,7 @@
 #![no_main]
 
 use ae_models::AnyAutoencoder;
-use ae_models::optim::AnyOptimizer;
+use ae_models::AnyOptimizer;
 use burn::backend::{Autodiff, Flex};
 use burn::module::Module;
 use burn::optim::Optimizer;
@@ -20,7 +20,7 @@ type OptimRecord = <Optim as Optimizer<AnyAutoencoder<B>, B>>::Record;
 
 fuzz_target!(|data: &[u8]| {
     let device = Default::default();
-    let _ = ae_train::checkpoint::decode::<B, ModelRecord, OptimRecord>(data, &device);
+    let _ = ae_train::decode_checkpoint::<B, ModelRecord, OptimRecord>(data, &device);
     // The same bytes as a payload, split at a point they choose, behind a valid header.
     let split = data
         .first()
@@ -30,11 +30,11 @@ fuzz_target!(|data: &[u8]| {
         "epoch": 0,
         "model_len": split,
         "optimizer_len": data.len() - split,
-        "sha256": ae_data::digest::sha256_hex(data),
+        "sha256": ae_data::sha256_hex(data),
         "history": [],
     });
     let mut bytes = header.to_string().into_bytes();
     bytes.push(b'\n');
     bytes.extend_from_slice(data);
-    let _ = ae_train::checkpoint::decode::<B, ModelRecord, OptimRecord>(&bytes, &device);
+    let _ = ae_train::decode_checkpoint::<B, ModelRecord, OptimRecord>(&bytes, &device);
 });

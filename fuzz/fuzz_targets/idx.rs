@@ -8,10 +8,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("fuzz-input");
-    let _ = ae_data::idx::parse_images(data, path);
-    let _ = ae_data::idx::parse_labels(data, path);
-    if let Ok(raw) = ae_data::idx::gunzip(data, path) {
-        let _ = ae_data::idx::parse_images(&raw, path);
-        let _ = ae_data::idx::parse_labels(&raw, path);
+    let _ = ae_data::parse_images(data, path);
+    let _ = ae_data::parse_labels(data, path);
+    if let Ok(raw) = ae_data::gunzip(data, path) {
+        let _ = ae_data::parse_images(&raw, path);
+        let _ = ae_data::parse_labels(&raw, path);
     }
 });

@@ -330,7 +330,7 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
         results.push((case, runs));
     }
     let markdown = render(&results, args.rounds, peers_note.as_deref());
-    ae_data::atomic::write_atomic(&args.out, markdown.as_bytes())
+    ae_data::write_atomic(&args.out, markdown.as_bytes())
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
     println!("{markdown}");
     Ok(())
@@ -360,7 +360,7 @@ fn render(
         let summary = |name: &str| {
             let of: Vec<&Measurement> = runs.iter().filter(|m| m.framework == name).collect();
             let med = |f: fn(&Measurement) -> f64| {
-                ae_train::stats::median(&of.iter().map(|m| f(m)).collect::<Vec<_>>())
+                ae_train::median(&of.iter().map(|m| f(m)).collect::<Vec<_>>())
             };
             (
                 med(|m| m.seconds_per_epoch),

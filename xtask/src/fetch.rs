@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use ae_data::DatasetKind;
-use ae_data::dataset::files_present;
+use ae_data::files_present;
 
 /// Downloads each dataset of `kinds` into `dir` unless already there, then verifies it.
 pub fn fetch(dir: &Path, kinds: &[DatasetKind]) -> anyhow::Result<()> {
@@ -11,7 +11,7 @@ pub fn fetch(dir: &Path, kinds: &[DatasetKind]) -> anyhow::Result<()> {
         if files_present(dir, kind) {
             println!("{kind}: already in {}", dir.join(kind.name()).display());
         } else {
-            ae_data::fetch::fetch_dataset(dir, kind, &mut |line| println!("{line}"))?;
+            ae_data::fetch_dataset(dir, kind, &mut |line| println!("{line}"))?;
         }
         let ds = ae_data::Dataset::load(dir, kind)?;
         println!(

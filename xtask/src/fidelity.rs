@@ -8,10 +8,8 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use serde_json::Value;
 
-use ae_report::fidelity::{
-    LOGISTIC_32_RUN, LOGISTIC_32_TEST_MSE, fidelity_table, measure, read_loss_curve,
-};
-use ae_report::plateau::{LossCurve, Milestones};
+use ae_report::{LOGISTIC_32_RUN, LOGISTIC_32_TEST_MSE, fidelity_table, measure, read_loss_curve};
+use ae_report::{LossCurve, Milestones};
 
 /// Arguments of `cargo xtask fidelity`.
 #[derive(Debug, Args)]
@@ -136,7 +134,7 @@ pub fn run(args: &FidelityArgs) -> anyhow::Result<()> {
         println!("{} is up to date", args.out.display());
         return Ok(());
     }
-    ae_data::atomic::write_atomic(&args.out, text.as_bytes())
+    ae_data::write_atomic(&args.out, text.as_bytes())
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
     println!("wrote {}", args.out.display());
     Ok(())

@@ -2,8 +2,8 @@
 //! settings, printed without training or loading data.
 
 use ae_models::ModelConfig;
+use ae_report::PlannedRun;
 use ae_report::Table;
-use ae_report::experiments::PlannedRun;
 use serde_json::{Value, json};
 
 /// Layer widths of a model (`784-400-200-100-200-400-784`), or its kind and code.

@@ -8,9 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ae_data::{Dataset, DatasetKind};
-use ae_report::experiments::{
-    Context, EXPERIMENTS, Experiment, Profile, Settings, backend_description,
-};
+use ae_report::{Context, EXPERIMENTS, Experiment, Profile, Settings, backend_description};
 use ae_report::{Report, Table};
 use ae_train::ProgressMode;
 use clap::Args;
@@ -99,7 +97,7 @@ fn write_provenance(
         "seed": args.seed,
         "invocations": invocations,
     });
-    ae_data::atomic::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())
+    ae_data::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())
         .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))
 }
 
@@ -189,10 +187,9 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         profile.name(),
         args.seed
     ));
-    report.sections.push(ae_report::data_section::data_section(
-        &[&mnist, &fashion],
-        &args.out,
-    )?);
+    report
+        .sections
+        .push(ae_report::data_section(&[&mnist, &fashion], &args.out)?);
 
     let ctx = Context {
         mnist: &mnist,
@@ -239,7 +236,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     overall.finish_and_clear();
     // The seeds' numbers beside ours, when every section they need has run.
     if args.only.is_none() {
-        let rows = ae_report::fidelity::measure(&args.out, &[]);
+        let rows = ae_report::measure(&args.out, &[]);
         let mut fidelity =
             ae_report::Section::new("fidelity", "Fidelity: the seeds' numbers beside ours");
         fidelity.text(if profile == Profile::Full {
@@ -249,8 +246,8 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         });
         fidelity.styled_table(
             "seeds",
-            ae_report::fidelity::fidelity_table(&rows),
-            ae_report::fidelity::fidelity_cell_style,
+            ae_report::fidelity_table(&rows),
+            ae_report::fidelity_cell_style,
         );
         // Fidelity first: the page opens on whether the reproduction holds.
         report.sections.insert(0, fidelity);

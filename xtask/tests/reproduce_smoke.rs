@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use ae_data::DatasetKind;
-use ae_data::synthetic::write_synthetic_dataset;
+use ae_data::write_synthetic_dataset;
 
 /// Figures drawn as charts (the rest are image grids).
 const CHART_MARKERS: [&str; 3] = ["loss", "sweep", "scatter"];
@@ -114,9 +114,9 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
         inventory.push_str(&format!("{id}: {title}\n"));
         for file in figures(&md) {
             let img = image::open(report.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-            let density = ae_report::plot::CHART_DENSITY;
+            let density = ae_report::CHART_DENSITY;
             if CHART_MARKERS.iter().any(|m| file.contains(m)) {
-                let (w, h) = ae_report::plot::CHART_SIZE;
+                let (w, h) = ae_report::CHART_SIZE;
                 assert_eq!(
                     (img.width(), img.height()),
                     (w * density, h * density),
@@ -124,7 +124,7 @@ fn smoke_profile_writes_every_section_with_valid_figures_and_stable_tables() {
                 );
             } else if file.contains("confusion") {
                 // Whole panels, drawn at the charts' density.
-                let (w, h) = ae_report::plot::CONFUSION_PANEL;
+                let (w, h) = ae_report::CONFUSION_PANEL;
                 assert!(
                     img.width().is_multiple_of(w * density)
                         && img.height().is_multiple_of(h * density),

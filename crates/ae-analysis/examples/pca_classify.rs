@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
+use ae_analysis::{ClassifierConfig, ClassifierKind, Features, train_classifier};
 use ae_analysis::{PcaParams, Samples};
 use ae_data::{Dataset, DatasetKind, ImageSet, validation_split};
 use ae_train::DefaultBackend;

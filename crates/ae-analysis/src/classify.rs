@@ -6,9 +6,9 @@
 
 use ae_data::flat_tensor;
 use ae_models::Activation;
-use ae_models::conv::same_conv;
-use ae_models::dense::glorot_linear;
+use ae_models::glorot_linear;
 use ae_models::kernels::{conv2d_layer, max_pool2d_layer};
+use ae_models::same_conv;
 use ae_train::{EarlyStopping, Verdict};
 use burn::module::{AutodiffModule, Module};
 use burn::nn::Linear;
@@ -387,7 +387,7 @@ pub fn train_classifier<B: AutodiffBackend>(
             reason: format!("label {bad} is not below {classes} classes"),
         });
     }
-    let mut model = ae_train::trainer::init_seeded(device, config.seed, || {
+    let mut model = ae_train::init_seeded(device, config.seed, || {
         Classifier::<B>::new(&config.kind, train.cols, classes, device)
     })?;
     let mut optim = AdamConfig::new()

@@ -179,7 +179,7 @@ pub struct FiveClassResult {
     /// Images in train, validation and test.
     pub sizes: [usize; 3],
     /// Train, validation and test images spread over the classes (the ones `examples`
-    /// reconstruct), [`EXAMPLES`] per split, row-major.
+    /// reconstruct), [`SHOWN_PER_SPLIT`] per split, row-major.
     pub originals: [Vec<f32>; 3],
     /// Results in order: raw pixels, PCA per size, AE (1 layer) per size, AE (3 layers)
     /// per size, DAEs.
@@ -187,7 +187,7 @@ pub struct FiveClassResult {
 }
 
 /// Images shown per method and split.
-pub const EXAMPLES: usize = 10;
+pub const SHOWN_PER_SPLIT: usize = 10;
 /// Seed stream of the noise put on the shown test images of the denoising models.
 const SHOWN_NOISE_STREAM: u64 = 0x5407;
 const WEIGHT_IMAGES: usize = 12;
@@ -215,7 +215,7 @@ pub fn five_class_protocol<B: AutodiffBackend>(
     let sets = [&train, &val, &test];
     // Spread the shown images over each part, which is ordered by class.
     let spread = |set: &ImageSet| {
-        let count = EXAMPLES.min(set.len());
+        let count = SHOWN_PER_SPLIT.min(set.len());
         set.select(
             &(0..count)
                 .map(|i| i * set.len() / count)

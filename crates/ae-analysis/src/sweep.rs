@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use ae_models::model::ModelConfig;
-use ae_train::trainer::train_or_resume;
+use ae_models::ModelConfig;
+use ae_train::train_or_resume;
 use ae_train::{ProgressMode, TrainData, TrainingConfig};
 use burn::tensor::backend::AutodiffBackend;
 

@@ -1,11 +1,11 @@
 //! Latent protocol, weight images and the bottleneck sweep on synthetic data.
 #![allow(clippy::unwrap_used)]
 
-use ae_analysis::latent::{LatentBox, decode_point, latent_points, manifold};
-use ae_analysis::protocol::Method;
-use ae_analysis::sweep::bottleneck_sweep;
-use ae_analysis::weights::{first_layer_weights, normalise_for_display};
-use ae_data::synthetic::write_synthetic_dataset;
+use ae_analysis::Method;
+use ae_analysis::bottleneck_sweep;
+use ae_analysis::{LatentBox, decode_point, latent_points, manifold};
+use ae_analysis::{first_layer_weights, normalise_for_display};
+use ae_data::write_synthetic_dataset;
 use ae_data::{Dataset, DatasetKind, Noise};
 use ae_models::{Activation, ModelConfig, Objective, OptimizerKind};
 use ae_train::{BackendKind, DataSelection, DefaultBackend, TrainData, TrainingConfig};
@@ -146,7 +146,7 @@ fn bottleneck_sweep_trains_each_size_and_reuses_finished_runs() {
 
 #[test]
 fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
-    use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
+    use ae_analysis::{ClassifierConfig, ClassifierKind, Features, train_classifier};
     let dir = tempfile::tempdir().unwrap();
     write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 400, 100, 9).unwrap();
     let ds = Dataset::load(dir.path(), DatasetKind::Mnist).unwrap();
@@ -231,7 +231,7 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
 
 #[test]
 fn five_class_figures_show_the_same_test_images_in_every_row() {
-    use ae_analysis::protocol::{FiveClassConfig, five_class_protocol, mean_squared_error};
+    use ae_analysis::{FiveClassConfig, five_class_protocol, mean_squared_error};
     let dir = tempfile::tempdir().unwrap();
     write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 300, 100, 8).unwrap();
     let ds = Dataset::load(dir.path(), DatasetKind::Mnist).unwrap();

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ae_analysis::latent::{LatentBox, OCCUPIED_QUANTILE, decode_point, latent_points, manifold};
-use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep};
-use ae_analysis::weights::{first_layer_weights, normalise_for_display};
+use ae_analysis::{LatentBox, OCCUPIED_QUANTILE, decode_point, latent_points, manifold};
+use ae_analysis::{SEED_CODE_SIZES, bottleneck_sweep};
+use ae_analysis::{first_layer_weights, normalise_for_display};
 use ae_data::DatasetKind;
-use ae_data::grid::{GridLayout, render_grid, save_png};
+use ae_data::{GridLayout, render_grid, save_png};
 use ae_models::ModelConfig;
 use ae_train::{DefaultBackend, TrainData, TrainingConfig, load_run};
 use anyhow::Context;

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
-use ae_analysis::encode::{encode_set, reconstruct_set, reconstruct_values};
+use ae_analysis::{ClassifierConfig, ClassifierKind, Features, train_classifier};
 use ae_analysis::{PcaParams, Samples};
+use ae_analysis::{encode_set, reconstruct_set, reconstruct_values};
 use ae_data::{Dataset, DatasetKind, ImageSet};
 use ae_train::{DefaultBackend, TrainingConfig, load_run};
 use burn::tensor::backend::AutodiffBackend;

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::{Dataset, DatasetKind, Split};
+use ae_data::{GridLayout, render_grid, save_png};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ae_analysis::encode::encode_set;
+use ae_analysis::encode_set;
 use ae_data::Split;
-use ae_data::atomic::write_atomic;
+use ae_data::write_atomic;
 use ae_models::Autoencoder;
 use ae_train::{DefaultBackend, TrainData, load_run};
 use anyhow::{Context, bail};

@@ -78,7 +78,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", ae_data::error::describe(e.as_ref()));
+            eprintln!("error: {}", ae_data::describe(e.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use ae_analysis::protocol::{FiveClassConfig, five_class_protocol};
+use ae_analysis::{FiveClassConfig, five_class_protocol};
 use ae_data::DatasetKind;
 use ae_train::{DefaultBackend, ProgressMode};
 use clap::Args;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use ae_data::{DatasetKind, Noise};
 use ae_models::{ModelConfig, Objective, OptimizerKind, ReconstructionLoss, Sparsity};
-use ae_train::trainer::Timing;
+use ae_train::Timing;
 use ae_train::{
     BackendKind, DataSelection, EpochRecord, ProgressMode, RunDir, RunOptions, StopRequest,
     TrainData, TrainError, TrainingConfig, WithBackend,

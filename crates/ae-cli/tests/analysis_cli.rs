@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use ae_data::DatasetKind;
-use ae_data::synthetic::write_synthetic_dataset;
+use ae_data::write_synthetic_dataset;
 use polars::prelude::{ParquetReader, SerReader};
 
 fn ae(data: &Path, args: &[&str]) -> Output {

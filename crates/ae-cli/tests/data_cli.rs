@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use ae_data::DatasetKind;
-use ae_data::synthetic::write_synthetic_dataset;
+use ae_data::write_synthetic_dataset;
 
 fn ae(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ae"))

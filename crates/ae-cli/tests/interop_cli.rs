@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use ae_data::DatasetKind;
-use ae_data::synthetic::write_synthetic_dataset;
+use ae_data::write_synthetic_dataset;
 use ae_models::Autoencoder;
 use ae_train::{DefaultBackend, load_run};
 use burn::tensor::{Tensor, TensorData};

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ae_data::DatasetKind;
-use ae_data::synthetic::write_synthetic_dataset;
+use ae_data::write_synthetic_dataset;
 
 const ARGS: [&str; 10] = [
     "--model",

@@ -6,7 +6,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ae_data::DatasetKind;
-use ae_data::synthetic::write_synthetic_dataset;
+use ae_data::write_synthetic_dataset;
 
 fn ae(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ae"));

@@ -6,8 +6,8 @@
 
 use std::path::PathBuf;
 
-use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::{BatchBuffer, Dataset, DatasetKind, Noise, shuffled_indices};
+use ae_data::{GridLayout, render_grid, save_png};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

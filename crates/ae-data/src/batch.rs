@@ -1,7 +1,6 @@
-//! Batching images into burn tensors, scaled to `[0, 1]`, reusing one host buffer.
+//! Batches of images scaled to `[0, 1]` in one reused host buffer, seeded shuffling,
+//! and the project's validation split.
 
-use burn::tensor::backend::Backend;
-use burn::tensor::{Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -41,38 +40,6 @@ impl BatchBuffer {
         scale_into(bytes, &mut self.values);
         &mut self.values
     }
-}
-
-/// `[batch, features]` tensor from flat values.
-///
-/// # Shapes
-/// - `values`: `batch * features`
-/// - output: `[batch, features]`
-pub fn flat_tensor<B: Backend>(
-    values: &[f32],
-    batch: usize,
-    features: usize,
-    device: &B::Device,
-) -> Tensor<B, 2> {
-    Tensor::from_data(TensorData::new(values.to_vec(), [batch, features]), device)
-}
-
-/// `[batch, 1, rows, cols]` tensor from flat values (one channel).
-///
-/// # Shapes
-/// - `values`: `batch * rows * cols`
-/// - output: `[batch, 1, rows, cols]`
-pub fn image_tensor<B: Backend>(
-    values: &[f32],
-    batch: usize,
-    rows: usize,
-    cols: usize,
-    device: &B::Device,
-) -> Tensor<B, 4> {
-    Tensor::from_data(
-        TensorData::new(values.to_vec(), [batch, 1, rows, cols]),
-        device,
-    )
 }
 
 /// The one validation rule of this project, Keras' `validation_split`: the *last*
@@ -116,7 +83,6 @@ mod tests {
         assert_eq!(validation_split(5, 0.0), (0..5, 5..5));
         assert_eq!(validation_split(0, 0.1), (0..0, 0..0));
     }
-    use burn::backend::Flex;
 
     #[test]
     fn gather_scales_and_keeps_order() {
@@ -124,17 +90,6 @@ mod tests {
         let mut buf = BatchBuffer::new();
         assert_eq!(buf.gather(&set, &[2, 0]), &[1.0, 0.0, 0.0, 1.0]);
         assert_eq!(buf.gather_range(&set, 1, 2), &[0.2, 0.4]);
-    }
-
-    #[test]
-    fn tensors_have_the_documented_shapes() {
-        let device = Default::default();
-        let values = vec![0.5f32; 2 * 6];
-        assert_eq!(flat_tensor::<Flex>(&values, 2, 6, &device).dims(), [2, 6]);
-        assert_eq!(
-            image_tensor::<Flex>(&values, 2, 2, 3, &device).dims(),
-            [2, 1, 2, 3]
-        );
     }
 
     #[test]

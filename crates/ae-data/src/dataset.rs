@@ -327,6 +327,8 @@ impl Dataset {
 
     /// Loads `kind` from `dir`, downloading the canonical files into `dir` first when
     /// they are absent (like torchvision's `download=True`). Progress lines go to `log`.
+    /// Needs the feature `download`.
+    #[cfg(feature = "download")]
     pub fn load_or_fetch(dir: &Path, kind: DatasetKind, log: &mut dyn FnMut(&str)) -> Result<Self> {
         if !files_present(dir, kind) {
             crate::fetch::fetch_dataset(dir, kind, log)?;

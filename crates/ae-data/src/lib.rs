@@ -1,32 +1,56 @@
 #![doc = include_str!("../README.md")]
 //!
-//! ## Modules
+//! ## Contents
 //!
-//! - [`idx`]: validated IDX reading (raw or `.gz`); bad input is a typed [`DataError`] naming the file.
-//! - [`dataset`]: the two datasets, data-folder resolution, SHA-256 verification.
-//! - [`images`]: [`ImageSet`] with class subsets, first-N and seeded stratified splits.
-//! - [`noise`]: seeded Gaussian, masking and salt-and-pepper corruption.
-//! - [`batch`]: batches as burn tensors `[batch, 784]` or `[batch, 1, 28, 28]` in `[0, 1]`.
-//! - [`grid`]: PNG image grids; [`fetch`]: downloads from the canonical mirrors.
+//! - Validated IDX reading (raw or `.gz`): [`read_images`], [`parse_images`]; bad input
+//!   is a typed [`DataError`] naming the file.
+//! - The two datasets, data-folder resolution and SHA-256 verification: [`Dataset`],
+//!   [`DatasetKind`], [`resolve_data_dir`].
+//! - [`ImageSet`] with class subsets, first-N and seeded stratified splits.
+//! - [`Noise`]: seeded Gaussian, masking and salt-and-pepper corruption.
+//! - [`BatchBuffer`], [`shuffled_indices`] and [`validation_split`] for batching.
+//!
+//! ## Features
+//!
+//! The IDX reader and everything above need none. `burn`: batches as burn tensors
+//! (`flat_tensor`, `image_tensor`). `grid`: PNG image grids (`render_grid`). `download`:
+//! downloads from the canonical mirrors (`fetch_dataset`, `Dataset::load_or_fetch`).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-pub mod atomic;
-pub mod batch;
-pub mod dataset;
-pub mod digest;
-pub mod error;
-pub mod fetch;
-pub mod grid;
-pub mod idx;
-pub mod images;
-pub mod noise;
-pub mod synthetic;
+mod atomic;
+mod batch;
+mod dataset;
+mod digest;
+mod error;
+#[cfg(feature = "download")]
+mod fetch;
+#[cfg(feature = "grid")]
+mod grid;
+mod idx;
+mod images;
+mod noise;
+mod synthetic;
+#[cfg(feature = "burn")]
+mod tensor;
 
-pub use batch::{BatchBuffer, flat_tensor, image_tensor, shuffled_indices, validation_split};
+pub use atomic::write_atomic;
+pub use batch::{BatchBuffer, shuffled_indices, validation_split};
 pub use dataset::{
-    Dataset, DatasetKind, FileReport, FileRole, IMAGE_SIDE, LoadedSplit, Split, load_split,
-    resolve_data_dir,
+    Dataset, DatasetKind, FileReport, FileRole, IMAGE_SIDE, LoadedSplit, Split, file_path,
+    files_present, load_split, resolve_data_dir,
 };
-pub use error::{DataError, Result};
+pub use digest::{Verification, canonical_sha256, sha256_hex};
+pub use error::{DataError, Result, describe};
+#[cfg(feature = "download")]
+pub use fetch::{fetch_dataset, mirrors};
+#[cfg(feature = "grid")]
+pub use grid::{GridLayout, render_grid, save_png};
+pub use idx::{
+    IdxImages, IdxLabels, encode_images, encode_labels, gunzip, parse_images, parse_labels,
+    read_bytes, read_images, read_labels,
+};
 pub use images::ImageSet;
 pub use noise::Noise;
+pub use synthetic::{write_gz, write_synthetic_dataset};
+#[cfg(feature = "burn")]
+pub use tensor::{flat_tensor, image_tensor};

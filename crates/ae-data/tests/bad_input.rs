@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use ae_data::dataset::file_path;
-use ae_data::synthetic::{write_gz, write_synthetic_dataset};
+use ae_data::file_path;
 use ae_data::{DataError, DatasetKind, FileRole, Split, load_split};
+use ae_data::{write_gz, write_synthetic_dataset};
 
 fn fixture() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -15,7 +15,7 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn gunzip(path: &Path) -> Vec<u8> {
-    ae_data::idx::read_bytes(path).unwrap()
+    ae_data::read_bytes(path).unwrap()
 }
 
 fn assert_names_file(err: &DataError, path: &Path) {
@@ -88,7 +88,7 @@ fn wrong_magic_is_reported() {
 fn image_and_label_counts_must_agree() {
     let (_guard, dir) = fixture();
     let p = file_path(&dir, DatasetKind::Mnist, FileRole::TrainLabels);
-    write_gz(&p, &ae_data::idx::encode_labels(&[1, 2, 3])).unwrap();
+    write_gz(&p, &ae_data::encode_labels(&[1, 2, 3])).unwrap();
     let err = load_split(&dir, DatasetKind::Mnist, Split::Train).unwrap_err();
     assert!(
         matches!(
@@ -129,7 +129,7 @@ fn out_of_range_label_is_reported() {
     let p = file_path(&dir, DatasetKind::Mnist, FileRole::TestLabels);
     let mut labels = vec![0u8; 10];
     labels[4] = 12;
-    write_gz(&p, &ae_data::idx::encode_labels(&labels)).unwrap();
+    write_gz(&p, &ae_data::encode_labels(&labels)).unwrap();
     let err = load_split(&dir, DatasetKind::Mnist, Split::Test).unwrap_err();
     assert!(
         matches!(

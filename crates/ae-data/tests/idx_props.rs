@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use ae_data::idx::{IdxImages, encode_images, encode_labels, gunzip, parse_images, parse_labels};
+use ae_data::{IdxImages, encode_images, encode_labels, gunzip, parse_images, parse_labels};
 use proptest::prelude::*;
 use std::io::Write;
 

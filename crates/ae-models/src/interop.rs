@@ -99,7 +99,7 @@ pub const LAYOUT_KEY: &str = "layout";
 /// ```
 /// use std::collections::BTreeMap;
 ///
-/// use ae_models::interop::{load_safetensors, safetensors_metadata, to_safetensors};
+/// use ae_models::{load_safetensors, safetensors_metadata, to_safetensors};
 /// use ae_models::{ModelConfig, WeightLayout};
 /// use burn::backend::Flex;
 ///

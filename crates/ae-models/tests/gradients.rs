@@ -2,9 +2,9 @@
 //! `h = relu(W1 x + b1)`, `x^ = relu(W2 h + b2)`, `L = mean (x - x^)^2`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use ae_models::dense::{DenseAutoencoderConfig, DenseLayer};
-use ae_models::losses::mse;
+use ae_models::mse;
 use ae_models::{Activation, Autoencoder};
+use ae_models::{DenseAutoencoderConfig, DenseLayer};
 use burn::backend::{Autodiff, Flex};
 use burn::module::Param;
 use burn::tensor::{Tensor, TensorData};
@@ -20,7 +20,7 @@ fn to_vec<const D: usize>(t: Tensor<Flex, D>) -> Vec<f32> {
 
 /// A deterministic model with non-trivial weights and biases (so both relus are
 /// partly active) and a batch of inputs.
-fn setup() -> (ae_models::dense::DenseAutoencoder<B>, Vec<f32>) {
+fn setup() -> (ae_models::DenseAutoencoder<B>, Vec<f32>) {
     let device = Default::default();
     let layer = |units| DenseLayer {
         units,
@@ -57,7 +57,7 @@ fn setup() -> (ae_models::dense::DenseAutoencoder<B>, Vec<f32>) {
     (model, x)
 }
 
-fn loss_of(model: &ae_models::dense::DenseAutoencoder<B>, x: &[f32]) -> Tensor<B, 1> {
+fn loss_of(model: &ae_models::DenseAutoencoder<B>, x: &[f32]) -> Tensor<B, 1> {
     let x = Tensor::<B, 2>::from_data(
         TensorData::new(x.to_vec(), [BATCH, INPUT]),
         &Default::default(),

@@ -1,7 +1,7 @@
 //! Code and output shapes of every named model.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use ae_models::model::AnyAutoencoder;
+use ae_models::AnyAutoencoder;
 use ae_models::{Autoencoder, MODEL_NAMES, ModelConfig, Objective};
 use burn::backend::Flex;
 use burn::tensor::{Distribution, Tensor};

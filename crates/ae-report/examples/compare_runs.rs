@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use ae_report::plot::{Labels, Series, line_chart};
+use ae_report::{Labels, Series, line_chart};
 use ae_report::{Report, Section, Table};
 use ae_train::{DefaultBackend, load_run};
 

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use ae_data::grid::{GridLayout, render_grid, save_png};
 use ae_data::{Dataset, DatasetKind};
+use ae_data::{GridLayout, render_grid, save_png};
 
 use crate::error::Result;
 use crate::report::Section;
@@ -74,7 +74,7 @@ fn label_legend(kind: DatasetKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ae_data::synthetic::write_synthetic_dataset;
+    use ae_data::write_synthetic_dataset;
 
     #[test]
     fn fashion_captions_name_their_labels_and_digits_do_not() {

@@ -2,7 +2,7 @@
 //! numbers. Every comparison and its direction is worked out here, so a rerun that
 //! reverses one changes the sentence with it; nothing is written in advance.
 
-use ae_analysis::protocol::Method;
+use ae_analysis::Method;
 
 use crate::table::Table;
 
@@ -198,7 +198,7 @@ pub struct WeightSmoothness {
     pub dataset: String,
     /// "shallow 784-32".
     pub model: String,
-    /// Mean over units of [`ae_analysis::weights::neighbour_correlation`].
+    /// Mean over units of [`ae_analysis::neighbour_correlation`].
     pub correlation: f64,
 }
 

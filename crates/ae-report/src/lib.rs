@@ -1,17 +1,30 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-pub mod data_section;
-pub mod error;
-pub mod experiments;
-pub mod explorer;
-pub mod fidelity;
-pub mod findings;
-pub mod plateau;
-pub mod plot;
-pub mod report;
-pub mod table;
+mod data_section;
+mod error;
+mod experiments;
+mod explorer;
+mod fidelity;
+mod findings;
+mod plateau;
+mod plot;
+mod report;
+mod table;
 
+pub use data_section::data_section;
 pub use error::{ReportError, Result};
-pub use report::{FigureKind, Report, Section};
-pub use table::Table;
+pub use experiments::{
+    Context, EXPERIMENTS, Experiment, PlannedRun, Profile, Settings, backend_description, plan,
+};
+pub use fidelity::{
+    FidelityRow, HistoryColumn, LOGISTIC_32_RUN, LOGISTIC_32_TEST_MSE, Measure, SeedFigure,
+    Tolerance, fidelity_cell_style, fidelity_table, measure, read_loss_curve,
+};
+pub use plateau::{LossCurve, Milestones};
+pub use plot::{
+    CHART_DENSITY, CHART_SIZE, CONFUSION_PANEL, ConfusionPanel, Labels, Series, confusion_grid,
+    labelled_grid, line_chart, scatter, spans_a_decade,
+};
+pub use report::{Block, FigureKind, Report, Section};
+pub use table::{CellStyle, Table};

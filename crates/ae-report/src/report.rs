@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ae_data::atomic::write_atomic;
+use ae_data::write_atomic;
 
 use crate::error::{ReportError, Result};
 use crate::table::{CellStyler, Table, html_escape};
@@ -118,7 +118,7 @@ impl Section {
         self
     }
 
-    /// Adds a chart drawn by [`crate::plot`] (a PNG already written inside the report
+    /// Adds a chart drawn by [`crate::line_chart`] and its siblings (a PNG already written inside the report
     /// folder, at [`crate::plot::CHART_DENSITY`] times `size` in CSS pixels).
     pub fn chart(
         &mut self,

@@ -3,7 +3,7 @@
 //! the plan that `cargo xtask reproduce --profile full --plan` prints must match it exactly.
 #![allow(clippy::unwrap_used)]
 
-use ae_report::experiments::{PlannedRun, Profile, Settings, plan};
+use ae_report::{PlannedRun, Profile, Settings, plan};
 
 /// How long a run trains.
 #[derive(Debug, PartialEq)]

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use ae_data::{Dataset, DatasetKind};
-use ae_models::dense::DenseAutoencoderConfig;
+use ae_models::DenseAutoencoderConfig;
 use ae_models::{Activation, ModelConfig, ReconstructionLoss};
 use ae_train::{DefaultBackend, ProgressMode, TrainData, TrainingConfig, train_or_resume};
 

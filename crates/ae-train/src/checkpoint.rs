@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use ae_data::atomic::write_atomic;
-use ae_data::digest::sha256_hex;
+use ae_data::sha256_hex;
+use ae_data::write_atomic;
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Record, Recorder};
 use burn::tensor::backend::Backend;
 use serde::{Deserialize, Serialize};
@@ -55,9 +55,7 @@ pub struct EpochPosition {
 /// A checkpoint read back from disk.
 #[derive(Debug)]
 pub struct Checkpoint<M, O> {
-    /// Last complete epoch.
-    pub epoch: usize,
-    /// History up to that epoch.
+    /// History up to the last complete epoch (one row per epoch).
     pub history: Vec<EpochRecord>,
     /// Position inside the next epoch, for a mid-epoch checkpoint.
     pub position: Option<EpochPosition>,
@@ -111,7 +109,7 @@ pub fn load<B: Backend, M: Record<B>, O: Record<B>>(
     device: &B::Device,
 ) -> Result<Checkpoint<M, O>> {
     let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
-    decode(&bytes, device).map_err(|reason| TrainError::Checkpoint {
+    decode_checkpoint(&bytes, device).map_err(|reason| TrainError::Checkpoint {
         path: path.to_path_buf(),
         reason,
     })
@@ -140,7 +138,7 @@ pub fn history(path: &Path) -> Result<Vec<EpochRecord>> {
 
 /// Decodes checkpoint bytes; the error is the reason, without the file name. Any input
 /// gives a value or an error, never a panic (the `checkpoint` fuzz target holds that).
-pub fn decode<B: Backend, M: Record<B>, O: Record<B>>(
+pub fn decode_checkpoint<B: Backend, M: Record<B>, O: Record<B>>(
     bytes: &[u8],
     device: &B::Device,
 ) -> std::result::Result<Checkpoint<M, O>, String> {
@@ -151,7 +149,6 @@ pub fn decode<B: Backend, M: Record<B>, O: Record<B>>(
     let optimizer = Recorder::<B>::load(&Rec::default(), optimizer.to_vec(), device)
         .map_err(|e| format!("optimizer: {e}"))?;
     Ok(Checkpoint {
-        epoch: header.epoch,
         history: header.history,
         position: header.position,
         model,

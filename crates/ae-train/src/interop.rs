@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ae_data::atomic::write_atomic;
-use ae_data::digest::sha256_hex;
+use ae_data::sha256_hex;
+use ae_data::write_atomic;
 use ae_models::WeightLayout;
-use ae_models::interop::{LAYOUT_KEY, load_safetensors, safetensors_metadata, to_safetensors};
+use ae_models::{LAYOUT_KEY, load_safetensors, safetensors_metadata, to_safetensors};
 use burn::module::Module;
 use burn::optim::Optimizer;
 use burn::tensor::backend::AutodiffBackend;
@@ -74,7 +74,7 @@ pub fn export_run<B: AutodiffBackend>(
     Ok(ExportSummary {
         out: out.to_path_buf(),
         layout: layout.name().to_string(),
-        tensors: ae_models::interop::tensor_shapes(&bytes)?,
+        tensors: ae_models::tensor_shapes(&bytes)?,
         epochs_trained: history.len(),
         bytes: bytes.len(),
     })

@@ -1,22 +1,23 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-pub mod backend;
-pub mod checkpoint;
-pub mod config;
-pub mod early_stopping;
-pub mod error;
-pub mod history;
-pub mod interop;
-pub mod interrupt;
-pub mod lock;
-pub mod progress;
-pub mod run_dir;
-pub mod stats;
-pub mod step;
-pub mod trainer;
+mod backend;
+mod checkpoint;
+mod config;
+mod early_stopping;
+mod error;
+mod history;
+mod interop;
+mod interrupt;
+mod lock;
+mod progress;
+mod run_dir;
+mod stats;
+mod step;
+mod trainer;
 
 pub use backend::{BackendKind, DefaultBackend, WithBackend, dispatch};
+pub use checkpoint::{EpochPosition, decode_checkpoint};
 pub use config::{DataSelection, TrainingConfig};
 pub use early_stopping::{EarlyStopping, Verdict};
 pub use error::{Result, TrainError};
@@ -25,7 +26,10 @@ pub use interop::{ExportSummary, ImportConfig, ImportRecord, export_run, import_
 pub use interrupt::StopRequest;
 pub use lock::FolderLock;
 pub use progress::ProgressMode;
-pub use run_dir::{RunDir, RunProgress};
+pub use run_dir::{HISTORY_FILE, RunDir, RunProgress};
+pub use stats::median;
+pub use step::{BatchGradients, BatchImages, MIN_SHARD_IMAGES, batch_gradients};
 pub use trainer::{
-    RunOptions, TrainData, TrainOutcome, derive_seed, load_run, train, train_or_resume,
+    RunOptions, Timing, TrainData, TrainOutcome, derive_seed, init_seeded, load_run, train,
+    train_or_resume,
 };

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use ae_data::atomic::write_atomic;
+use ae_data::write_atomic;
 use ae_data::{BatchBuffer, Dataset, ImageSet, flat_tensor, shuffled_indices};
 use ae_models::{AnyAutoencoder, Objective};
 use burn::module::{AutodiffModule, Module};
@@ -127,7 +127,7 @@ pub fn derive_seed(seed: u64, a: u64, b: u64) -> u64 {
 }
 
 pub(crate) type OptimOf<B> = burn::optim::adaptor::OptimizerAdaptor<
-    ae_models::optim::AnyOptimizer<<B as AutodiffBackend>::InnerBackend>,
+    ae_models::AnyOptimizer<<B as AutodiffBackend>::InnerBackend>,
     AnyAutoencoder<B>,
     B,
 >;

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use ae_data::synthetic::write_synthetic_dataset;
+use ae_data::write_synthetic_dataset;
 use ae_data::{Dataset, DatasetKind, Noise};
 use ae_models::{ModelConfig, Objective, OptimizerKind, Sparsity};
-use ae_train::run_dir::HISTORY_FILE;
+use ae_train::HISTORY_FILE;
 use ae_train::{
     BackendKind, DataSelection, DefaultBackend, ProgressMode, RunDir, RunOptions, StopRequest,
     TrainData, TrainError, TrainingConfig, load_run, train,
@@ -141,7 +141,7 @@ fn history_does_not_depend_on_the_thread_count_when_batches_are_split() {
     let out = tempfile::tempdir().unwrap();
     let mut c = config("deep", 2);
     // The smallest batch that splits: two shards, each with its own graph (`ae_train::step`).
-    c.batch_size = 2 * ae_train::step::MIN_SHARD_IMAGES;
+    c.batch_size = 2 * ae_train::MIN_SHARD_IMAGES;
     let data = TrainData::select(&c, &ds).unwrap();
     for threads in [1, 2, 3] {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -415,7 +415,7 @@ fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
 /// Trainings on several threads at once, batches split into shards and BCE kernels that
 /// fan out to rayon's pool: once, a backward on a pool worker waited for the lock of a
 /// graph whose kernels waited for the pool, and the process hung (see
-/// `ae_train::step::batch_gradients`). A hang fails here after a deadline instead of
+/// `ae_train::batch_gradients`). A hang fails here after a deadline instead of
 /// stalling the suite.
 #[test]
 fn concurrent_trainings_with_split_batches_finish() {
@@ -427,7 +427,7 @@ fn concurrent_trainings_with_split_batches_finish() {
         // Half the runs split their batches (backward on two threads), half do not
         // (backward on the run's own thread).
         let mut c = config("deep", 10);
-        c.batch_size = if i % 2 == 0 { 2 } else { 1 } * ae_train::step::MIN_SHARD_IMAGES;
+        c.batch_size = if i % 2 == 0 { 2 } else { 1 } * ae_train::MIN_SHARD_IMAGES;
         let data = TrainData::select(&c, &ds).unwrap();
         let done = done.clone();
         let dir = out.path().join(format!("run{i}"));

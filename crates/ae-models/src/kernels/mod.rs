@@ -76,7 +76,7 @@ pub fn composed_bce_with_logits<B: Backend, const D: usize>(
 /// # Panics
 /// When [`fused_adam_applies`] is false for these tensors: callers check it first.
 #[allow(clippy::type_complexity)]
-pub fn adam_step<B: Backend, const D: usize>(
+pub(crate) fn adam_step<B: Backend, const D: usize>(
     constants: adam::AdamConstants,
     lr: f64,
     param: Tensor<B, D>,
@@ -93,7 +93,7 @@ pub fn adam_step<B: Backend, const D: usize>(
 }
 
 /// Whether [`adam_step`] runs on backend `B` for these tensors.
-pub fn fused_adam_applies<B: Backend, const D: usize>(
+pub(crate) fn fused_adam_applies<B: Backend, const D: usize>(
     param: &Tensor<B, D>,
     grad: &Tensor<B, D>,
 ) -> bool {

@@ -6,8 +6,8 @@ use ae_train::derive_seed;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use ae_analysis::encode::reconstruct_values;
-use ae_analysis::protocol::mean_squared_error;
+use ae_analysis::mean_squared_error;
+use ae_analysis::reconstruct_values;
 
 use super::{Context, Experiment, PlannedRun, Settings, captions, first, png, run_text};
 use crate::error::Result;

@@ -2,9 +2,9 @@
 //! sparse, contractive, convolutional and variational, compared by reconstruction
 //! error, how well a logistic regression classifies their codes, code sparsity and time.
 
-use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
-use ae_analysis::encode::{encode_set, reconstruct_set};
-use ae_analysis::protocol::mean_squared_error;
+use ae_analysis::mean_squared_error;
+use ae_analysis::{ClassifierConfig, ClassifierKind, Features, train_classifier};
+use ae_analysis::{encode_set, reconstruct_set};
 use ae_data::{DatasetKind, ImageSet, Noise};
 use ae_models::{Autoencoder, Sparsity};
 

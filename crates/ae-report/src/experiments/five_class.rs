@@ -1,10 +1,10 @@
 //! Section 6: the five-class protocol (digits 0, 1, 2, 4, 7): PCA and autoencoders
 //! compared by reconstruction error and by MLP accuracy on their codes.
 
-use ae_analysis::protocol::{
+use ae_analysis::normalise_for_display;
+use ae_analysis::{
     FiveClassConfig, Method, MethodResult, choose_on_validation, five_class_protocol,
 };
-use ae_analysis::weights::normalise_for_display;
 use ae_data::{DatasetKind, IMAGE_SIDE};
 
 use super::{

@@ -1,8 +1,8 @@
 //! Section 7: two-dimensional latent spaces of the 784-500-300-2 tanh autoencoder and
 //! of a variational autoencoder, on digits 1, 5 and 6.
 
-use ae_analysis::encode::reconstruct_set;
-use ae_analysis::latent::{
+use ae_analysis::reconstruct_set;
+use ae_analysis::{
     LatentBox, OCCUPIED_QUANTILE, decode_point, latent_points, manifold, prior_samples,
 };
 use ae_data::DatasetKind;

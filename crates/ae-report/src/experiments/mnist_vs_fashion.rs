@@ -1,9 +1,9 @@
 //! Section 5: shallow, deep and denoising autoencoders on MNIST and on Fashion-MNIST,
 //! with first-layer weight images and the bottleneck-size sweep.
 
-use ae_analysis::encode::{reconstruct_set, reconstruct_values};
-use ae_analysis::sweep::{SEED_CODE_SIZES, bottleneck_sweep, sweep_configs};
-use ae_analysis::weights::{first_layer_weights, neighbour_correlation, normalise_for_display};
+use ae_analysis::{SEED_CODE_SIZES, bottleneck_sweep, sweep_configs};
+use ae_analysis::{first_layer_weights, neighbour_correlation, normalise_for_display};
+use ae_analysis::{reconstruct_set, reconstruct_values};
 use ae_data::{DatasetKind, Noise};
 use ae_train::derive_seed;
 use ae_train::{TrainData, TrainingConfig};
@@ -317,7 +317,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 Table::num(p.test_loss, 4),
             ]);
         }
-        let series = |name: &str, f: fn(&ae_analysis::sweep::SweepPoint) -> f64| Series {
+        let series = |name: &str, f: fn(&ae_analysis::SweepPoint) -> f64| Series {
             name: name.into(),
             points: points.iter().map(|p| (p.code_size as f64, f(p))).collect(),
         };

@@ -1,8 +1,8 @@
 //! Section 4: the shallow 784-32-784 autoencoder trained with Adadelta on BCE, and a
 //! small CNN classifier trained on its outputs against one trained on the originals.
 
-use ae_analysis::classify::{ClassifierConfig, ClassifierKind, Features, train_classifier};
-use ae_analysis::encode::{reconstruct_set, reconstruct_values};
+use ae_analysis::{ClassifierConfig, ClassifierKind, Features, train_classifier};
+use ae_analysis::{reconstruct_set, reconstruct_values};
 use ae_data::{DatasetKind, ImageSet};
 use ae_models::OptimizerKind;
 
