@@ -103,16 +103,21 @@ fn render_buffer(
     })
 }
 
+/// The smallest and largest finite value, `None` when there is none.
+fn finite_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .filter(|v| v.is_finite())
+        .fold(None, |bounds, v| match bounds {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
+        })
+}
+
 /// Range of `values` padded by 5% (a flat or empty series gets a unit range).
 fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-            (l.min(v), h.max(v))
-        });
-    if !lo.is_finite() {
+    let Some((lo, hi)) = finite_bounds(values) else {
         return 0.0..1.0;
-    }
+    };
     let pad = if hi > lo {
         (hi - lo) * 0.05
     } else {
@@ -167,12 +172,7 @@ where
 /// Whether values span a decade or more (all positive, largest at least ten times the
 /// smallest): such curves get a log-scale axis.
 pub fn spans_a_decade(values: impl Iterator<Item = f64>) -> bool {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-            (l.min(v), h.max(v))
-        });
-    lo > 0.0 && hi >= 10.0 * lo
+    finite_bounds(values).is_some_and(|(lo, hi)| lo > 0.0 && hi >= 10.0 * lo)
 }
 
 /// A line chart with markers, a legend, axis labels and a title. The y axis starts
@@ -181,11 +181,8 @@ pub fn line_chart(path: &Path, labels: Labels<'_>, series: &[Series]) -> Result<
     let all = || series.iter().flat_map(|s| s.points.iter().copied());
     let xs = padded_range(all().map(|p| p.0));
     let whole_x = all().all(|p| p.0.fract() == 0.0);
-    if spans_a_decade(all().map(|p| p.1)) {
-        let (lo, hi) = all()
-            .map(|p| p.1)
-            .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+    let bounds = finite_bounds(all().map(|p| p.1));
+    if let Some((lo, hi)) = bounds.filter(|_| spans_a_decade(all().map(|p| p.1))) {
         // Multiplicative padding: the log-scale counterpart of `padded_range`.
         let ys = (lo / 1.1..hi * 1.1).log_scale();
         render(path, |root| {
@@ -227,8 +224,17 @@ fn draw_lines<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(
             )
             .map_err(|e| e.to_string())?;
     }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The legend of the series drawn so far, framed on a translucent white box.
+fn draw_legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, CT>,
+    position: SeriesLabelPosition,
+) -> std::result::Result<(), String> {
     chart
         .configure_series_labels()
+        .position(position)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font((FONT, px(13)))
@@ -298,15 +304,7 @@ pub fn scatter(
                     Cross::new((x + px(8) as i32, y), px(5), BLACK.stroke_width(px(2)))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, px(13)))
-            .legend_area_size(px(30))
-            .draw()
-            .map_err(|e| e.to_string())
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
