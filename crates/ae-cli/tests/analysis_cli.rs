@@ -2,21 +2,17 @@
 //! `ae five-class` end to end on synthetic data.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ae_data::DatasetKind;
 use ae_data::write_synthetic_dataset;
 use polars::prelude::{ParquetReader, SerReader};
 
 fn ae(data: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_ae"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("AE_DATA_DIR")
-        .output()
-        .unwrap();
+    let out = common::ae(data, args);
     assert!(
         !String::from_utf8_lossy(&out.stderr).contains("panicked"),
         "{args:?}: {}",

@@ -3,8 +3,10 @@
 //! that does not fit the model is refused by tensor name, with nothing written.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ae_data::DatasetKind;
 use ae_data::write_synthetic_dataset;
@@ -12,15 +14,7 @@ use ae_models::Autoencoder;
 use ae_train::{DefaultBackend, load_run};
 use burn::tensor::{Tensor, TensorData};
 
-fn ae(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ae"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("AE_DATA_DIR")
-        .output()
-        .unwrap()
-}
+use common::ae;
 
 fn ok(out: Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -2,6 +2,8 @@
 //! with the history and weights of an uninterrupted run.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,12 +25,8 @@ const ARGS: [&str; 10] = [
 ];
 
 fn ae(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ae"));
-    c.arg("--data-dir")
-        .arg(data)
-        .env_remove("AE_DATA_DIR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut c = common::ae_command(data);
+    c.stdout(Stdio::null()).stderr(Stdio::null());
     c
 }
 
@@ -72,24 +70,10 @@ fn reference(data: &Path) -> ((String, Vec<f32>), Duration) {
 /// History and every final weight. (Checkpoint bytes are not comparable: parameter ids
 /// and the optimizer's map order differ between processes.)
 fn outcome(run: &Path) -> (String, Vec<f32>) {
-    use burn::module::Module;
     let history = std::fs::read_to_string(run.join("history.csv")).unwrap();
     let (_, model, _) =
         ae_train::load_run::<ae_train::DefaultBackend>(run, &Default::default()).unwrap();
-    let mut weights = Vec::new();
-    model.visit(&mut Collect(&mut weights));
-    (history, weights)
-}
-
-/// Collects every float parameter's values.
-struct Collect<'a>(&'a mut Vec<f32>);
-impl<B: burn::tensor::backend::Backend> burn::module::ModuleVisitor<B> for Collect<'_> {
-    fn visit_float<const D: usize>(
-        &mut self,
-        param: &burn::module::Param<burn::tensor::Tensor<B, D>>,
-    ) {
-        self.0.extend(param.val().into_data().iter::<f32>());
-    }
+    (history, common::parameters(&model))
 }
 
 #[test]

@@ -1,22 +1,17 @@
 //! One writer per run folder, and runs extended with `--resume RUN --epochs N`.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use ae_data::DatasetKind;
 use ae_data::write_synthetic_dataset;
 
-fn ae(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ae"));
-    c.arg("--data-dir").arg(data).env_remove("AE_DATA_DIR");
-    c
-}
-
-fn run_ae(data: &Path, args: &[&str]) -> Output {
-    ae(data).args(args).output().unwrap()
-}
+use common::ae as run_ae;
+use common::ae_command as ae;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -132,9 +127,7 @@ fn a_run_extended_with_more_epochs_equals_one_trained_that_long() {
     let weights = |run: &Path| {
         let (_, model, _) =
             ae_train::load_run::<ae_train::DefaultBackend>(run, &Default::default()).unwrap();
-        let mut values = Vec::new();
-        burn::module::Module::visit(&model, &mut Collect(&mut values));
-        values
+        common::parameters(&model)
     };
     assert!(weights(&short) == weights(&long), "weights differ");
 
@@ -166,16 +159,5 @@ fn a_run_extended_with_more_epochs_equals_one_trained_that_long() {
             stderr.contains(flag) && stderr.contains("--resume"),
             "{flag}: {stderr}"
         );
-    }
-}
-
-/// Collects every float parameter's values.
-struct Collect<'a>(&'a mut Vec<f32>);
-impl<B: burn::tensor::backend::Backend> burn::module::ModuleVisitor<B> for Collect<'_> {
-    fn visit_float<const D: usize>(
-        &mut self,
-        param: &burn::module::Param<burn::tensor::Tensor<B, D>>,
-    ) {
-        self.0.extend(param.val().into_data().iter::<f32>());
     }
 }

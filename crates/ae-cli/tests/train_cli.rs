@@ -1,26 +1,49 @@
 //! `ae train` end to end on synthetic data: JSON output, resume, refusals.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 use ae_data::DatasetKind;
 use ae_data::write_synthetic_dataset;
 
-fn ae(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ae"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("AE_DATA_DIR")
-        .output()
-        .unwrap()
-}
+use common::ae;
 
 fn data() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 64, 16, 2).unwrap();
     dir
+}
+
+/// `ae train` of a named model for one epoch of batch 16 into `out`.
+fn train_one_epoch(data: &Path, model: &str, code_size: &str, out: &Path) -> Output {
+    let out = out.to_str().unwrap();
+    ae(
+        data,
+        &[
+            "train",
+            "--model",
+            model,
+            "--code-size",
+            code_size,
+            "--epochs",
+            "1",
+            "--batch",
+            "16",
+            "--out",
+            out,
+        ],
+    )
+}
+
+/// Edits a finished run's config to ask for two epochs, so that `--resume` trains on.
+fn ask_for_two_epochs(run: &Path) {
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    config["epochs"] = 2.into();
+    std::fs::write(run.join("config.json"), config.to_string()).unwrap();
 }
 
 fn last_json(out: &Output) -> serde_json::Value {
@@ -153,22 +176,7 @@ fn an_unwritable_output_is_a_clear_error_and_the_last_checkpoint_survives() {
     let blocker = d.path().join("not-a-folder");
     std::fs::write(&blocker, b"x").unwrap();
     let out = blocker.join("run");
-    let r = ae(
-        d.path(),
-        &[
-            "train",
-            "--model",
-            "shallow",
-            "--code-size",
-            "4",
-            "--epochs",
-            "1",
-            "--batch",
-            "16",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let r = train_one_epoch(d.path(), "shallow", "4", &out);
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(
         !r.status.success() && stderr.contains("not-a-folder") && !stderr.contains("panicked"),
@@ -180,30 +188,12 @@ fn an_unwritable_output_is_a_clear_error_and_the_last_checkpoint_survives() {
     let run = d.path().join("run");
     let run_s = run.to_str().unwrap();
     assert!(
-        ae(
-            d.path(),
-            &[
-                "train",
-                "--model",
-                "shallow",
-                "--code-size",
-                "4",
-                "--epochs",
-                "1",
-                "--batch",
-                "16",
-                "--out",
-                run_s
-            ]
-        )
-        .status
-        .success()
+        train_one_epoch(d.path(), "shallow", "4", &run)
+            .status
+            .success()
     );
     let checkpoint = std::fs::read(run.join("checkpoint.bin")).unwrap();
-    let mut config: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
-    config["epochs"] = 2.into();
-    std::fs::write(run.join("config.json"), config.to_string()).unwrap();
+    ask_for_two_epochs(&run);
     // The atomic writer renames a temp file over history.csv: a folder in its place blocks it.
     std::fs::remove_file(run.join("history.csv")).unwrap();
     std::fs::create_dir(run.join("history.csv")).unwrap();
@@ -230,22 +220,7 @@ fn a_disk_full_during_a_checkpoint_is_a_clear_error_and_the_last_checkpoint_surv
     let d = data();
     let run = d.path().join("run");
     let run_s = run.to_str().unwrap();
-    let first = ae(
-        d.path(),
-        &[
-            "train",
-            "--model",
-            "deep",
-            "--code-size",
-            "8",
-            "--epochs",
-            "1",
-            "--batch",
-            "16",
-            "--out",
-            run_s,
-        ],
-    );
+    let first = train_one_epoch(d.path(), "deep", "8", &run);
     assert!(
         first.status.success(),
         "{}",
@@ -260,10 +235,7 @@ fn a_disk_full_during_a_checkpoint_is_a_clear_error_and_the_last_checkpoint_surv
         "checkpoint too small for this test: {}",
         checkpoint.len()
     );
-    let mut config: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
-    config["epochs"] = 2.into();
-    std::fs::write(run.join("config.json"), config.to_string()).unwrap();
+    ask_for_two_epochs(&run);
 
     let r = Command::new("sh")
         .arg("-c")

@@ -249,7 +249,7 @@ pub fn weight_images(rows: &[WeightSmoothness]) -> Vec<String> {
     };
     if !(fashion_smoother.is_empty() && mnist_smoother.is_empty()) {
         out.push(format!(
-            "Fashion-MNIST gives smoother weights than MNIST for {}, and MNIST smoother ones for {}: garments are larger, filled shapes, digits thin strokes.",
+            "Fashion-MNIST gives smoother weights than MNIST for {}, and MNIST smoother ones for {}.",
             list(&fashion_smoother),
             list(&mnist_smoother)
         ));
