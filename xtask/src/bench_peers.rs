@@ -45,6 +45,22 @@ struct Case {
     flops_per_image: f64,
 }
 
+impl Case {
+    /// The options ours and the peers' scripts take alike: model, dataset, loss, optimizer.
+    fn shared_args(&self) -> [&str; 8] {
+        [
+            "--model",
+            self.model,
+            "--dataset",
+            "mnist",
+            "--loss",
+            "bce",
+            "--optimizer",
+            "adam",
+        ]
+    }
+}
+
 /// Multiply-accumulates of one forward pass of `fc` (784-400-200-100-200-400-784).
 const FC_MACS: f64 = (784 * 400 + 400 * 200 + 200 * 100 + 100 * 200 + 200 * 400 + 400 * 784) as f64;
 /// Multiply-accumulates of one forward pass of `conv` (3x3 kernels, per output pixel and channel pair).
@@ -178,31 +194,21 @@ fn ours(ae: &Path, data_dir: &Path, case: &Case, backend: &str) -> anyhow::Resul
     let run = tempfile_path(&format!("bench-{}", case.model));
     let _ = std::fs::remove_dir_all(&run);
     let mut cmd = Command::new(ae);
-    cmd.args([
-        "train",
-        "--model",
-        case.model,
-        "--dataset",
-        "mnist",
-        "--loss",
-        "bce",
-        "--optimizer",
-        "adam",
-        "--plain",
-        "--json",
-    ])
-    .args([
-        "--epochs",
-        &case.epochs.to_string(),
-        "--batch",
-        &case.batch.to_string(),
-        "--backend",
-        backend,
-    ])
-    .arg("--data-dir")
-    .arg(data_dir)
-    .arg("--out")
-    .arg(&run);
+    cmd.arg("train")
+        .args(case.shared_args())
+        .args(["--plain", "--json"])
+        .args([
+            "--epochs",
+            &case.epochs.to_string(),
+            "--batch",
+            &case.batch.to_string(),
+            "--backend",
+            backend,
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--out")
+        .arg(&run);
     let (line, cpu) = timed(cmd)?;
     let _ = std::fs::remove_dir_all(&run);
     let v: Value =
@@ -223,18 +229,8 @@ fn ours(ae: &Path, data_dir: &Path, case: &Case, backend: &str) -> anyhow::Resul
 fn peer(python: &Path, script: &Path, data_dir: &Path, case: &Case) -> anyhow::Result<Measurement> {
     let mut cmd = Command::new(python);
     cmd.arg(script)
-        .args([
-            "--model",
-            case.model,
-            "--dataset",
-            "mnist",
-            "--loss",
-            "bce",
-            "--optimizer",
-            "adam",
-            "--threads",
-            "2",
-        ])
+        .args(case.shared_args())
+        .args(["--threads", "2"])
         .args([
             "--epochs",
             &case.epochs.to_string(),

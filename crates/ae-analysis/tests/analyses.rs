@@ -6,9 +6,9 @@ use ae_analysis::bottleneck_sweep;
 use ae_analysis::{LatentBox, decode_point, latent_points, manifold};
 use ae_analysis::{first_layer_weights, normalise_for_display};
 use ae_data::write_synthetic_dataset;
-use ae_data::{Dataset, DatasetKind, Noise};
-use ae_models::{Activation, ModelConfig, Objective, OptimizerKind};
-use ae_train::{BackendKind, DataSelection, DefaultBackend, TrainData, TrainingConfig};
+use ae_data::{Dataset, DatasetKind};
+use ae_models::{Activation, ModelConfig};
+use ae_train::{DefaultBackend, TrainData, TrainingConfig};
 use burn::backend::Flex;
 
 fn dataset() -> (tempfile::TempDir, Dataset) {
@@ -91,36 +91,29 @@ fn first_layer_weights_are_one_784_vector_per_first_layer_unit() {
 #[test]
 fn bottleneck_sweep_trains_each_size_and_reuses_finished_runs() {
     let (_g, ds) = dataset();
+    let model = ModelConfig::named("shallow", Some(5), 28, 28).unwrap();
     let config = TrainingConfig {
-        model: ModelConfig::named("shallow", Some(5), 28, 28).unwrap(),
-        objective: Objective::default(),
-        optimizer: OptimizerKind::Adam,
         learning_rate: 1e-2,
         epochs: 3,
         batch_size: 16,
-        steps_per_epoch: None,
         seed: 1,
-        noise: Noise::None,
-        data: DataSelection {
-            dataset: DatasetKind::Mnist,
-            classes: None,
-            train_limit: None,
-            val_limit: None,
-        },
-        backend: BackendKind::Flex,
+        ..TrainingConfig::new(model, DatasetKind::Mnist)
     };
     let data = TrainData::select(&config, &ds).unwrap();
     let root = tempfile::tempdir().unwrap();
     let device = Default::default();
-    let points = bottleneck_sweep::<DefaultBackend>(
-        &config,
-        &[2, 32],
-        &data,
-        root.path(),
-        ae_train::ProgressMode::Quiet,
-        &device,
-    )
-    .unwrap();
+    let sweep = || {
+        bottleneck_sweep::<DefaultBackend>(
+            &config,
+            &[2, 32],
+            &data,
+            root.path(),
+            ae_train::ProgressMode::Quiet,
+            &device,
+        )
+        .unwrap()
+    };
+    let points = sweep();
     assert_eq!(
         points.iter().map(|p| p.code_size).collect::<Vec<_>>(),
         vec![2, 32]
@@ -132,15 +125,8 @@ fn bottleneck_sweep_trains_each_size_and_reuses_finished_runs() {
     );
     // A wider code reconstructs better.
     assert!(points[1].train_loss < points[0].train_loss, "{points:?}");
-    let again = bottleneck_sweep::<DefaultBackend>(
-        &config,
-        &[2, 32],
-        &data,
-        root.path(),
-        ae_train::ProgressMode::Quiet,
-        &device,
-    )
-    .unwrap();
+    // Finished runs are reused: the same points again.
+    let again = sweep();
     assert_eq!(points, again);
 }
 

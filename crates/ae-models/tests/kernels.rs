@@ -49,44 +49,27 @@ struct Case {
     dilation: [usize; 2],
 }
 
+impl Case {
+    /// A same-padded 3x3 convolution, stride 1: the conv autoencoder's layers.
+    const fn same_3x3(batch: usize, channels: [usize; 2], side: usize) -> Case {
+        Case {
+            batch,
+            channels,
+            size: [side, side],
+            kernel: [3, 3],
+            stride: [1, 1],
+            padding: [1, 1],
+            dilation: [1, 1],
+        }
+    }
+}
+
 const CASES: [Case; 6] = [
     // the conv autoencoder's layers
-    Case {
-        batch: 3,
-        channels: [1, 16],
-        size: [28, 28],
-        kernel: [3, 3],
-        stride: [1, 1],
-        padding: [1, 1],
-        dilation: [1, 1],
-    },
-    Case {
-        batch: 2,
-        channels: [16, 8],
-        size: [14, 14],
-        kernel: [3, 3],
-        stride: [1, 1],
-        padding: [1, 1],
-        dilation: [1, 1],
-    },
-    Case {
-        batch: 5,
-        channels: [8, 8],
-        size: [7, 7],
-        kernel: [3, 3],
-        stride: [1, 1],
-        padding: [1, 1],
-        dilation: [1, 1],
-    },
-    Case {
-        batch: 2,
-        channels: [16, 1],
-        size: [28, 28],
-        kernel: [3, 3],
-        stride: [1, 1],
-        padding: [1, 1],
-        dilation: [1, 1],
-    },
+    Case::same_3x3(3, [1, 16], 28),
+    Case::same_3x3(2, [16, 8], 14),
+    Case::same_3x3(5, [8, 8], 7),
+    Case::same_3x3(2, [16, 1], 28),
     // beyond them: strides, valid padding, dilation, rectangular kernels
     Case {
         batch: 3,

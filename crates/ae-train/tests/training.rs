@@ -6,11 +6,11 @@ use std::path::Path;
 
 use ae_data::write_synthetic_dataset;
 use ae_data::{Dataset, DatasetKind, Noise};
-use ae_models::{ModelConfig, Objective, OptimizerKind, Sparsity};
+use ae_models::{ModelConfig, OptimizerKind, Sparsity};
 use ae_train::HISTORY_FILE;
 use ae_train::{
-    BackendKind, DataSelection, DefaultBackend, ProgressMode, RunDir, RunOptions, StopRequest,
-    TrainData, TrainError, TrainingConfig, load_run, train,
+    DefaultBackend, ProgressMode, RunDir, RunOptions, StopRequest, TrainData, TrainError,
+    TrainingConfig, load_run, train,
 };
 
 fn dataset() -> (tempfile::TempDir, Dataset) {
@@ -21,33 +21,16 @@ fn dataset() -> (tempfile::TempDir, Dataset) {
 }
 
 fn config(model: &str, epochs: usize) -> TrainingConfig {
+    if model == "conv" {
+        return conv_config(epochs);
+    }
+    let model = ModelConfig::named(model, Some(8), 28, 28).unwrap();
     TrainingConfig {
-        model: ModelConfig::named(
-            model,
-            Some(if model == "conv" {
-                return conv_config(epochs);
-            } else {
-                8
-            }),
-            28,
-            28,
-        )
-        .unwrap(),
-        objective: Objective::default(),
-        optimizer: OptimizerKind::Adam,
         learning_rate: 1e-2,
         epochs,
         batch_size: 16,
-        steps_per_epoch: None,
         seed: 7,
-        noise: Noise::None,
-        data: DataSelection {
-            dataset: DatasetKind::Mnist,
-            classes: None,
-            train_limit: None,
-            val_limit: None,
-        },
-        backend: BackendKind::Flex,
+        ..TrainingConfig::new(model, DatasetKind::Mnist)
     }
 }
 

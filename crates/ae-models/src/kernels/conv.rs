@@ -517,20 +517,24 @@ mod tests {
         y
     }
 
+    /// (stride, padding, dilation) triples the tests run through.
+    const GEOMETRIES: [(usize, usize, usize); 9] = [
+        (1, 0, 1),
+        (1, 1, 1),
+        (2, 1, 1),
+        (1, 2, 2),
+        (3, 2, 1),
+        (3, 0, 1),
+        (2, 0, 2),
+        (1, 1, 2),
+        (1, 2, 4),
+    ];
+
     #[test]
     fn forward_matches_the_definition_for_strides_paddings_dilations() {
         let x: Vec<f32> = (0..30).map(|i| (i as f32 * 0.37).sin()).collect();
         let w = [0.5, -1.0, 0.25, 2.0, -0.75, 1.5];
-        for (stride, padding, dilation) in [
-            (1, 0, 1),
-            (1, 1, 1),
-            (2, 1, 1),
-            (1, 2, 2),
-            (3, 2, 1),
-            (2, 0, 2),
-            (1, 1, 2),
-            (1, 2, 4),
-        ] {
+        for (stride, padding, dilation) in GEOMETRIES {
             let g = geometry(stride, padding, dilation);
             let (y, _) = forward(&g, &x, &w, None);
             let expected = naive(&g, &x, &w);
@@ -597,14 +601,7 @@ mod tests {
     #[test]
     fn col2im_is_the_adjoint_of_im2col() {
         // <im2col(x), c> == <x, col2im(c)> for any x, c.
-        for (stride, padding, dilation) in [
-            (1, 1, 1),
-            (2, 1, 1),
-            (1, 2, 2),
-            (3, 0, 1),
-            (1, 1, 2),
-            (1, 2, 4),
-        ] {
+        for (stride, padding, dilation) in GEOMETRIES {
             let g = geometry(stride, padding, dilation);
             let out = g.out_size().unwrap();
             let x: Vec<f32> = (0..30).map(|i| (i as f32 * 0.7).cos()).collect();
