@@ -4,6 +4,7 @@
 //! MLPs classify their codes, with the raw pixels as the baseline.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ae_data::{DatasetKind, ImageSet, Noise};
@@ -227,28 +228,21 @@ pub fn five_class_protocol<B: AutodiffBackend>(
     let mut methods = Vec::new();
     let values = sets.map(ImageSet::to_f32);
     let pixels = train.pixels_per_image();
-    let classify = |codes: [Vec<f32>; 3], cols: usize| -> Result<Vec<ClassifierReport>> {
+    // Codes become features here; the classifiers train at the end, all at once.
+    let mut features: Vec<[Features; 3]> = Vec::new();
+    let mut pending = |codes: [Vec<f32>; 3], cols: usize| -> Result<Vec<ClassifierReport>> {
         let [ctrain, cval, ctest] = codes;
         let f =
             |values: Vec<f32>, set: &ImageSet| Features::new(values, cols, set.labels().to_vec());
-        let (ftrain, fval, ftest) = (f(ctrain, &train)?, f(cval, &val)?, f(ctest, &test)?);
-        config
-            .classifiers
-            .iter()
-            .map(|kind| {
-                let mut c = ClassifierConfig::new(kind.clone(), config.seed);
-                c.max_epochs = config.classifier_epochs;
-                c.batch_size = config.classifier_batch;
-                train_classifier::<B>(&c, &ftrain, &fval, &ftest, config.classes.len(), device)
-            })
-            .collect()
+        features.push([f(ctrain, &train)?, f(cval, &val)?, f(ctest, &test)?]);
+        Ok(Vec::new())
     };
 
     methods.push(MethodResult {
         method: Method::RawPixels,
         code_size: pixels,
         mse: [0.0; 3],
-        classifiers: classify(values.clone(), pixels)?,
+        classifiers: pending(values.clone(), pixels)?,
         examples: shown_values.clone(),
         denoised: None,
         weights: Vec::new(),
@@ -287,7 +281,7 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             .take(WEIGHT_IMAGES)
             .map(|c| c.iter().map(|&v| v as f32).collect())
             .collect();
-        let classifiers = classify(codes, k)?;
+        let classifiers = pending(codes, k)?;
         methods.push(MethodResult {
             method: Method::Pca,
             code_size: k,
@@ -334,7 +328,7 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             Denoised { noisy, output }
         });
         let weights = first_layer_weights(&outcome.model, WEIGHT_IMAGES.min(code))?;
-        let classifiers = classify(codes, code)?;
+        let classifiers = pending(codes, code)?;
         methods.push(MethodResult {
             method,
             code_size: code,
@@ -346,11 +340,63 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             seconds,
         });
     }
+    // Every (representation, classifier) pair is an independent, seeded training: they
+    // run on all cores, each pair on one thread, and land in their places in order.
+    let jobs: Vec<(usize, &ClassifierKind)> = (0..features.len())
+        .flat_map(|m| config.classifiers.iter().map(move |kind| (m, kind)))
+        .collect();
+    let reports = in_parallel(jobs.len(), |j| {
+        let (m, kind) = jobs[j];
+        let mut c = ClassifierConfig::new(kind.clone(), config.seed);
+        c.max_epochs = config.classifier_epochs;
+        c.batch_size = config.classifier_batch;
+        let [ftrain, fval, ftest] = &features[m];
+        train_classifier::<B>(&c, ftrain, fval, ftest, config.classes.len(), device)
+    });
+    for ((m, _), report) in jobs.iter().zip(reports) {
+        methods[*m].classifiers.push(report?);
+    }
     Ok(FiveClassResult {
         sizes: sets.map(ImageSet::len),
         originals: shown_values,
         methods,
     })
+}
+
+/// `job(0..jobs)` on as many threads as the machine has cores (std threads: burn's
+/// autodiff must not run a backward pass on a rayon worker, see `ae_train::batch_gradients`),
+/// results in job order.
+fn in_parallel<T: Send>(jobs: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(jobs)
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let j = next.fetch_add(1, Ordering::Relaxed);
+                        if j >= jobs {
+                            return mine;
+                        }
+                        mine.push((j, job(j)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_by_key(|(j, _)| *j);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// One autoencoder of the protocol: its row label, run folder and training settings.
@@ -437,6 +483,18 @@ pub fn mean_squared_error(a: &[f32], b: &[f32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_jobs_run_once_each_and_return_in_order() {
+        let runs = AtomicUsize::new(0);
+        let out = in_parallel(37, |j| {
+            runs.fetch_add(1, Ordering::Relaxed);
+            j * j
+        });
+        assert_eq!(out, (0..37).map(|j| j * j).collect::<Vec<_>>());
+        assert_eq!(runs.load(Ordering::Relaxed), 37);
+        assert!(in_parallel(0, |j| j).is_empty());
+    }
 
     fn report(name: &str, val_accuracy: f64, test_accuracy: f64) -> ClassifierReport {
         ClassifierReport {
