@@ -151,15 +151,18 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
         let mut config = ClassifierConfig::new(kind.clone(), 3);
         config.batch_size = 32;
         config.patience = 10;
-        let report = train_classifier::<DefaultBackend>(
-            &config,
-            &train,
-            &val,
-            &test,
-            10,
-            &Default::default(),
-        )
-        .unwrap();
+        let fit = || {
+            train_classifier::<DefaultBackend>(
+                &config,
+                &train,
+                &val,
+                &test,
+                10,
+                &Default::default(),
+            )
+            .unwrap()
+        };
+        let report = fit();
         // Neighbouring synthetic classes overlap (jittered bars two rows apart): chance is 0.1.
         assert!(report.test_accuracy > 0.6, "{kind:?}: {report:?}");
         let total: usize = report.confusion.iter().flatten().sum();
@@ -167,15 +170,7 @@ fn classifiers_learn_separable_classes_and_report_consistent_metrics() {
         assert_eq!(total, test.rows);
         assert!((correct as f64 / total as f64 - report.test_accuracy).abs() < 1e-12);
         assert_eq!(report.classifier, kind.name());
-        let again = train_classifier::<DefaultBackend>(
-            &config,
-            &train,
-            &val,
-            &test,
-            10,
-            &Default::default(),
-        )
-        .unwrap();
+        let again = fit();
         // Debug text: a class never predicted has a NaN precision, and NaN != NaN.
         assert_eq!(
             format!("{report:?}"),

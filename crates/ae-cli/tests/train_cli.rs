@@ -46,6 +46,17 @@ fn ask_for_two_epochs(run: &Path) {
     std::fs::write(run.join("config.json"), config.to_string()).unwrap();
 }
 
+/// `ae train --resume RUN` succeeds and reports two epochs.
+fn assert_resumes_to_two_epochs(data: &Path, run: &str) {
+    let resumed = ae(data, &["train", "--resume", run, "--json"]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(last_json(&resumed)["epochs"], 2);
+}
+
 fn last_json(out: &Output) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(stdout.lines().last().unwrap_or_default())
@@ -110,13 +121,7 @@ fn json_output_resume_and_refusals() {
     );
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
-    let resumed = ae(d.path(), &["train", "--resume", run_s, "--json"]);
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
-    assert_eq!(last_json(&resumed)["epochs"], 2);
+    assert_resumes_to_two_epochs(d.path(), run_s);
 }
 
 #[test]
@@ -291,11 +296,5 @@ fn a_disk_full_during_a_checkpoint_is_a_clear_error_and_the_last_checkpoint_surv
     );
 
     // With space again, the same command resumes from epoch 1 and finishes.
-    let resumed = ae(d.path(), &["train", "--resume", run_s, "--json"]);
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
-    assert_eq!(last_json(&resumed)["epochs"], 2);
+    assert_resumes_to_two_epochs(d.path(), run_s);
 }
