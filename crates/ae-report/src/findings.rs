@@ -412,8 +412,9 @@ pub struct MethodScore {
 /// Seed 003's comparison: PCA against the one-layer autoencoder size by size, the best
 /// codes for classification, what denoising training changes, the three-hidden-layer
 /// autoencoder against the one-layer one, and the codes against the raw pixels
-/// (`raw_pixels`: the test accuracy of the classifier chosen on them).
-pub fn five_class(rows: &[MethodScore], raw_pixels: Option<f64>) -> Vec<String> {
+/// (`raw_pixels`: the test accuracy of the classifier chosen on them), and which codes
+/// no classifier got beyond `chance` (one over the number of classes).
+pub fn five_class(rows: &[MethodScore], raw_pixels: Option<f64>, chance: f64) -> Vec<String> {
     let mut out = Vec::new();
     const ONE_LAYER: Method = Method::Autoencoder { hidden_layers: 1 };
     const THREE_LAYERS: Method = Method::Autoencoder { hidden_layers: 3 };
@@ -473,6 +474,18 @@ pub fn five_class(rows: &[MethodScore], raw_pixels: Option<f64>) -> Vec<String> 
         (THREE_LAYERS, "The three-hidden-layer autoencoder"),
         (ONE_LAYER, "the one-layer one", "the one-layer one"),
     ));
+    let stuck: Vec<String> = rows
+        .iter()
+        .filter(|r| r.accuracy <= chance + AT_CHANCE)
+        .map(|r| format!("{} {}", r.method, r.code))
+        .collect();
+    if !stuck.is_empty() {
+        out.push(format!(
+            "On the codes of {} the chosen classifier stays at chance ({}): its logistic hidden units did not leave the starting plateau in the epochs it had.",
+            stuck.join(", "),
+            num(chance)
+        ));
+    }
     if let (Some(pixels), Some(best)) = (raw_pixels, best) {
         out.push(if best.accuracy >= pixels {
             format!(
@@ -495,6 +508,9 @@ pub fn five_class(rows: &[MethodScore], raw_pixels: Option<f64>) -> Vec<String> 
     }
     out
 }
+
+/// Accuracy this close to chance counts as chance.
+const AT_CHANCE: f64 = 0.02;
 
 /// "`a` reconstructs the test images better than `b` at code sizes ...; `b` does better
 /// at ...", over the sizes where both were measured (`b`: method, name, short name).
@@ -829,7 +845,7 @@ mod tests {
             row(ae, 256, 0.0010, 0.9855),
             row(Method::Denoising { noise_percent: 20 }, 256, 0.0027, 0.9865),
         ];
-        let s = five_class(&rows, None);
+        let s = five_class(&rows, None, 0.2);
         assert_eq!(
             s[0],
             "PCA reconstructs the test images better than the one-layer autoencoder at code sizes 32; the autoencoder does better at 256."
@@ -843,12 +859,12 @@ mod tests {
         let mut swapped = rows.clone();
         swapped[4].accuracy = 0.99;
         swapped[4].test_mse = 0.0005;
-        let s = five_class(&swapped, None);
+        let s = five_class(&swapped, None, 0.2);
         assert!(s[1].starts_with("The codes that classify best are DAE 20% at 256 values (0.9900), 0.3 points above the best PCA codes"), "{s:?}");
         assert!(s[2].starts_with("DAE 20% lowers the test MSE"), "{s:?}");
         swapped[4].test_mse = 0.001001;
         swapped[4].accuracy = 0.9857;
-        let s = five_class(&swapped, None);
+        let s = five_class(&swapped, None, 0.2);
         assert!(
             s[2].starts_with("DAE 20% leaves the test MSE on clean images about unchanged")
                 && s[2].contains("and leaves the best accuracy about unchanged"),
@@ -859,14 +875,23 @@ mod tests {
         let mut with_deep = rows.to_vec();
         with_deep.push(row(deep, 32, 0.02, 0.98));
         with_deep.push(row(deep, 256, 0.002, 0.98));
-        let s = five_class(&with_deep, Some(0.98));
+        let s = five_class(&with_deep, Some(0.98), 0.2);
         assert_eq!(
             s[3],
             "The three-hidden-layer autoencoder reconstructs the test images better than the one-layer one at code sizes 32; the one-layer one does better at 256."
         );
         assert!(s[4].starts_with("The best codes classify 0.7 points better than the raw pixels (0.9870 against 0.9800) with 32 values"), "{s:?}");
-        let s = five_class(&with_deep, Some(0.995));
+        let s = five_class(&with_deep, Some(0.995), 0.2);
         assert!(s[4].starts_with("The raw pixels classify 0.8 points better than the best codes (0.9950 against 0.9870 for PCA at 32 values)"), "{s:?}");
+        // Codes that no classifier got beyond chance are named.
+        with_deep.push(row(ae, 64, 0.01, 0.2));
+        let s = five_class(&with_deep, None, 0.2);
+        assert!(
+            s[4].starts_with(
+                "On the codes of AE (1 layer) 64 the chosen classifier stays at chance (0.2000)"
+            ),
+            "{s:?}"
+        );
     }
 
     #[test]

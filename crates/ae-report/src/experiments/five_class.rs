@@ -170,6 +170,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
             .iter()
             .find(|m| m.method == Method::RawPixels)
             .map(MethodResult::chosen_test_accuracy),
+        1.0 / config.classes.len().max(1) as f64,
     ));
 
     // The compared code size, with the raw pixels as the baseline row.
