@@ -224,25 +224,26 @@ pub fn five_class_protocol<B: AutodiffBackend>(
         )
     };
     let shown = [spread(&train)?, spread(&val)?, spread(&test)?];
-    let shown_values = [0, 1, 2].map(|i| shown[i].to_f32());
+    let shown_values = shown.each_ref().map(ImageSet::to_f32);
     let mut methods = Vec::new();
     let values = sets.map(ImageSet::to_f32);
     let pixels = train.pixels_per_image();
-    // Codes become features here; the classifiers train at the end, all at once.
+    // Each representation's codes, as classifier features; methods[m] owns features[m].
+    // The classifiers train at the end, all at once.
     let mut features: Vec<[Features; 3]> = Vec::new();
-    let mut pending = |codes: [Vec<f32>; 3], cols: usize| -> Result<Vec<ClassifierReport>> {
+    let to_features = |codes: [Vec<f32>; 3], cols: usize| -> Result<[Features; 3]> {
         let [ctrain, cval, ctest] = codes;
         let f =
             |values: Vec<f32>, set: &ImageSet| Features::new(values, cols, set.labels().to_vec());
-        features.push([f(ctrain, &train)?, f(cval, &val)?, f(ctest, &test)?]);
-        Ok(Vec::new())
+        Ok([f(ctrain, &train)?, f(cval, &val)?, f(ctest, &test)?])
     };
 
+    features.push(to_features(values.clone(), pixels)?);
     methods.push(MethodResult {
         method: Method::RawPixels,
         code_size: pixels,
         mse: [0.0; 3],
-        classifiers: pending(values.clone(), pixels)?,
+        classifiers: Vec::new(),
         examples: shown_values.clone(),
         denoised: None,
         weights: Vec::new(),
@@ -281,12 +282,12 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             .take(WEIGHT_IMAGES)
             .map(|c| c.iter().map(|&v| v as f32).collect())
             .collect();
-        let classifiers = pending(codes, k)?;
+        features.push(to_features(codes, k)?);
         methods.push(MethodResult {
             method: Method::Pca,
             code_size: k,
             mse,
-            classifiers,
+            classifiers: Vec::new(),
             examples,
             denoised: None,
             weights,
@@ -328,12 +329,12 @@ pub fn five_class_protocol<B: AutodiffBackend>(
             Denoised { noisy, output }
         });
         let weights = first_layer_weights(&outcome.model, WEIGHT_IMAGES.min(code))?;
-        let classifiers = pending(codes, code)?;
+        features.push(to_features(codes, code)?);
         methods.push(MethodResult {
             method,
             code_size: code,
             mse,
-            classifiers,
+            classifiers: Vec::new(),
             examples,
             denoised,
             weights,

@@ -19,6 +19,15 @@ fn num(value: f64) -> String {
     Table::num(value, 4)
 }
 
+/// `items` joined by commas, or `empty` when there are none.
+fn list_or(items: &[String], empty: &str) -> String {
+    if items.is_empty() {
+        empty.to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
 /// `|a - b|` as a percentage of `|b|`, one decimal.
 fn percent_of(a: f64, b: f64) -> String {
     format!(
@@ -240,18 +249,11 @@ pub fn weight_images(rows: &[WeightSmoothness]) -> Vec<String> {
             }
         }
     }
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "no model".to_string()
-        } else {
-            v.join(", ")
-        }
-    };
     if !(fashion_smoother.is_empty() && mnist_smoother.is_empty()) {
         out.push(format!(
             "Fashion-MNIST gives smoother weights than MNIST for {}, and MNIST smoother ones for {}.",
-            list(&fashion_smoother),
-            list(&mnist_smoother)
+            list_or(&fashion_smoother, "no model"),
+            list_or(&mnist_smoother, "no model")
         ));
     }
     let noisy: Vec<String> = rows
@@ -529,18 +531,11 @@ fn better_reconstruction_by_size(
             }
         }
     }
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.join(", ")
-        }
-    };
     (!(a_better.is_empty() && b_better.is_empty())).then(|| {
         format!(
             "{a_name} reconstructs the test images better than {b_name} at code sizes {}; {b_short} does better at {}.",
-            list(&a_better),
-            list(&b_better)
+            list_or(&a_better, "none"),
+            list_or(&b_better, "none")
         )
     })
 }
