@@ -320,25 +320,28 @@ pub struct ConfusionPanel<'a> {
 /// Size of one panel of a [`confusion_grid`], in CSS pixels.
 pub const CONFUSION_PANEL: (u32, u32) = (330, 300);
 
-/// Confusion matrices as heatmaps, `columns` to a row: in each, rows are true classes,
-/// columns predicted ones, every cell shaded by its share of the row and labelled with
-/// its count. Returns the figure's size in CSS pixels (it is drawn at [`CHART_DENSITY`]).
+/// Confusion matrices as heatmaps, one grid row per entry of `rows` (left-aligned, the
+/// widest row setting the columns): in each, rows are true classes, columns predicted
+/// ones, every cell shaded by its share of the row and labelled with its count. Returns
+/// the figure's size in CSS pixels (it is drawn at [`CHART_DENSITY`]).
 pub fn confusion_grid(
     path: &Path,
-    panels: &[ConfusionPanel<'_>],
+    rows: &[Vec<ConfusionPanel<'_>>],
     class_names: &[String],
-    columns: usize,
 ) -> Result<(u32, u32)> {
-    let columns = columns.clamp(1, panels.len().max(1));
-    let rows = panels.len().div_ceil(columns).max(1);
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let grid_rows = rows.len().max(1);
     let size = (
         CONFUSION_PANEL.0 * columns as u32,
-        CONFUSION_PANEL.1 * rows as u32,
+        CONFUSION_PANEL.1 * grid_rows as u32,
     );
     let (w, h) = (px(size.0), px(size.1));
     render_buffer(path, vec![255u8; (w * h * 3) as usize], (w, h), |root| {
-        for (area, panel) in root.split_evenly((rows, columns)).iter().zip(panels) {
-            draw_confusion(area, panel, class_names)?;
+        let areas = root.split_evenly((grid_rows, columns));
+        for (r, row) in rows.iter().enumerate() {
+            for (c, panel) in row.iter().enumerate() {
+                draw_confusion(&areas[r * columns + c], panel, class_names)?;
+            }
         }
         Ok(())
     })?;
@@ -499,7 +502,7 @@ mod tests {
     }
 
     #[test]
-    fn confusion_grids_have_one_panel_per_matrix_in_rows_of_columns() {
+    fn confusion_grids_lay_out_their_rows_left_aligned() {
         let dir = tempfile::tempdir().unwrap();
         let heat = dir.path().join("heat.png");
         let matrix = [vec![5, 1], vec![0, 7]];
@@ -508,7 +511,7 @@ mod tests {
             confusion: &matrix,
         };
         let names = ["x".to_string(), "y".to_string()];
-        let size = confusion_grid(&heat, &[panel; 3], &names, 2).unwrap();
+        let size = confusion_grid(&heat, &[vec![panel; 2], vec![panel]], &names).unwrap();
         assert_eq!(size, (2 * CONFUSION_PANEL.0, 2 * CONFUSION_PANEL.1));
         let img = image::open(&heat).unwrap().to_rgb8();
         assert_eq!((img.width(), img.height()), (px(size.0), px(size.1)));

@@ -271,10 +271,9 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         if let Some(d) = &m.denoised {
             rows.extend(&d.noisy);
             rows.extend(&d.output);
-            labels.push(format!(
-                "with {} noise",
-                m.method.to_string().trim_start_matches("DAE ")
-            ));
+            if let Method::Denoising { noise_percent } = m.method {
+                labels.push(format!("with {noise_percent}% noise"));
+            }
             labels.push(format!("{} output", label(m)));
         }
     }
@@ -286,27 +285,28 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     }
     let class_names: Vec<String> = config.classes.iter().map(u8::to_string).collect();
     let titles: Vec<String> = result.methods.iter().map(label).collect();
-    let panels: Vec<ConfusionPanel<'_>> = result
-        .methods
-        .iter()
-        .zip(&titles)
-        .filter_map(|(m, title)| {
-            Some(ConfusionPanel {
-                title,
-                confusion: &m.chosen_classifier()?.confusion,
-            })
-        })
-        .collect();
+    // One grid row per representation kind, its code sizes side by side.
+    let mut panels: Vec<Vec<ConfusionPanel<'_>>> = Vec::new();
+    let mut previous = None;
+    for (m, title) in result.methods.iter().zip(&titles) {
+        let Some(chosen) = m.chosen_classifier() else {
+            continue;
+        };
+        let panel = ConfusionPanel {
+            title,
+            confusion: &chosen.confusion,
+        };
+        match panels.last_mut() {
+            Some(row) if previous == Some(m.method) => row.push(panel),
+            _ => panels.push(vec![panel]),
+        }
+        previous = Some(m.method);
+    }
     let file = png(ID, "confusion");
-    let size = confusion_grid(
-        &ctx.report_dir.join(&file),
-        &panels,
-        &class_names,
-        config.code_sizes.len(),
-    )?;
+    let size = confusion_grid(&ctx.report_dir.join(&file), &panels, &class_names)?;
     section.chart(
         file,
-        "Test confusion matrices of the classifier chosen on validation, one per representation (the accuracy table names the classifier)",
+        "Test confusion matrices of the classifier chosen on validation, one per representation, a row per kind (the accuracy table names the classifier)",
         size,
     );
     for m in result.methods.iter().filter(|m| {
