@@ -120,17 +120,24 @@ def imported_model(binary: str, data_dir: Path, work: Path, x: np.ndarray) -> bo
     return report("import", "deep", ours, encode_numpy(weights, relu, x))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def check_both_ways(description: str, exports, imports, set_up=lambda: None) -> int:
+    """Parses the scripts' shared flags, then runs `exports` and `imports` on the same
+    test images (each `(binary, data_dir, work, x) -> bool`); 0 when both pass."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--ae", required=True, help="the ae binary")
     parser.add_argument("--data-dir", required=True, type=Path)
     parser.add_argument("--work", required=True, type=Path, help="an empty folder")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    set_up()
     x = test_images(args.data_dir, IMAGES)
-    passed = exported_models(args.ae, args.data_dir, args.work, x)
-    passed &= imported_model(args.ae, args.data_dir, args.work, x)
+    passed = exports(args.ae, args.data_dir, args.work, x)
+    passed &= imports(args.ae, args.data_dir, args.work, x)
     return 0 if passed else 1
+
+
+def main() -> int:
+    return check_both_ways(__doc__.splitlines()[0], exported_models, imported_model)
 
 
 if __name__ == "__main__":

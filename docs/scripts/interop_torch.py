@@ -18,7 +18,6 @@ Equal means |ours - torch| <= 1e-5 * max(1, |torch|). Needs torch, safetensors, 
 Usage: interop_torch.py --ae PATH/TO/ae --data-dir DATA --work DIR
 """
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -29,7 +28,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from interop_numpy import IMAGES, ae, codes_of_run, report, test_images  # noqa: E402
+from interop_numpy import ae, check_both_ways, codes_of_run, report  # noqa: E402
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "linear": nn.Identity}
 
@@ -174,17 +173,9 @@ def imports(binary, data_dir, work, x):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ae", required=True)
-    parser.add_argument("--data-dir", required=True, type=Path)
-    parser.add_argument("--work", required=True, type=Path)
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(2)
-    x = test_images(args.data_dir, IMAGES)
-    passed = exports(args.ae, args.data_dir, args.work, x)
-    passed &= imports(args.ae, args.data_dir, args.work, x)
-    return 0 if passed else 1
+    return check_both_ways(
+        __doc__.splitlines()[0], exports, imports, set_up=lambda: torch.set_num_threads(2)
+    )
 
 
 if __name__ == "__main__":

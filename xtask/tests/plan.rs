@@ -44,20 +44,9 @@ fn run<'a>(runs: &'a [Value], section: &str, name: &str) -> &'a Value {
 #[test]
 fn full_plan_has_the_seeds_lengths_and_every_field() {
     let (runs, out) = plan("full", &[]);
-    for field in [
-        "section",
-        "run",
-        "model",
-        "dataset",
-        "epochs",
-        "iterations",
-        "batch",
-        "optimizer",
-        "lr",
-        "loss",
-        "noise",
-        "classes",
-    ] {
+    let fields =
+        "section run model dataset epochs iterations batch optimizer lr loss noise classes";
+    for field in fields.split(' ') {
         assert!(runs.iter().all(|r| r.get(field).is_some()), "{field}");
     }
     assert_eq!(run(&runs, "deep-dense", "fc")["epochs"], 150);

@@ -39,33 +39,6 @@ const SEED004: &str =
 const KERAS_VAE: &str = "no seed; the Keras VAE example: 50 epochs, batch 128";
 const FAMILY: &str = "no seed; one budget for the whole family: 50 epochs, batch 128";
 
-#[allow(clippy::too_many_arguments)]
-fn row(
-    section: &'static str,
-    run: impl Into<String>,
-    length: Length,
-    batch: usize,
-    optimizer: &'static str,
-    lr: f64,
-    loss: &'static str,
-    noise: &'static str,
-    classes: &'static [u8],
-    source: &'static str,
-) -> Row {
-    Row {
-        section,
-        run: run.into(),
-        length,
-        batch,
-        optimizer,
-        lr,
-        loss,
-        noise,
-        classes,
-        source,
-    }
-}
-
 const FIVE: &[u8] = &[0, 1, 2, 4, 7];
 const LATENT: &[u8] = &[1, 5, 6];
 
@@ -79,9 +52,30 @@ fn adam(
     classes: &'static [u8],
     source: &'static str,
 ) -> Row {
-    row(
-        section, run, length, batch, "adam", 1e-3, "bce", noise, classes, source,
-    )
+    Row {
+        section,
+        run: run.into(),
+        length,
+        batch,
+        optimizer: "adam",
+        lr: 1e-3,
+        loss: "bce",
+        noise,
+        classes,
+        source,
+    }
+}
+
+impl Row {
+    /// The same run with another optimizer, learning rate and loss.
+    fn with(self, optimizer: &'static str, lr: f64, loss: &'static str) -> Row {
+        Row {
+            optimizer,
+            lr,
+            loss,
+            ..self
+        }
+    }
 }
 
 // One row per run, as a table: rustfmt would spread each over twelve lines.
@@ -91,7 +85,7 @@ fn seed_settings() -> Vec<Row> {
         adam("deep-dense", "fc", Epochs(150), 256, "none", &[], PROJECT2),
         adam("convolutional", "conv", Epochs(150), 128, "none", &[], PROJECT2),
         adam("denoising", "conv-gaussian-0.25", Epochs(100), 1024, "gaussian:0.25", &[], PROJECT2_DAE),
-        row("shallow-adadelta", "shallow", Epochs(50), 256, "adadelta", 1.0, "bce", "none", &[], SEED001),
+        adam("shallow-adadelta", "shallow", Epochs(50), 256, "none", &[], SEED001).with("adadelta", 1.0, "bce"),
     ];
     for dataset in ["mnist", "fashion"] {
         rows.push(adam("mnist-vs-fashion", format!("{dataset}-shallow"), Epochs(5), 32, "none", &[], SEED002));
@@ -111,7 +105,7 @@ fn seed_settings() -> Vec<Row> {
     }
     rows.push(adam("five-class", "logistic-256-gaussian20", Epochs(100), 64, "gaussian:0.2", FIVE, SEED003));
     rows.push(adam("five-class", "logistic-256-gaussian40", Epochs(100), 64, "gaussian:0.4", FIVE, SEED003));
-    rows.push(row("latent-2d", "latent2", Iterations(2500), 50, "adam", 1e-4, "mse", "none", LATENT, SEED004));
+    rows.push(adam("latent-2d", "latent2", Iterations(2500), 50, "none", LATENT, SEED004).with("adam", 1e-4, "mse"));
     rows.push(adam("latent-2d", "vae", Epochs(50), 128, "none", LATENT, KERAS_VAE));
     for (run, noise) in [("shallow", "none"), ("deep", "none"), ("denoising", "gaussian:0.25"), ("sparse", "none"), ("contractive", "none"), ("conv", "none"), ("vae", "none")] {
         rows.push(adam("family", run, Epochs(50), 128, noise, &[], FAMILY));

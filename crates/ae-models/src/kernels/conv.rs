@@ -375,20 +375,14 @@ fn flip_and_swap_channels(g: &ConvGeometry, weight: &[f32]) -> Vec<f32> {
 
 /// Weight and bias gradients from an im2col of `x`; the input gradient, when wanted, by
 /// GEMM and col2im.
-fn im2col_backward(
-    g: &ConvGeometry,
-    x: &[f32],
-    weight: &[f32],
-    dy: &[f32],
-    want_x: bool,
-) -> ConvGrads {
+fn im2col_backward(g: &ConvGeometry, x: &[f32], w: &[f32], dy: &[f32], want_x: bool) -> ConvGrads {
     let out = g
         .out_size()
         .expect("convolution geometry checked by the caller");
     let (len, patch, oc, in_len) = (g.out_len(out), g.patch_len(), g.out_channels, g.in_len());
     assert_eq!(x.len(), g.batch * in_len, "input length");
     assert_eq!(dy.len(), g.batch * oc * len, "output gradient length");
-    let w = mat(weight, oc, patch);
+    let w = mat(w, oc, patch);
 
     // `cols` is a task's scratch buffer (`[patch, len]`), reused across its blocks.
     let image_grads =
