@@ -41,11 +41,16 @@ struct Case {
     model: &'static str,
     batch: usize,
     epochs: usize,
-    /// Training FLOPs per image (forward + backward = 3x the forward pass, 2 FLOPs per MAC).
-    flops_per_image: f64,
 }
 
 impl Case {
+    /// Training FLOPs per image: forward + backward = 3x the forward pass, 2 FLOPs per
+    /// multiply-accumulate.
+    fn flops_per_image(&self) -> anyhow::Result<f64> {
+        let config = ae_models::ModelConfig::named(self.model, None, 28, 28)?;
+        Ok(6.0 * config.forward_macs() as f64)
+    }
+
     /// The options ours and the peers' scripts take alike: model, dataset, loss, optimizer.
     fn shared_args(&self) -> [&str; 8] {
         [
@@ -61,25 +66,16 @@ impl Case {
     }
 }
 
-/// Multiply-accumulates of one forward pass of `fc` (784-400-200-100-200-400-784).
-const FC_MACS: f64 = (784 * 400 + 400 * 200 + 200 * 100 + 100 * 200 + 200 * 400 + 400 * 784) as f64;
-/// Multiply-accumulates of one forward pass of `conv` (3x3 kernels, per output pixel and channel pair).
-const CONV_MACS: f64 = (9
-    * (28 * 28 * 16 + 14 * 14 * 16 * 8 + 7 * 7 * 8 * 8 + 14 * 14 * 8 * 16 + 28 * 28 * 16))
-    as f64;
-
 const CASES: [Case; 2] = [
     Case {
         model: "fc",
         batch: 256,
         epochs: 3,
-        flops_per_image: 6.0 * FC_MACS,
     },
     Case {
         model: "conv",
         batch: 128,
         epochs: 2,
-        flops_per_image: 6.0 * CONV_MACS,
     },
 ];
 const TRAIN_IMAGES: f64 = 60_000.0;
@@ -381,7 +377,10 @@ fn render(
                 n(epoch, 3),
                 n(train, 3),
                 format!("{:.0}", TRAIN_IMAGES / train),
-                n(case.flops_per_image * TRAIN_IMAGES / train / 1e9, 3),
+                n(
+                    case.flops_per_image().unwrap_or(f64::NAN) * TRAIN_IMAGES / train / 1e9,
+                    3,
+                ),
                 n(cpu, 2),
                 n(loss, 4),
                 n(val, 4),

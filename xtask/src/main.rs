@@ -5,8 +5,10 @@ mod bench_peers;
 mod check_report;
 mod fetch;
 mod fidelity;
+mod merge;
 mod plan;
 mod reproduce;
+mod slurm;
 
 use std::path::PathBuf;
 
@@ -39,6 +41,8 @@ enum Command {
     },
     /// Regenerate the report under reports/.
     Reproduce(reproduce::ReproduceArgs),
+    /// Gather the finished runs of shard folders (`reproduce --shard I/N`) into one report folder.
+    Merge(merge::MergeArgs),
     /// Write docs/fidelity.md: the seeds' numbers beside ours from a full-profile report.
     Fidelity(fidelity::FidelityArgs),
     /// Train fc and conv here and with the PyTorch/Keras peers, alternately; write docs/performance.md.
@@ -69,6 +73,7 @@ fn main() -> std::process::ExitCode {
             fetch::fetch(&data_dir, &kinds)
         }
         Command::Reproduce(args) => reproduce::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::BenchPeers(args) => bench_peers::run(&args),
         Command::Fidelity(args) => fidelity::run(&args),
         Command::CheckReport { dir } => check_report::check(&dir).map(|c| {

@@ -8,9 +8,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ae_data::{Dataset, DatasetKind};
-use ae_report::{Context, EXPERIMENTS, Experiment, Profile, Settings, backend_description};
+use ae_report::{
+    Context, Experiment, Profile, Settings, Shard, backend_description, experiments, shard_runs,
+    train_runs,
+};
 use ae_report::{Report, Table};
-use ae_train::ProgressMode;
+use ae_train::{BackendKind, Placement, ProgressMode, WithBackend};
+use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -106,19 +110,19 @@ fn write_provenance(
 pub struct ReproduceArgs {
     /// Compute profile: smoke (tiny subsets, 1 epoch), quick (full data, fewer epochs) or full (the seeds' settings).
     #[arg(long, default_value = "quick")]
-    profile: Profile,
+    pub(crate) profile: Profile,
     /// Folder holding `mnist/` and `fashion/` (default: $AE_DATA_DIR, else ./data).
     #[arg(long)]
-    data_dir: Option<PathBuf>,
+    pub(crate) data_dir: Option<PathBuf>,
     /// Report folder.
     #[arg(long, default_value = "reports")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub(crate) seed: u64,
     /// Only the experiments whose id contains this text (e.g. `five-class`).
     #[arg(long)]
-    only: Option<String>,
+    pub(crate) only: Option<String>,
     /// Print every training run the profile performs, with its settings, and stop
     /// (nothing is trained, no data is read, the folder is not touched).
     #[arg(long)]
@@ -126,39 +130,247 @@ pub struct ReproduceArgs {
     /// With `--plan`: one JSON object per line.
     #[arg(long, requires = "plan")]
     json: bool,
+    /// Backend that trains and runs every model: flex (default), ndarray, cuda (when
+    /// compiled in) or remote (a burn server started by `ae serve`, see --remote).
+    #[arg(long, default_value = "flex")]
+    pub(crate) backend: BackendKind,
+    /// Device index of a GPU backend.
+    #[arg(long, default_value_t = 0)]
+    device: usize,
+    /// With `--backend remote`: the server's address, `ws://HOST:PORT`.
+    #[arg(long)]
+    pub(crate) remote: Option<String>,
+    /// Train only slice I of N of the plan (balanced by estimated cost), render nothing;
+    /// `cargo xtask merge` gathers the slices' runs into one report folder.
+    #[arg(long, value_name = "I/N", conflicts_with_all = ["plan", "emit"])]
+    shard: Option<Shard>,
+    /// Write a cluster script that runs the reproduction as `--shards` jobs, then a
+    /// dependent merge-and-render job, and stop (nothing is trained).
+    #[arg(long, value_enum, requires = "shards", conflicts_with = "plan")]
+    emit: Option<crate::slurm::Scheduler>,
+    /// With `--emit`: the number of shards.
+    #[arg(long, requires = "emit")]
+    pub(crate) shards: Option<usize>,
+}
+
+impl ReproduceArgs {
+    /// The settings every run derives from.
+    fn settings(&self) -> Settings {
+        Settings {
+            profile: self.profile,
+            seed: self.seed,
+            backend: self.backend,
+        }
+    }
+
+    /// What the experiments run with on backend `B`.
+    fn context<'a, B: AutodiffBackend>(
+        &self,
+        mnist: &'a Dataset,
+        fashion: &'a Dataset,
+        device: B::Device,
+    ) -> Context<'a, B> {
+        Context {
+            mnist,
+            fashion,
+            profile: self.profile,
+            seed: self.seed,
+            report_dir: self.out.clone(),
+            runs_dir: self.out.join("runs"),
+            progress: ProgressMode::Plain,
+            backend: self.backend,
+            device,
+        }
+    }
+
+    /// Where the tensors live.
+    fn placement(&self) -> Placement {
+        Placement {
+            backend: self.backend,
+            gpu: self.device,
+            remote: self.remote.clone(),
+        }
+    }
 }
 
 /// Prints the plan of the chosen experiments.
 fn print_plan(args: &ReproduceArgs) -> anyhow::Result<()> {
-    let settings = Settings {
-        profile: args.profile,
-        seed: args.seed,
-    };
-    let mut runs = Vec::new();
-    for exp in chosen(args) {
-        runs.extend((exp.runs)(&settings)?);
-    }
+    let runs = planned_runs(args)?;
     if args.json {
         for run in &runs {
             println!("{}", crate::plan::to_json(run));
         }
     } else {
         print!("{}", crate::plan::to_table(&runs).to_markdown());
+        let flops: f64 = runs
+            .iter()
+            .map(ae_report::PlannedRun::estimated_flops)
+            .sum();
         println!(
-            "{} training runs ({} profile).",
+            "{} training runs ({} profile), about {:.1} TFLOP of training (6 per forward multiply-accumulate and image seen).",
             runs.len(),
-            args.profile.name()
+            args.profile.name(),
+            flops / 1e12
         );
     }
     Ok(())
 }
 
+/// The training runs of the experiments that `--only` selects, in report order.
+fn planned_runs(args: &ReproduceArgs) -> anyhow::Result<Vec<ae_report::PlannedRun>> {
+    let settings = args.settings();
+    let mut runs = Vec::new();
+    for exp in chosen(&ae_report::EXPERIMENTS, args) {
+        runs.extend((exp.runs)(&settings)?);
+    }
+    Ok(runs)
+}
+
+/// One shard's training runs on the backend it names.
+struct ShardTraining<'a> {
+    args: &'a ReproduceArgs,
+    mnist: &'a Dataset,
+    fashion: &'a Dataset,
+    runs: Vec<ae_report::PlannedRun>,
+}
+
+impl WithBackend for ShardTraining<'_> {
+    type Output = ae_report::Result<()>;
+
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+        let ctx = self.args.context::<B>(self.mnist, self.fashion, device);
+        train_runs(&ctx, &experiments::<B>(), &self.runs)
+    }
+}
+
+/// Trains the runs of one shard into `--out`, and records which (`shard.json`).
+fn train_shard(
+    args: &ReproduceArgs,
+    shard: Shard,
+    mnist: &Dataset,
+    fashion: &Dataset,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let runs = shard_runs(&planned_runs(args)?, shard);
+    let estimated: f64 = runs
+        .iter()
+        .map(ae_report::PlannedRun::estimated_flops)
+        .sum();
+    eprintln!(
+        "shard {shard}: {} training runs, about {:.0} TFLOP",
+        runs.len(),
+        estimated / 1e12
+    );
+    let names: Vec<String> = runs
+        .iter()
+        .map(|r| format!("{}/{}", r.section, r.run))
+        .collect();
+    let training = ShardTraining {
+        args,
+        mnist,
+        fashion,
+        runs,
+    };
+    args.placement().dispatch(training)??;
+    let record = serde_json::json!({
+        "shard": shard.to_string(),
+        "profile": args.profile.name(),
+        "seed": args.seed,
+        "backend": args.backend.name(),
+        "runs": names,
+        "estimated_flops": estimated,
+        "wall_seconds": started.elapsed().as_secs_f64(),
+    });
+    let path = args.out.join(SHARD_FILE);
+    ae_data::write_atomic(&path, serde_json::to_string_pretty(&record)?.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    println!(
+        "shard {shard}: {} runs trained in {:.1} s into {}",
+        names.len(),
+        started.elapsed().as_secs_f64(),
+        args.out.join("runs").display()
+    );
+    Ok(())
+}
+
+/// What a shard records about itself in its folder.
+pub const SHARD_FILE: &str = "shard.json";
+
 /// The experiments that `--only` selects, in report order.
-fn chosen(args: &ReproduceArgs) -> Vec<&'static Experiment> {
-    EXPERIMENTS
+fn chosen<'e, B: AutodiffBackend>(
+    experiments: &'e [Experiment<B>],
+    args: &ReproduceArgs,
+) -> Vec<&'e Experiment<B>> {
+    experiments
         .iter()
         .filter(|e| args.only.as_deref().is_none_or(|o| e.id.contains(o)))
         .collect()
+}
+
+/// The experiments of a reproduction on the backend it names: the report grows one
+/// section per experiment (written after each), and the wall time of each is returned.
+struct Reproduction<'a> {
+    args: &'a ReproduceArgs,
+    mnist: &'a Dataset,
+    fashion: &'a Dataset,
+    report: Report,
+}
+
+impl WithBackend for Reproduction<'_> {
+    type Output = anyhow::Result<(Report, Vec<(String, f64)>)>;
+
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+        let Reproduction {
+            args,
+            mnist,
+            fashion,
+            mut report,
+        } = self;
+        let profile = args.profile;
+        report.provenance.push(format!(
+            "backend: {}; profile: {}; seed: {}",
+            backend_description::<B>(&device),
+            profile.name(),
+            args.seed
+        ));
+        report
+            .sections
+            .push(ae_report::data_section(&[mnist, fashion], &args.out)?);
+        let ctx = args.context::<B>(mnist, fashion, device);
+        let experiments = experiments::<B>();
+        let chosen = chosen(&experiments, args);
+        let overall = ProgressBar::new(chosen.len() as u64);
+        overall.set_style(
+            ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let mut section_seconds = Vec::new();
+        for exp in chosen {
+            overall.set_message(exp.title);
+            // A hidden bar (no terminal) drops println: log plainly then.
+            if overall.is_hidden() {
+                eprintln!("== {}", exp.title);
+            } else {
+                overall.println(format!("== {}", exp.title));
+            }
+            let t = Instant::now();
+            let mut section = overall
+                .suspend(|| (exp.run)(&ctx))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", exp.id))?;
+            let seconds = t.elapsed().as_secs_f64();
+            section.text(format!(
+                "Wall time of this experiment: {seconds:.1} s ({} profile).",
+                profile.name()
+            ));
+            section_seconds.push((exp.id.to_string(), seconds));
+            report.sections.push(section);
+            overall.inc(1);
+            // Write after every section: an interrupted reproduction leaves a consistent report.
+            report.write()?;
+        }
+        overall.finish_and_clear();
+        Ok((report, section_seconds))
+    }
 }
 
 /// Builds the report.
@@ -166,74 +378,48 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     if args.plan {
         return print_plan(args);
     }
+    if let Some(scheduler) = args.emit {
+        return crate::slurm::emit(scheduler, args);
+    }
     let started = Instant::now();
     let checkout = Checkout::now();
     // One reproduction per report folder: a second one is refused before writing.
     let _lock = ae_train::FolderLock::acquire(&args.out)?;
+    if let Some(address) = &args.remote {
+        ae_train::check_server(address)?;
+        // burn's client waits forever on a dead server: report it and stop instead.
+        ae_train::watch_server(address, |lost| {
+            eprintln!(
+                "error: {lost}; finished runs are kept: run the same command again to continue"
+            );
+            std::process::exit(3);
+        })?;
+    }
     let profile = args.profile;
     let dir = ae_data::resolve_data_dir(args.data_dir.as_deref());
     let mnist = Dataset::load_or_fetch(&dir, DatasetKind::Mnist, &mut |line| eprintln!("{line}"))?;
     let fashion =
         Dataset::load_or_fetch(&dir, DatasetKind::Fashion, &mut |line| eprintln!("{line}"))?;
+    if let Some(shard) = args.shard {
+        return train_shard(args, shard, &mnist, &fashion);
+    }
     let mut report = Report::new(&args.out, "autoencoders-rs: reproduced experiments");
     for ds in [&mnist, &fashion] {
         report
             .provenance
             .push(format!("{}: verified: {}", ds.kind, ds.verified()));
     }
-    report.provenance.push(format!(
-        "backend: {}; profile: {}; seed: {}",
-        backend_description(&Default::default()),
-        profile.name(),
-        args.seed
-    ));
-    report
-        .sections
-        .push(ae_report::data_section(&[&mnist, &fashion], &args.out)?);
-
-    let ctx = Context {
+    let reproduction = Reproduction {
+        args,
         mnist: &mnist,
         fashion: &fashion,
-        profile,
-        seed: args.seed,
-        report_dir: args.out.clone(),
-        runs_dir: args.out.join("runs"),
-        progress: ProgressMode::Plain,
-        device: Default::default(),
+        report,
     };
-    let chosen = chosen(args);
-    let overall = ProgressBar::new(chosen.len() as u64);
-    overall.set_style(
-        ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let (mut report, section_seconds) = args.placement().dispatch(reproduction)??;
     let mut times = Table::new(["section", "wall seconds"]);
-    let mut section_seconds = Vec::new();
-    for exp in chosen {
-        overall.set_message(exp.title);
-        // A hidden bar (no terminal) drops println: log plainly then.
-        if overall.is_hidden() {
-            eprintln!("== {}", exp.title);
-        } else {
-            overall.println(format!("== {}", exp.title));
-        }
-        let t = Instant::now();
-        let mut section = overall
-            .suspend(|| (exp.run)(&ctx))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", exp.id))?;
-        let seconds = t.elapsed().as_secs_f64();
-        section.text(format!(
-            "Wall time of this experiment: {seconds:.1} s ({} profile).",
-            profile.name()
-        ));
-        times.push([exp.id.to_string(), format!("{seconds:.1}")]);
-        section_seconds.push((exp.id.to_string(), seconds));
-        report.sections.push(section);
-        overall.inc(1);
-        // Write after every section: an interrupted reproduction leaves a consistent report.
-        report.write()?;
+    for (id, seconds) in &section_seconds {
+        times.push([id.clone(), format!("{seconds:.1}")]);
     }
-    overall.finish_and_clear();
     // The seeds' numbers beside ours, when every section they need has run.
     if args.only.is_none() {
         let rows = ae_report::measure(&args.out, &[]);

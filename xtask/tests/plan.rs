@@ -73,3 +73,82 @@ fn only_filters_the_plan() {
     let names: Vec<&str> = runs.iter().map(|r| r["run"].as_str().unwrap()).collect();
     assert_eq!(names, ["latent2", "vae"]);
 }
+
+#[test]
+fn the_slurm_script_submits_the_shards_then_a_dependent_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let result = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "reproduce",
+            "--profile",
+            "full",
+            "--emit",
+            "slurm",
+            "--shards",
+            "4",
+            "--out",
+        ])
+        .arg(&out)
+        .env("AE_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let script = out.join("submit-slurm.sh");
+    // A stand-in sbatch records its arguments and answers with a job id.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.path().join("sbatch.log");
+    std::fs::write(
+        bin.join("sbatch"),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nwc -l < '{}' | tr -d ' '\n",
+            log.display(),
+            log.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("sbatch"))
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let submitted = Command::new("bash")
+        .arg(&script)
+        .env("PATH", path)
+        .env("SBATCH_EXTRA", "--partition=test")
+        .output()
+        .unwrap();
+    assert!(
+        submitted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&submitted.stderr)
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls[0].contains("--partition=test") && calls[0].contains("--array=1-4"));
+    assert!(
+        calls[0].contains("--shard ${SLURM_ARRAY_TASK_ID}/4"),
+        "{}",
+        calls[0]
+    );
+    assert!(calls[0].contains("--profile full"), "{}", calls[0]);
+    // The render waits for job 1, the array.
+    assert!(calls[1].contains("--dependency=afterok:1"), "{}", calls[1]);
+    assert!(
+        calls[1].contains(" merge ") && calls[1].contains("/shards/shard-*"),
+        "{}",
+        calls[1]
+    );
+    assert!(out.join("shards").is_dir());
+}

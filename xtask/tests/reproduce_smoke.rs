@@ -12,14 +12,26 @@ use ae_data::write_synthetic_dataset;
 /// Figures drawn as charts (the rest are image grids).
 const CHART_MARKERS: [&str; 3] = ["loss", "sweep", "scatter"];
 
-fn reproduce(data: &Path, out: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
+fn reproduce_command(data: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
         .args(["reproduce", "--profile", "smoke", "--data-dir"])
         .arg(data)
         .arg("--out")
         .arg(out)
-        .output()
-        .unwrap()
+        .args(extra);
+    command
+}
+
+fn reproduce(data: &Path, out: &Path) -> std::process::Output {
+    reproduce_command(data, out, &[]).output().unwrap()
+}
+
+fn succeeded(output: &std::process::Output) -> bool {
+    if !output.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    output.status.success()
 }
 
 /// Section Markdown files in report order (as linked from index.html).
@@ -239,3 +251,143 @@ fn a_report_folder_in_use_is_refused_before_anything_is_written() {
     assert_eq!(written, [".lock"], "the refused reproduction wrote files");
     drop(held);
 }
+
+#[test]
+fn two_shards_at_once_merge_into_the_report_of_one_run() {
+    let data = synthetic_data();
+    let out = tempfile::tempdir().unwrap();
+    let shard = |i: usize| out.path().join(format!("shard-{i}"));
+    let children: Vec<_> = (1..=2)
+        .map(|i| {
+            reproduce_command(data.path(), &shard(i), &["--shard", &format!("{i}/2")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        assert!(succeeded(&child.wait_with_output().unwrap()));
+    }
+    // Disjoint slices, each recorded.
+    let runs = |i: usize| -> Vec<String> {
+        let record: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(shard(i).join("shard.json")).unwrap())
+                .unwrap();
+        serde_json::from_value(record["runs"].clone()).unwrap()
+    };
+    let (first, second) = (runs(1), runs(2));
+    assert!(!first.is_empty() && !second.is_empty());
+    assert!(
+        first.iter().all(|r| !second.contains(r)),
+        "{first:?} {second:?}"
+    );
+
+    let report = out.path().join("reports");
+    let merge = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("merge")
+        .args([shard(1), shard(2)])
+        .arg("--out")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(succeeded(&merge));
+    let rendered = reproduce(data.path(), &report);
+    assert!(succeeded(&rendered));
+    let log = String::from_utf8_lossy(&rendered.stderr);
+    assert!(
+        !log.contains("epoch 1/"),
+        "the render trained a run:\n{log}"
+    );
+    insta::assert_snapshot!("tables", all_tables(&report));
+
+    // A shard of another seed holds the same runs with other configs: refused, and
+    // nothing is copied.
+    let other = out.path().join("other-seed");
+    assert!(succeeded(
+        &reproduce_command(
+            data.path(),
+            &other,
+            &["--shard", "1/2", "--seed", "1", "--only", "deep-dense"]
+        )
+        .output()
+        .unwrap()
+    ));
+    let target = out.path().join("refused");
+    let refused = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("merge")
+        .args([shard(1), shard(2), other])
+        .arg("--out")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("with different configs"), "{message}");
+    assert!(!target.join("runs").exists(), "a refused merge copied runs");
+}
+
+/// The numbers of two renderings of the same tables agree within `abs + rel * |x|`, and
+/// every other word is equal.
+fn assert_tables_close(ours: &str, reference: &str, abs: f64, rel: f64) {
+    let (ours, reference): (Vec<&str>, Vec<&str>) =
+        (ours.lines().collect(), reference.lines().collect());
+    assert_eq!(ours.len(), reference.len(), "line counts");
+    let mut largest: f64 = 0.0;
+    for (a, b) in ours.iter().zip(&reference) {
+        let (wa, wb): (Vec<&str>, Vec<&str>) = (
+            a.split_whitespace().collect(),
+            b.split_whitespace().collect(),
+        );
+        assert_eq!(wa.len(), wb.len(), "{a}\n{b}");
+        for (x, y) in wa.iter().zip(&wb) {
+            let number = |w: &str| {
+                w.trim_end_matches(['%', ',', ';', ')'])
+                    .trim_start_matches('(')
+                    .parse::<f64>()
+                    .ok()
+            };
+            match (number(x), number(y)) {
+                (Some(x), Some(y)) => {
+                    largest = largest.max((x - y).abs());
+                    assert!(
+                        (x - y).abs() <= abs + rel * y.abs(),
+                        "{x} against {y}:\n{a}\n{b}"
+                    );
+                }
+                _ => assert_eq!(x, y, "\n{a}\n{b}"),
+            }
+        }
+    }
+    eprintln!("largest difference between the tables: {largest}");
+}
+
+#[test]
+fn the_smoke_report_on_ndarray_has_the_tables_of_flex() {
+    let data = synthetic_data();
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("reports");
+    let run = reproduce_command(data.path(), &report, &["--backend", "ndarray"])
+        .output()
+        .unwrap();
+    assert!(succeeded(&run));
+    let index = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(
+        index
+            .lines()
+            .any(|l| l.contains("backend: autodiff") && l.contains("ndarray")),
+        "the header names the backend"
+    );
+    let config = std::fs::read_to_string(report.join("runs/deep-dense/fc/config.json")).unwrap();
+    assert!(config.contains("\"backend\": \"ndarray\""), "{config}");
+    // Flex's tables: the snapshot the smoke test holds.
+    let snapshot = include_str!("snapshots/reproduce_smoke__tables.snap");
+    let flex = snapshot.splitn(3, "---\n").nth(2).unwrap();
+    assert_tables_close(&all_tables(&report), flex, TABLE_ABS, TABLE_REL);
+}
+
+/// How far ndarray's tables may stray from Flex's: the two backends sum in different
+/// orders, and the smoke profile's classifiers see 200 test images, where one image is
+/// 0.005 of accuracy.
+const TABLE_ABS: f64 = 0.02;
+const TABLE_REL: f64 = 0.02;

@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use ae_data::{DatasetKind, ImageSet, Noise};
 use ae_models::{ModelConfig, ReconstructionLoss};
-use ae_train::{ProgressMode, TrainData, TrainingConfig, derive_seed, train_or_resume};
+use ae_train::{
+    BackendKind, ProgressMode, TrainData, TrainingConfig, derive_seed, train_or_resume,
+};
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::classify::{
@@ -53,9 +55,26 @@ pub struct FiveClassConfig {
     pub classifier_batch: usize,
     /// Seed of the split, the initialisations and the shuffling.
     pub seed: u64,
+    /// Backend of the autoencoder runs (recorded in their configs).
+    pub backend: BackendKind,
 }
 
 impl FiveClassConfig {
+    /// The protocol's seeded split of `pool` (labels relabelled 0..k in the order of
+    /// [`FiveClassConfig::classes`]): train, validation and test, `per_class` images of
+    /// each class.
+    pub fn split(&self, pool: &ImageSet) -> Result<[ImageSet; 3]> {
+        let parts = pool
+            .filter_classes(&self.classes)?
+            .relabel_dense(&self.classes)?;
+        let dense: Vec<u8> = (0..self.classes.len() as u8).collect();
+        let split = parts.stratified_split(&dense, &self.per_class, self.seed)?;
+        <[ImageSet; 3]>::try_from(split).map_err(|_| AnalysisError::InvalidParameter {
+            field: "per_class",
+            reason: "expected three parts".into(),
+        })
+    }
+
     /// The seed report's settings with `epochs` autoencoder epochs.
     pub fn seed_protocol(epochs: usize, seed: u64) -> Self {
         FiveClassConfig {
@@ -71,6 +90,7 @@ impl FiveClassConfig {
             // The seed report trains its classifiers with batch 32 at Adam's 1e-3.
             classifier_batch: 32,
             seed,
+            backend: BackendKind::Flex,
         }
     }
 }
@@ -203,16 +223,7 @@ pub fn five_class_protocol<B: AutodiffBackend>(
     progress: ProgressMode,
     device: &B::Device,
 ) -> Result<FiveClassResult> {
-    let parts = pool
-        .filter_classes(&config.classes)?
-        .relabel_dense(&config.classes)?;
-    let dense: Vec<u8> = (0..config.classes.len() as u8).collect();
-    let split = parts.stratified_split(&dense, &config.per_class, config.seed)?;
-    let [train, val, test] =
-        <[ImageSet; 3]>::try_from(split).map_err(|_| AnalysisError::InvalidParameter {
-            field: "per_class",
-            reason: "expected three parts".into(),
-        })?;
+    let [train, val, test] = config.split(pool)?;
     let sets = [&train, &val, &test];
     // Spread the shown images over each part, which is ordered by class.
     let spread = |set: &ImageSet| {
@@ -453,6 +464,7 @@ impl FiveClassConfig {
                 config.epochs = self.epochs;
                 config.batch_size = self.batch_size.min(train_images.max(1));
                 config.seed = self.seed;
+                config.backend = self.backend;
                 config.noise = noise;
                 config.objective.loss = ReconstructionLoss::Bce;
                 let run = format!("{model_name}-{code}{}", noise_suffix(noise));

@@ -8,6 +8,8 @@ mod interop;
 mod output;
 mod pca;
 mod protocol;
+#[cfg(feature = "server")]
+mod serve;
 mod train;
 
 use std::path::PathBuf;
@@ -51,6 +53,9 @@ enum Command {
     Export(interop::ExportArgs),
     /// A run folder from a safetensors file of weights trained elsewhere.
     Import(interop::ImportArgs),
+    /// burn's websocket server: runs the tensors of `--backend remote` clients here.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
 }
 
 /// mimalloc keeps freed blocks for reuse: with glibc's allocator every training step
@@ -74,6 +79,8 @@ fn main() -> ExitCode {
         Command::FiveClass(args) => protocol::run(&args, &data_dir),
         Command::Export(args) => interop::export(&args),
         Command::Import(args) => interop::import(&args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => code,

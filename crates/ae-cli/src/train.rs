@@ -7,8 +7,8 @@ use ae_data::{DatasetKind, Noise};
 use ae_models::{ModelConfig, Objective, OptimizerKind, ReconstructionLoss, Sparsity};
 use ae_train::Timing;
 use ae_train::{
-    BackendKind, DataSelection, EpochRecord, ProgressMode, RunDir, RunOptions, StopRequest,
-    TrainData, TrainError, TrainingConfig, WithBackend,
+    BackendKind, DataSelection, EpochRecord, Placement, ProgressMode, RunDir, RunOptions,
+    StopRequest, TrainData, TrainError, TrainingConfig, WithBackend,
 };
 use anyhow::Context;
 use burn::tensor::backend::AutodiffBackend;
@@ -69,9 +69,13 @@ pub struct TrainArgs {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// flex (default), ndarray or cuda.
+    /// flex (default), ndarray, cuda or remote (with --remote).
     #[arg(long, default_value = "flex")]
     backend: BackendKind,
+    /// With `--backend remote` (or when resuming a remote run): the burn server's
+    /// address, `ws://HOST:PORT` (see `ae serve`). Data, checkpoints and history stay here.
+    #[arg(long, value_name = "ws://HOST:PORT")]
+    remote: Option<String>,
     /// Run folder to create.
     #[arg(long, required_unless_present = "resume", conflicts_with = "resume")]
     out: Option<PathBuf>,
@@ -148,6 +152,19 @@ fn stop_on_signals() -> anyhow::Result<StopRequest> {
     Ok(stop)
 }
 
+/// Where the run's tensors live; a remote server must answer before anything is written.
+fn placement(args: &TrainArgs, config: &TrainingConfig) -> anyhow::Result<Placement> {
+    let placement = Placement {
+        backend: config.backend,
+        gpu: 0,
+        remote: args.remote.clone(),
+    };
+    if let Some(address) = &placement.remote {
+        ae_train::check_server(address)?;
+    }
+    Ok(placement)
+}
+
 /// Runs `ae train`.
 pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let (run, config, dataset) = match &args.resume {
@@ -174,6 +191,7 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let config = run.extend_to(wanted)?;
+            placement(args, &config)?;
             let dataset = crate::data::load_dataset(data_dir, config.data.dataset)?;
             (run, config, dataset)
         }
@@ -183,6 +201,7 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
             let dataset = crate::data::load_dataset(data_dir, config.data.dataset)?;
             // Everything is checked before the run folder is created.
             config.validate_against(&TrainData::select(&config, &dataset)?.train)?;
+            placement(args, &config)?;
             let out = args.out.clone().context("--out is required")?;
             (RunDir::create(&config, &out)?, config, dataset)
         }
@@ -204,7 +223,33 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         run: &run,
         opts: &opts,
     };
-    let (history, timing) = match ae_train::dispatch(config.backend, job)? {
+    let placement = placement(args, &config)?;
+    if let Some(address) = &placement.remote {
+        let resume = format!(
+            "the last checkpoint is intact: resume with ae train --resume {} --remote ADDRESS",
+            run_dir.display()
+        );
+        // burn's client panics when the connection breaks mid-call: the same clear
+        // error as the watch below, whichever notices first.
+        let on_panic = resume.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            let what = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!(
+                "error: the remote backend failed, its server lost during the run? ({what}); {on_panic}"
+            );
+            std::process::exit(3);
+        }));
+        ae_train::watch_server(address, move |lost| {
+            eprintln!("error: {lost}; {resume}");
+            std::process::exit(3);
+        })?;
+    }
+    let (history, timing) = match placement.dispatch(job)? {
         Err(TrainError::Interrupted {
             epoch,
             batch,

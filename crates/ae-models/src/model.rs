@@ -31,6 +31,48 @@ pub const MODEL_NAMES: [&str; 8] = [
 ];
 
 impl ModelConfig {
+    /// Multiply-accumulates of one image's forward pass, weights only (biases and
+    /// activations are not counted); a training step costs about three times this.
+    ///
+    /// # Example
+    /// ```
+    /// use ae_models::ModelConfig;
+    ///
+    /// let shallow = ModelConfig::named("shallow", None, 28, 28)?;
+    /// assert_eq!(shallow.forward_macs(), 2 * 784 * 32);
+    /// # Ok::<(), ae_models::ModelError>(())
+    /// ```
+    pub fn forward_macs(&self) -> u64 {
+        /// A chain of dense layers from `input` through `widths`.
+        fn chain(input: usize, widths: impl IntoIterator<Item = usize>) -> u64 {
+            let mut previous = input;
+            widths
+                .into_iter()
+                .map(|w| (std::mem::replace(&mut previous, w) * w) as u64)
+                .sum()
+        }
+        match self {
+            ModelConfig::Dense(d) => {
+                chain(d.input, d.encoder.iter().chain(&d.decoder).map(|l| l.units))
+            }
+            ModelConfig::Vae(v) => {
+                let encoder = chain(v.input, v.hidden.iter().copied().chain([2 * v.latent]));
+                let decoder = chain(v.latent, v.hidden.iter().rev().copied().chain([v.input]));
+                encoder + decoder
+            }
+            ModelConfig::Conv(c) => {
+                // 3x3 'same' convolutions: 1 -> c1 at full size, c1 -> c2 at half, c2 -> c2
+                // at a quarter, c2 -> c1 at half, c1 -> 1 at full.
+                let (c1, c2) = (c.outer_channels, c.code_channels);
+                let full = c.height * c.width;
+                let half = (c.height / 2) * (c.width / 2);
+                let quarter = (c.height / 4) * (c.width / 4);
+                (9 * (full * c1 + half * c1 * c2 + quarter * c2 * c2 + half * c2 * c1 + full * c1))
+                    as u64
+            }
+        }
+    }
+
     /// A named model for `input`-pixel images of `height x width`; `code_size` overrides
     /// the model's default code size (not allowed for `conv`, whose code is 8x7x7).
     ///

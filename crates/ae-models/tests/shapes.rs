@@ -147,3 +147,23 @@ fn normal_initialisation_draws_weights_and_biases_with_the_given_spread() {
             .is_err()
     );
 }
+
+#[test]
+fn forward_macs_count_every_weight_use_once() {
+    let macs = |name: &str| {
+        ae_models::ModelConfig::named(name, None, 28, 28)
+            .unwrap()
+            .forward_macs()
+    };
+    assert_eq!(
+        macs("fc"),
+        784 * 400 + 400 * 200 + 200 * 100 + 100 * 200 + 200 * 400 + 400 * 784
+    );
+    // 3x3 kernels, per output pixel and channel pair, at 28x28, 14x14, 7x7, 14x14, 28x28.
+    assert_eq!(
+        macs("conv"),
+        9 * (28 * 28 * 16 + 14 * 14 * 16 * 8 + 7 * 7 * 8 * 8 + 14 * 14 * 8 * 16 + 28 * 28 * 16)
+    );
+    // Encoder 784-512-(2 x 2), decoder 2-512-784.
+    assert_eq!(macs("vae"), 784 * 512 + 512 * 4 + 2 * 512 + 512 * 784);
+}

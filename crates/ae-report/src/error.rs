@@ -21,6 +21,9 @@ pub enum ReportError {
         /// What failed.
         reason: String,
     },
+    /// A planned run names a section that no experiment has.
+    #[error("no experiment has the section `{0}`")]
+    UnknownSection(String),
     /// Drawing or encoding a figure failed.
     #[error("{path}: cannot draw the figure: {reason}")]
     Figure {

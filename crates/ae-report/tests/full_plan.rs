@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use ae_report::{PlannedRun, Profile, Settings, plan};
+use ae_train::BackendKind;
 
 /// How long a run trains.
 #[derive(Debug, PartialEq)]
@@ -125,6 +126,7 @@ fn full_profile_trains_every_run_at_its_seed_settings() {
     let planned = plan(&Settings {
         profile: Profile::Full,
         seed: 0,
+        backend: BackendKind::Flex,
     })
     .unwrap();
     let rows = seed_settings();
@@ -171,6 +173,7 @@ fn the_tutorial_model_starts_from_its_normal_initialisation() {
     let planned = plan(&Settings {
         profile: Profile::Full,
         seed: 0,
+        backend: BackendKind::Flex,
     })
     .unwrap();
     let latent = planned.iter().find(|p| p.run == "latent2").unwrap();
@@ -185,11 +188,15 @@ fn the_tutorial_model_starts_from_its_normal_initialisation() {
 #[test]
 fn every_profile_plans_the_same_runs() {
     let runs = |profile| {
-        plan(&Settings { profile, seed: 0 })
-            .unwrap()
-            .into_iter()
-            .map(|p| format!("{}/{}", p.section, p.run))
-            .collect::<Vec<_>>()
+        plan(&Settings {
+            profile,
+            seed: 0,
+            backend: BackendKind::Flex,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|p| format!("{}/{}", p.section, p.run))
+        .collect::<Vec<_>>()
     };
     let full = runs(Profile::Full);
     assert_eq!(runs(Profile::Quick), full);

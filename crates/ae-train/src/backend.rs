@@ -22,6 +22,9 @@ pub enum BackendKind {
     Ndarray,
     /// `Autodiff<Cuda>` (feature `cuda`).
     Cuda,
+    /// `Autodiff<RemoteBackend>`: the tensors live on a burn server (`ae serve`) at the
+    /// address of [`Placement::remote`] (feature `remote`). Autodiff runs here.
+    Remote,
 }
 
 impl BackendKind {
@@ -31,7 +34,18 @@ impl BackendKind {
             BackendKind::Flex => "flex",
             BackendKind::Ndarray => "ndarray",
             BackendKind::Cuda => "cuda",
+            BackendKind::Remote => "remote",
         }
+    }
+}
+
+impl BackendKind {
+    /// Whether a batch may be split over two threads (the data-parallel step of
+    /// [`crate::batch_gradients`]): on the CPU backends. A GPU gains nothing from it, and
+    /// burn's remote client must not see one tensor used from two threads (its server
+    /// can run the second thread's operations before the first has made the tensor).
+    pub fn splits_batches(self) -> bool {
+        matches!(self, BackendKind::Flex | BackendKind::Ndarray)
     }
 }
 
@@ -48,9 +62,10 @@ impl FromStr for BackendKind {
             "flex" => Ok(BackendKind::Flex),
             "ndarray" => Ok(BackendKind::Ndarray),
             "cuda" => Ok(BackendKind::Cuda),
+            "remote" => Ok(BackendKind::Remote),
             other => Err(TrainError::invalid(
                 "backend",
-                format!("unknown backend `{other}` (expected flex, ndarray or cuda)"),
+                format!("unknown backend `{other}` (expected flex, ndarray, cuda or remote)"),
             )),
         }
     }
@@ -64,19 +79,144 @@ pub trait WithBackend {
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output;
 }
 
-/// Runs `work` on the backend `kind`; errors when that backend was not compiled in.
+/// Runs `work` on the default device of backend `kind`; errors when that backend was not
+/// compiled in, or needs an address ([`BackendKind::Remote`]: use [`Placement`]).
 pub fn dispatch<W: WithBackend>(kind: BackendKind, work: W) -> Result<W::Output> {
-    match kind {
-        BackendKind::Flex => Ok(work.run::<DefaultBackend>(Default::default())),
-        #[cfg(feature = "ndarray")]
-        BackendKind::Ndarray => {
-            Ok(work.run::<burn::backend::Autodiff<burn::backend::NdArray>>(Default::default()))
-        }
-        #[cfg(feature = "cuda")]
-        BackendKind::Cuda => {
-            Ok(work.run::<burn::backend::Autodiff<burn::backend::Cuda>>(Default::default()))
-        }
-        #[allow(unreachable_patterns)]
-        other => Err(TrainError::BackendUnavailable(other.name().to_string())),
+    Placement {
+        backend: kind,
+        ..Placement::default()
     }
+    .dispatch(work)
+}
+
+/// Where tensors live: a backend and, where it has several, which device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The backend.
+    pub backend: BackendKind,
+    /// GPU index (CUDA); must be 0 on the CPU backends.
+    pub gpu: usize,
+    /// The server's address, `ws://HOST:PORT` (remote backend only).
+    pub remote: Option<String>,
+}
+
+impl Placement {
+    /// Runs `work` on this placement. A remote server is checked first (a TCP connection
+    /// within [`REMOTE_CONNECT_TIMEOUT`]), since burn's client waits forever for one
+    /// that is not there.
+    pub fn dispatch<W: WithBackend>(&self, work: W) -> Result<W::Output> {
+        if self.gpu != 0 && self.backend != BackendKind::Cuda {
+            return Err(TrainError::invalid(
+                "device",
+                format!(
+                    "backend `{}` has one device; --device {} is for CUDA",
+                    self.backend, self.gpu
+                ),
+            ));
+        }
+        if self.remote.is_some() != (self.backend == BackendKind::Remote) {
+            return Err(TrainError::invalid(
+                "remote",
+                "--remote ws://HOST:PORT goes with --backend remote, and only with it",
+            ));
+        }
+        match self.backend {
+            BackendKind::Flex => Ok(work.run::<DefaultBackend>(Default::default())),
+            #[cfg(feature = "ndarray")]
+            BackendKind::Ndarray => {
+                Ok(work.run::<burn::backend::Autodiff<burn::backend::NdArray>>(Default::default()))
+            }
+            #[cfg(feature = "cuda")]
+            BackendKind::Cuda => Ok(work.run::<burn::backend::Autodiff<burn::backend::Cuda>>(
+                burn::backend::cuda::CudaDevice::new(self.gpu),
+            )),
+            #[cfg(feature = "remote")]
+            BackendKind::Remote => {
+                let address = self.remote.as_deref().unwrap_or_default();
+                check_server(address)?;
+                Ok(
+                    work.run::<burn::backend::Autodiff<burn::backend::RemoteBackend>>(
+                        burn::backend::remote::RemoteDevice::new(address),
+                    ),
+                )
+            }
+            #[allow(unreachable_patterns)]
+            other => Err(TrainError::BackendUnavailable(other.name().to_string())),
+        }
+    }
+}
+
+/// How long a remote server has to accept a connection.
+pub const REMOTE_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `HOST:PORT` of a `ws://HOST:PORT` address, or why it is not one.
+pub fn remote_socket(address: &str) -> Result<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let bad = |why: &str| {
+        TrainError::invalid(
+            "remote",
+            format!("`{address}` {why} (expected ws://HOST:PORT, e.g. ws://127.0.0.1:3000)"),
+        )
+    };
+    let host_port = address
+        .strip_prefix("ws://")
+        .ok_or_else(|| bad("does not start with ws://"))?
+        .trim_end_matches('/');
+    host_port
+        .to_socket_addrs()
+        .map_err(|e| bad(&format!("is not a host and port ({e})")))?
+        .next()
+        .ok_or_else(|| bad("names no address"))
+}
+
+/// Errors at once when no server accepts a connection at `address`.
+pub fn check_server(address: &str) -> Result<()> {
+    let socket = remote_socket(address)?;
+    std::net::TcpStream::connect_timeout(&socket, REMOTE_CONNECT_TIMEOUT)
+        .map(drop)
+        .map_err(|e| TrainError::RemoteUnreachable {
+            address: address.to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// How often [`watch_server`] polls, and how many failed polls in a row mean the server
+/// is gone.
+const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+const WATCH_FAILURES: u32 = 3;
+
+/// Watches the server at `address` from a background thread and calls `lost` once it
+/// has refused connections for [`WATCH_FAILURES`] polls in a row (about ten seconds).
+///
+/// burn's remote client waits forever for the answer of a server that died, so a
+/// binary that trains remotely passes a `lost` that reports the error and exits the
+/// process; its checkpoints are written atomically, so the last one stays intact.
+pub fn watch_server(
+    address: &str,
+    lost: impl FnOnce(TrainError) + Send + 'static,
+) -> Result<std::thread::JoinHandle<()>> {
+    let socket = remote_socket(address)?;
+    let address = address.to_string();
+    std::thread::Builder::new()
+        .name("remote-watch".into())
+        .spawn(move || {
+            let mut failures = 0;
+            loop {
+                std::thread::sleep(WATCH_INTERVAL);
+                match std::net::TcpStream::connect_timeout(&socket, REMOTE_CONNECT_TIMEOUT) {
+                    Ok(_) => failures = 0,
+                    Err(e) => {
+                        failures += 1;
+                        if failures >= WATCH_FAILURES {
+                            lost(TrainError::RemoteUnreachable {
+                                address,
+                                reason: format!("lost during the run: {e}"),
+                            });
+                            return;
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(|e| TrainError::invalid("remote", format!("cannot start the watch thread: {e}")))
 }

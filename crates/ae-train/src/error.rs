@@ -95,6 +95,14 @@ pub enum TrainError {
     /// The requested backend was not compiled in.
     #[error("backend `{0}` is not available in this build (rebuild with `--features {0}`)")]
     BackendUnavailable(String),
+    /// No burn server answers at a remote backend's address.
+    #[error("no burn server answers at {address} ({reason}); start one with `ae serve`")]
+    RemoteUnreachable {
+        /// The `ws://HOST:PORT` address.
+        address: String,
+        /// What the connection attempt said.
+        reason: String,
+    },
 }
 
 impl TrainError {

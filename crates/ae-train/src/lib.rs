@@ -16,7 +16,10 @@ mod stats;
 mod step;
 mod trainer;
 
-pub use backend::{BackendKind, DefaultBackend, WithBackend, dispatch};
+pub use backend::{
+    BackendKind, DefaultBackend, Placement, REMOTE_CONNECT_TIMEOUT, WithBackend, check_server,
+    dispatch, remote_socket, watch_server,
+};
 pub use checkpoint::{EpochPosition, decode_checkpoint};
 pub use config::{DataSelection, TrainingConfig};
 pub use early_stopping::{EarlyStopping, Verdict};
@@ -24,11 +27,13 @@ pub use error::{Result, TrainError};
 pub use history::EpochRecord;
 pub use interop::{ExportSummary, ImportConfig, ImportRecord, export_run, import_run};
 pub use interrupt::StopRequest;
-pub use lock::FolderLock;
+pub use lock::{FolderLock, LOCK_FILE};
 pub use progress::ProgressMode;
-pub use run_dir::{HISTORY_FILE, RunDir, RunProgress};
+pub use run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, RunProgress};
 pub use stats::median;
-pub use step::{BatchGradients, BatchImages, MIN_SHARD_IMAGES, batch_gradients};
+pub use step::{
+    BatchGradients, BatchImages, MIN_SHARD_IMAGES, batch_gradients, whole_batch_gradients,
+};
 pub use trainer::{
     RunOptions, Timing, TrainData, TrainOutcome, derive_seed, init_seeded, load_run, train,
     train_or_resume,

@@ -87,7 +87,19 @@ pub fn shard_count<B: AutodiffBackend>(
     }
 }
 
-/// Loss and gradients of `model` on `batch`; `rng` draws the VAE's samples.
+/// Loss and gradients of `model` on the whole of `batch` at once, on the calling thread.
+pub fn whole_batch_gradients<B: AutodiffBackend>(
+    model: &AnyAutoencoder<B>,
+    objective: &Objective,
+    batch: BatchImages<'_>,
+    rng: &mut StdRng,
+    device: &B::Device,
+) -> BatchGradients {
+    shard_gradients(model, objective, batch, 1.0, rng, device)
+}
+
+/// Loss and gradients of `model` on `batch`, split over two threads where
+/// [`shard_count`] says so; `rng` draws the VAE's samples.
 pub fn batch_gradients<'a, B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,
@@ -97,7 +109,7 @@ pub fn batch_gradients<'a, B: AutodiffBackend>(
 ) -> BatchGradients {
     let images = batch.len();
     if shard_count(model, objective, images) == 1 {
-        return shard_gradients(model, objective, batch, 1.0, rng, device);
+        return whole_batch_gradients(model, objective, batch, rng, device);
     }
     let (a, b) = batch.split_at(images.div_ceil(2));
     // Each shard gets fresh leaves (`from_inner`), so the two graphs share no node and

@@ -22,7 +22,7 @@ use crate::history::{EpochRecord, history_csv};
 use crate::interrupt::StopRequest;
 use crate::progress::{Progress, ProgressMode};
 use crate::run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, SUMMARY_FILE};
-use crate::step::{BatchGradients, BatchImages, batch_gradients};
+use crate::step::{BatchGradients, BatchImages, batch_gradients, whole_batch_gradients};
 
 /// Batches in one epoch of `n` training images.
 fn batches_per_epoch(config: &TrainingConfig, n: usize) -> usize {
@@ -244,7 +244,12 @@ pub fn train<B: AutodiffBackend>(
                 noisy,
                 pixels,
             };
-            let BatchGradients { loss: value, grads } = batch_gradients(
+            let gradients = if config.backend.splits_batches() {
+                batch_gradients
+            } else {
+                whole_batch_gradients
+            };
+            let BatchGradients { loss: value, grads } = gradients(
                 &model,
                 &config.objective,
                 batch,

@@ -41,9 +41,12 @@ pub(super) fn moved<B: Backend, C: Backend, const D: usize>(t: Tensor<B, D>) -> 
     }
 }
 
-/// Whether backend `B` is `C`.
+/// Whether backend `B` is `C` and the fused kernels are on (see [`super::KERNELS_ENV`]).
 pub(super) fn is_backend<B: Backend, C: Backend>() -> bool {
-    std::any::TypeId::of::<B>() == std::any::TypeId::of::<C>()
+    static FUSED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let fused =
+        *FUSED.get_or_init(|| std::env::var(super::KERNELS_ENV).map_or(true, |v| v != "burn"));
+    fused && std::any::TypeId::of::<B>() == std::any::TypeId::of::<C>()
 }
 
 /// Records `output` in the autodiff graph as the result of `op` on `parents`; `state`

@@ -25,6 +25,12 @@ use self::flex::{FlexAutodiff, all_f32, is_backend, moved};
 use self::pool::PoolGeometry;
 use burn::backend::Flex;
 
+/// Environment variable that switches the fused kernels off: with `AE_KERNELS=burn` (read
+/// once per process) the default backend runs burn's own operations like any other, so
+/// that a local run compares like with like against a remote server, or a kernel against
+/// burn's arithmetic.
+pub const KERNELS_ENV: &str = "AE_KERNELS";
+
 /// Mean binary cross-entropy from logits, `max(z, 0) - z t + ln(1 + e^-|z|)`.
 pub fn bce_with_logits<B: Backend, const D: usize>(
     logits: Tensor<B, D>,

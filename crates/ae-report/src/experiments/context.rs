@@ -5,12 +5,15 @@ use std::path::PathBuf;
 use ae_analysis::{encode_set, reconstruct_set};
 use ae_data::{Dataset, DatasetKind, GridLayout, render_grid, save_png};
 use ae_train::{
-    EpochRecord, ProgressMode, TrainData, TrainOutcome, TrainingConfig, train_or_resume,
+    BackendKind, DefaultBackend, EpochRecord, ProgressMode, TrainData, TrainOutcome,
+    TrainingConfig, train_or_resume,
 };
 
+use burn::tensor::backend::AutodiffBackend;
+
 use super::{
-    Device, ExpBackend, GRID_SCALE, InferBackend, PlannedRun, Profile, Reference, SeedRow,
-    Settings, captions, codes_for_display, first, png, seed_table,
+    GRID_SCALE, Inner, PlannedRun, Profile, Reference, SeedRow, Settings, captions,
+    codes_for_display, first, png, seed_table,
 };
 use crate::error::Result;
 use crate::findings;
@@ -18,8 +21,9 @@ use crate::plot::{CHART_SIZE, Labels, Series, labelled_grid, line_chart};
 use crate::report::Section;
 use crate::table::Table;
 
-/// What every experiment needs.
-pub struct Context<'a> {
+/// What every experiment needs: the data, the settings, the folders and the backend `B`
+/// (with its device) that trains and runs every model.
+pub struct Context<'a, B: AutodiffBackend = DefaultBackend> {
     /// MNIST.
     pub mnist: &'a Dataset,
     /// Fashion-MNIST.
@@ -34,11 +38,13 @@ pub struct Context<'a> {
     pub runs_dir: PathBuf,
     /// Progress display of the training runs.
     pub progress: ProgressMode,
+    /// The backend's name on the command line (recorded in every run's config).
+    pub backend: BackendKind,
     /// Device of the backend.
-    pub device: Device,
+    pub device: B::Device,
 }
 
-impl Context<'_> {
+impl<B: AutodiffBackend> Context<'_, B> {
     /// The loaded dataset of `kind`.
     pub fn dataset(&self, kind: DatasetKind) -> &Dataset {
         match kind {
@@ -52,6 +58,7 @@ impl Context<'_> {
         Settings {
             profile: self.profile,
             seed: self.seed,
+            backend: self.backend,
         }
     }
 
@@ -59,8 +66,22 @@ impl Context<'_> {
     pub(crate) fn train_planned(
         &self,
         planned: &PlannedRun,
-    ) -> Result<(TrainData, TrainOutcome<InferBackend>)> {
+    ) -> Result<(TrainData, TrainOutcome<Inner<B>>)> {
         self.train(planned.section, &planned.run, &planned.config)
+    }
+
+    /// Opens the section of a one-run experiment: trains (or reuses) `planned` and
+    /// states its settings, `architecture` first.
+    pub(crate) fn open_section(
+        &self,
+        title: &str,
+        planned: &PlannedRun,
+        architecture: &str,
+    ) -> Result<(Section, TrainData, TrainOutcome<Inner<B>>)> {
+        let mut section = Section::new(planned.section, title);
+        let (data, outcome) = self.train_planned(planned)?;
+        section.text(run_text(architecture, planned, &data, &outcome));
+        Ok((section, data, outcome))
     }
 
     /// Trains (or reuses) `config` in `runs/<section>/<run>` on the data its selection names.
@@ -69,18 +90,30 @@ impl Context<'_> {
         section: &str,
         run: &str,
         config: &TrainingConfig,
-    ) -> Result<(TrainData, TrainOutcome<InferBackend>)> {
+    ) -> Result<(TrainData, TrainOutcome<Inner<B>>)> {
+        let data = TrainData::select(config, self.dataset(config.data.dataset))?;
+        let outcome = self.train_on(section, run, config, &data)?;
+        Ok((data, outcome))
+    }
+
+    /// Trains (or reuses) `config` in `runs/<section>/<run>` on `data` (the batch is
+    /// capped at the training set's size).
+    pub(crate) fn train_on(
+        &self,
+        section: &str,
+        run: &str,
+        config: &TrainingConfig,
+        data: &TrainData,
+    ) -> Result<TrainOutcome<Inner<B>>> {
         let mut config = config.clone();
-        let data = TrainData::select(&config, self.dataset(config.data.dataset))?;
         config.batch_size = config.batch_size.min(data.train.len());
-        let outcome = train_or_resume::<ExpBackend>(
+        Ok(train_or_resume::<B>(
             &config,
-            &data,
+            data,
             &self.run_dir(section, run),
             self.progress,
             &self.device,
-        )?;
-        Ok((data, outcome))
+        )?)
     }
 
     pub(crate) fn run_dir(&self, section: &str, run: &str) -> PathBuf {
@@ -217,7 +250,7 @@ pub(crate) struct CodeView<'a> {
     pub(crate) caption: &'a str,
 }
 
-impl Context<'_> {
+impl<B: AutodiffBackend> Context<'_, B> {
     /// The figures every single-model section shows: loss curves, the first ten test
     /// images, their codes and their reconstructions; then a final-loss table whose
     /// validation row carries `seed_val` where a seed document gives one.
@@ -226,7 +259,7 @@ impl Context<'_> {
         section: &mut Section,
         chart_title: &str,
         data: &TrainData,
-        outcome: &TrainOutcome<InferBackend>,
+        outcome: &TrainOutcome<Inner<B>>,
         codes: CodeView<'_>,
         seed_val: Option<Reference>,
     ) -> Result<()> {
@@ -305,13 +338,22 @@ impl Context<'_> {
     }
 }
 
+/// The data a planned run trains on when its config's data selection says it all.
+pub(crate) fn selected_data<B: AutodiffBackend>(
+    ctx: &Context<'_, B>,
+    planned: &PlannedRun,
+) -> Result<TrainData> {
+    let config = &planned.config;
+    Ok(TrainData::select(config, ctx.dataset(config.data.dataset))?)
+}
+
 /// Text stating a run's settings and where they come from, so every figure's epochs are
 /// on the page.
-pub(crate) fn run_text(
+pub(crate) fn run_text<B: burn::tensor::backend::Backend>(
     what: &str,
     planned: &PlannedRun,
     data: &TrainData,
-    outcome: &TrainOutcome<InferBackend>,
+    outcome: &TrainOutcome<B>,
 ) -> String {
     let config = &planned.config;
     let reused = if outcome.timing.is_none_or(|t| t.epochs_run == 0)

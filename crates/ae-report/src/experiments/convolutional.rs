@@ -2,17 +2,16 @@
 
 use ae_data::DatasetKind;
 
-use super::{CodeView, Context, Experiment, PlannedRun, Reference, Settings, run_text};
+use super::{CodeView, Context, PlannedRun, Reference, Settings, selected_data};
+use burn::tensor::backend::AutodiffBackend;
+
 use crate::error::Result;
 use crate::report::Section;
 
-pub(super) const EXPERIMENT: Experiment = Experiment {
-    id: "convolutional",
-    title: "2. Convolutional autoencoder",
-    runs: |s| Ok(vec![planned(s)?]),
-    run,
-};
-const ID: &str = EXPERIMENT.id;
+const ID: &str = "convolutional";
+const TITLE: &str = "2. Convolutional autoencoder";
+
+define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 /// The Keras blog's validation BCE after 50 epochs of a similar model.
 const BLOG_VAL_BCE: f64 = 0.094;
 
@@ -42,11 +41,10 @@ fn planned(settings: &Settings) -> Result<PlannedRun> {
 }
 
 /// Loss curves, the first ten test images, their codes and their reconstructions.
-fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, EXPERIMENT.title);
+fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
     let planned = planned(&ctx.settings())?;
-    let (data, outcome) = ctx.train_planned(&planned)?;
-    section.text(run_text("Conv 16@3x3, pool, Conv 8@3x3, pool (code 8x7x7), Conv 8, upsample, Conv 16, upsample, Conv 1 sigmoid", &planned, &data, &outcome));
+    let (mut section, data, outcome) =
+        ctx.open_section(TITLE, &planned, "Conv 16@3x3, pool, Conv 8@3x3, pool (code 8x7x7), Conv 8, upsample, Conv 16, upsample, Conv 1 sigmoid")?;
     section.text(format!("The Keras blog reports a validation BCE of {BLOG_VAL_BCE} after 50 epochs of a similar model; this run trained {}.", outcome.history.len()));
     let codes = CodeView {
         shape: (28, 14),

@@ -2,17 +2,16 @@
 
 use ae_data::DatasetKind;
 
-use super::{CodeView, Context, Experiment, PlannedRun, Settings, run_text};
+use super::{CodeView, Context, PlannedRun, Settings, selected_data};
+use burn::tensor::backend::AutodiffBackend;
+
 use crate::error::Result;
 use crate::report::Section;
 
-pub(super) const EXPERIMENT: Experiment = Experiment {
-    id: "deep-dense",
-    title: "1. Deep dense autoencoder 784-400-200-100-200-400-784",
-    runs: |s| Ok(vec![planned(s)?]),
-    run,
-};
-const ID: &str = EXPERIMENT.id;
+const ID: &str = "deep-dense";
+const TITLE: &str = "1. Deep dense autoencoder 784-400-200-100-200-400-784";
+
+define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 
 fn planned(settings: &Settings) -> Result<PlannedRun> {
     settings.planned(
@@ -27,16 +26,13 @@ fn planned(settings: &Settings) -> Result<PlannedRun> {
 }
 
 /// Loss curves, the first ten test images, their 10x10 codes and their reconstructions.
-fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, EXPERIMENT.title);
+fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
     let planned = planned(&ctx.settings())?;
-    let (data, outcome) = ctx.train_planned(&planned)?;
-    section.text(run_text(
-        "784-400-200-100-200-400-784, relu, sigmoid output",
+    let (mut section, data, outcome) = ctx.open_section(
+        TITLE,
         &planned,
-        &data,
-        &outcome,
-    ));
+        "784-400-200-100-200-400-784, relu, sigmoid output",
+    )?;
     let codes = CodeView {
         shape: (10, 10),
         layout: <[f32]>::to_vec,

@@ -9,19 +9,18 @@ use rand::rngs::StdRng;
 use ae_analysis::mean_squared_error;
 use ae_analysis::reconstruct_values;
 
-use super::{Context, Experiment, PlannedRun, Settings, captions, first, png, run_text};
+use super::{Context, PlannedRun, Settings, captions, first, png, selected_data};
+use burn::tensor::backend::AutodiffBackend;
+
 use crate::error::Result;
 use crate::findings;
 use crate::report::Section;
 use crate::table::Table;
 
-pub(super) const EXPERIMENT: Experiment = Experiment {
-    id: "denoising",
-    title: "3. Denoising autoencoder (Gaussian noise 0.25, clipped)",
-    runs: |s| Ok(vec![planned(s)?]),
-    run,
-};
-const ID: &str = EXPERIMENT.id;
+const ID: &str = "denoising";
+const TITLE: &str = "3. Denoising autoencoder (Gaussian noise 0.25, clipped)";
+
+define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 const NOISE: Noise = Noise::Gaussian { std: 0.25 };
 
 /// The denoising run (section 4 reuses its model).
@@ -50,16 +49,13 @@ pub(crate) fn noisy(set: &ImageSet, seed: u64) -> Vec<f32> {
 }
 
 /// Clean and noisy training images, loss curves, clean, noisy and denoised test images.
-fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, EXPERIMENT.title);
+fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
     let planned = planned(&ctx.settings())?;
-    let (data, outcome) = ctx.train_planned(&planned)?;
-    section.text(run_text(
-        "The convolutional autoencoder of section 2 on noisy inputs against clean targets",
+    let (mut section, data, outcome) = ctx.open_section(
+        TITLE,
         &planned,
-        &data,
-        &outcome,
-    ));
+        "The convolutional autoencoder of section 2 on noisy inputs against clean targets",
+    )?;
     let train = first(&data.train, 10)?;
     section.figure(
         ctx.image_grid(

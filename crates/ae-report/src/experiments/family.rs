@@ -8,19 +8,21 @@ use ae_analysis::{encode_set, reconstruct_set};
 use ae_data::{DatasetKind, ImageSet, Noise};
 use ae_models::{Autoencoder, Sparsity};
 
-use super::{Context, ExpBackend, Experiment, PlannedRun, Settings, first, png};
+use super::{Context, PlannedRun, Settings, first, png, selected_data};
+use burn::tensor::backend::AutodiffBackend;
+
 use crate::error::Result;
 use crate::findings;
 use crate::report::Section;
 use crate::table::Table;
 
-pub(super) const EXPERIMENT: Experiment = Experiment {
-    id: "family",
-    title: "8. The autoencoder family side by side",
-    runs: |s| Ok(planned(s)?.into_iter().map(|(_, p)| p).collect()),
-    run,
-};
-const ID: &str = EXPERIMENT.id;
+const ID: &str = "family";
+const TITLE: &str = "8. The autoencoder family side by side";
+
+define_experiment!(
+    |s| Ok(planned(s)?.into_iter().map(|(_, p)| p).collect()),
+    selected_data
+);
 /// A code value counts as inactive below this magnitude.
 const NEAR_ZERO: f32 = 0.01;
 
@@ -87,6 +89,7 @@ fn planned(settings: &Settings) -> Result<Vec<(Member, PlannedRun)>> {
                 run: m.model_run().into(),
                 model: m.model,
                 config,
+                train_images: None,
                 source: "no seed compares the family; one budget for all so that the comparison is like with like: the Keras blog's conv settings, 50 epochs of batch 128, Adam, BCE",
             };
             Ok((m, planned))
@@ -95,8 +98,8 @@ fn planned(settings: &Settings) -> Result<Vec<(Member, PlannedRun)>> {
 }
 
 /// Trains every member on the same images and compares them.
-fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, EXPERIMENT.title);
+fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
+    let mut section = Section::new(ID, TITLE);
     let limit = train_images(&ctx.settings());
     let mut table = Table::new([
         "model",
@@ -132,8 +135,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
         let test_features = Features::new(codes(test), code_len, test.labels().to_vec())?;
         let mut logistic = ClassifierConfig::new(ClassifierKind::Logistic, ctx.seed);
         logistic.max_epochs = ctx.profile.pick(2, 10, 30);
-        let report =
-            train_classifier::<ExpBackend>(&logistic, &fit, &val, &test_features, 10, &ctx.device)?;
+        let report = train_classifier::<B>(&logistic, &fit, &val, &test_features, 10, &ctx.device)?;
         scores.push((m.name, mse, report.test_accuracy));
         table.push([
             m.name.to_string(),

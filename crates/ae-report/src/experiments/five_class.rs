@@ -6,25 +6,22 @@ use ae_analysis::{
     ClassifierKind, FiveClassConfig, Method, MethodResult, choose_on_validation,
     five_class_protocol,
 };
-use ae_data::{DatasetKind, IMAGE_SIDE};
+use ae_data::{DatasetKind, IMAGE_SIDE, ImageSet};
+use ae_train::TrainData;
 
-use super::{
-    Context, ExpBackend, Experiment, PlannedRun, Profile, Reference, SeedRow, Settings, png,
-    seed_table,
-};
+use super::{Context, PlannedRun, Profile, Reference, SeedRow, Settings, png, seed_table};
+use burn::tensor::backend::AutodiffBackend;
+
 use crate::error::Result;
 use crate::findings;
 use crate::plot::{ConfusionPanel, confusion_grid};
 use crate::report::Section;
 use crate::table::Table;
 
-pub(super) const EXPERIMENT: Experiment = Experiment {
-    id: "five-class",
-    title: "6. The five-class protocol: PCA vs autoencoders",
-    runs,
-    run,
-};
-const ID: &str = EXPERIMENT.id;
+const ID: &str = "five-class";
+const TITLE: &str = "6. The five-class protocol: PCA vs autoencoders";
+
+define_experiment!(runs, data);
 const SOURCE: &str = "seed 003 (CS671 report): digits {0,1,2,4,7}, split 2277/759/759 per class, BCE, Gaussian noise factors 0.2 and 0.4, classifiers at batch 32 and Adam 1e-3 with early stopping; it leaves the autoencoders' epochs and batch open: 100 epochs of batch 64";
 
 /// The protocol's settings for a profile.
@@ -38,6 +35,7 @@ fn protocol(settings: &Settings) -> FiveClassConfig {
     // and trains the first of the three MLPs only (15 representations x 3 MLPs of
     // logistic units take most of an hour on two cores).
     config.classifier_batch = settings.profile.pick(32, 128, 32);
+    config.backend = settings.backend;
     if settings.profile == Profile::Quick {
         config.classifiers.truncate(1);
     }
@@ -47,8 +45,21 @@ fn protocol(settings: &Settings) -> FiveClassConfig {
     config
 }
 
+/// The MNIST train and test images the protocol splits.
+fn pool<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<ImageSet> {
+    Ok(ctx.mnist.train.concat(&ctx.mnist.test)?)
+}
+
+/// What the protocol's autoencoders train on (for a run trained alone, in a shard).
+fn data<B: AutodiffBackend>(ctx: &Context<'_, B>, _: &PlannedRun) -> Result<TrainData> {
+    let [train, val, _] = protocol(&ctx.settings()).split(&pool(ctx)?)?;
+    Ok(TrainData { train, val })
+}
+
 fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
-    Ok(protocol(settings)
+    let protocol = protocol(settings);
+    let train_images = protocol.per_class[0] * protocol.classes.len();
+    Ok(protocol
         .autoencoder_runs(DatasetKind::Mnist, IMAGE_SIDE, IMAGE_SIDE)?
         .into_iter()
         .map(|r| PlannedRun {
@@ -56,6 +67,7 @@ fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
             run: r.run,
             model: r.model,
             config: r.config,
+            train_images: Some(train_images),
             source: SOURCE,
         })
         .collect())
@@ -74,13 +86,12 @@ fn label(m: &MethodResult) -> String {
 }
 
 /// Runs the protocol and renders its tables and figures.
-fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, EXPERIMENT.title);
+fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
+    let mut section = Section::new(ID, TITLE);
     let config = protocol(&ctx.settings());
-    let pool = ctx.mnist.train.concat(&ctx.mnist.test)?;
-    let result = five_class_protocol::<ExpBackend>(
+    let result = five_class_protocol::<B>(
         &config,
-        &pool,
+        &pool(ctx)?,
         DatasetKind::Mnist,
         &ctx.runs_dir.join(ID),
         ctx.progress,

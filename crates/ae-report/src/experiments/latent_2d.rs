@@ -8,7 +8,9 @@ use ae_analysis::{
 use ae_data::DatasetKind;
 use ae_models::{ModelConfig, OptimizerKind, ReconstructionLoss};
 
-use super::{Context, Experiment, PlannedRun, Settings, first, png, run_text};
+use super::{Context, PlannedRun, Settings, first, png, run_text, selected_data};
+use burn::tensor::backend::AutodiffBackend;
+
 use crate::error::Result;
 use crate::explorer::LatentExplorer;
 use crate::findings;
@@ -16,13 +18,10 @@ use crate::plot::{CHART_SIZE, Labels, scatter};
 use crate::report::Section;
 use crate::table::Table;
 
-pub(super) const EXPERIMENT: Experiment = Experiment {
-    id: "latent-2d",
-    title: "7. Two-dimensional latent spaces",
-    runs,
-    run,
-};
-const ID: &str = EXPERIMENT.id;
+const ID: &str = "latent-2d";
+const TITLE: &str = "7. Two-dimensional latent spaces";
+
+define_experiment!(runs, selected_data);
 const CLASSES: [u8; 3] = [1, 5, 6];
 /// The UNIST tutorial's 2500 iterations, counted as epochs of this many random batches.
 const STEPS_PER_EPOCH: usize = 100;
@@ -46,6 +45,7 @@ fn latent2(settings: &Settings) -> Result<PlannedRun> {
         run: "latent2".into(),
         model: "latent2",
         config,
+        train_images: None,
         source: "seed 004 (UNIST tutorial): 2500 iterations of random batches of 50 on digits {1, 5, 6}, Adam at 1e-4, MSE, weights and biases from N(0, 0.1^2); the quick profile trains it in full, as it takes seconds",
     })
 }
@@ -60,6 +60,7 @@ fn vae(settings: &Settings) -> Result<PlannedRun> {
         run: "vae".into(),
         model: "vae",
         config,
+        train_images: None,
         source: "no seed trains a VAE; the Keras VAE example's choice: 50 epochs of batch 128, Adam at 1e-3, BCE plus KL, on the same digits {1, 5, 6}",
     })
 }
@@ -69,8 +70,8 @@ fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
 }
 
 /// Scatter, a decoded marked point and the 20x20 manifold for each model; VAE prior samples.
-fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, EXPERIMENT.title);
+fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
+    let mut section = Section::new(ID, TITLE);
     let class_names: Vec<String> = (0..10).map(|d: u8| d.to_string()).collect();
     let mut table = Table::new([
         "model",

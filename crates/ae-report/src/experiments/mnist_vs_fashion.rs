@@ -9,22 +9,21 @@ use ae_train::derive_seed;
 use ae_train::{TrainData, TrainingConfig};
 
 use super::{
-    Context, ExpBackend, Experiment, PlannedRun, Profile, Reference, SeedRow, Settings, first, png,
-    seed_table,
+    Context, PlannedRun, Profile, Reference, SeedRow, Settings, first, png, seed_table,
+    selected_data,
 };
+use burn::tensor::backend::AutodiffBackend;
+
 use crate::error::Result;
 use crate::findings;
 use crate::plot::{CHART_SIZE, Labels, Series, line_chart};
 use crate::report::Section;
 use crate::table::Table;
 
-pub(super) const EXPERIMENT: Experiment = Experiment {
-    id: "mnist-vs-fashion",
-    title: "5. Shallow, deep and denoising autoencoders on MNIST and Fashion-MNIST",
-    runs,
-    run,
-};
-const ID: &str = EXPERIMENT.id;
+const ID: &str = "mnist-vs-fashion";
+const TITLE: &str = "5. Shallow, deep and denoising autoencoders on MNIST and Fashion-MNIST";
+
+define_experiment!(runs, selected_data);
 const DATASETS: [DatasetKind; 2] = [DatasetKind::Mnist, DatasetKind::Fashion];
 const SOURCE: &str = "seed 002: Adam, BCE, batch 32 (Keras' default), shallow 5 epochs, deep and denoising 10, the sweep 5 per code size";
 
@@ -144,6 +143,7 @@ fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
                 run: format!("{}/{run}", sweep_folder(kind)),
                 model: "shallow",
                 config,
+                train_images: None,
                 source: SOURCE,
             });
         }
@@ -163,8 +163,8 @@ const GRADIENT_DERIVATION: [&str; 5] = [
     "crates/ae-models/tests/gradients.rs checks these formulas, entry by entry, against burn's autodiff and against finite differences.",
 ];
 
-fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, EXPERIMENT.title);
+fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
+    let mut section = Section::new(ID, TITLE);
     section.text(format!("Settings: {SOURCE}; the quick profile trains the sweep 3 epochs per code size. Train loss is Keras' figure: the mean of the batch losses over the last epoch."));
     let settings = ctx.settings();
     let mut rows = Vec::new();
@@ -294,7 +294,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
     for kind in DATASETS {
         let base = sweep_base(&settings, kind)?;
         let data = TrainData::select(&base, ctx.dataset(kind))?;
-        let points = bottleneck_sweep::<ExpBackend>(
+        let points = bottleneck_sweep::<B>(
             &base,
             &sizes,
             &data,

@@ -3,6 +3,23 @@
 //! figures. Training runs live under `runs/<section>/<run>` and are reused when
 //! finished (or resumed when interrupted), so a re-run redoes no finished training.
 
+/// Defines a section module's `experiment::<B>()` from its `ID`, `TITLE` and `run`, the
+/// function listing its runs, and the one giving a run its training data.
+macro_rules! define_experiment {
+    ($runs:expr, $data:ident) => {
+        pub(super) const fn experiment<B: burn::tensor::backend::AutodiffBackend>()
+        -> super::Experiment<B> {
+            super::Experiment {
+                id: ID,
+                title: TITLE,
+                runs: $runs,
+                data: $data::<B>,
+                run: run::<B>,
+            }
+        }
+    };
+}
+
 mod convolutional;
 mod deep_dense;
 mod denoising;
@@ -16,60 +33,64 @@ mod context;
 mod figures;
 mod profile;
 mod seed_rows;
+mod shard;
 
 pub use context::Context;
-use context::{CodeView, run_text};
+use context::{CodeView, run_text, selected_data};
 pub use figures::GRID_SCALE;
 use figures::{captions, codes_for_display, first, png};
 pub use profile::{Profile, Settings};
 use seed_rows::{Reference, SeedRow, seed_table};
+pub use shard::{Shard, shard_runs, train_runs};
 
 pub(crate) use five_class::CHOSEN_TEST;
 
-use ae_train::{DefaultBackend, TrainingConfig};
-use burn::tensor::backend::AutodiffBackend;
+use ae_train::{DefaultBackend, TrainData, TrainingConfig};
+use burn::tensor::backend::{AutodiffBackend, Backend};
 
 use crate::error::Result;
 use crate::report::Section;
 
-/// Backend of every experiment.
-pub type ExpBackend = DefaultBackend;
-/// Backend of trained models (no autodiff).
-pub type InferBackend = <ExpBackend as AutodiffBackend>::InnerBackend;
-type Device = burn::backend::flex::FlexDevice;
+/// Backend of trained models: the experiment backend `B` without autodiff.
+pub(crate) type Inner<B> = <B as AutodiffBackend>::InnerBackend;
 
-/// The backend the experiments run on, as burn names it, and its device
-/// (`autodiff<flex> on Cpu`).
-pub fn backend_description(device: &Device) -> String {
-    format!(
-        "{} on {device:?}",
-        <ExpBackend as burn::tensor::backend::Backend>::name(device)
-    )
+/// The backend `B` as burn names it, and its device (`autodiff<flex> on Cpu`).
+pub fn backend_description<B: Backend>(device: &B::Device) -> String {
+    format!("{} on {device:?}", B::name(device))
 }
+
 /// One experiment: id, title, the training runs it performs and the function producing
-/// its section.
-pub struct Experiment {
+/// its section on backend `B`.
+pub struct Experiment<B: AutodiffBackend = DefaultBackend> {
     /// File-name-safe id (`<id>.md`).
     pub id: &'static str,
     /// Title of the section.
     pub title: &'static str,
     /// The training runs of a profile, without training or loading data.
     pub runs: fn(&Settings) -> Result<Vec<PlannedRun>>,
+    /// The data one of its planned runs trains on (to train a run alone, in a shard).
+    pub data: fn(&Context<'_, B>, &PlannedRun) -> Result<TrainData>,
     /// Runs the experiment.
-    pub run: fn(&Context<'_>) -> Result<Section>,
+    pub run: fn(&Context<'_, B>) -> Result<Section>,
 }
 
-/// Every experiment of the report, in order.
-pub static EXPERIMENTS: [Experiment; 8] = [
-    deep_dense::EXPERIMENT,
-    convolutional::EXPERIMENT,
-    denoising::EXPERIMENT,
-    shallow_adadelta::EXPERIMENT,
-    mnist_vs_fashion::EXPERIMENT,
-    five_class::EXPERIMENT,
-    latent_2d::EXPERIMENT,
-    family::EXPERIMENT,
-];
+/// Every experiment of the report, in order, run on backend `B`.
+pub const fn experiments<B: AutodiffBackend>() -> [Experiment<B>; 8] {
+    [
+        deep_dense::experiment(),
+        convolutional::experiment(),
+        denoising::experiment(),
+        shallow_adadelta::experiment(),
+        mnist_vs_fashion::experiment(),
+        five_class::experiment(),
+        latent_2d::experiment(),
+        family::experiment(),
+    ]
+}
+
+/// Every experiment of the report, in order (their ids, titles and plans do not depend
+/// on the backend).
+pub static EXPERIMENTS: [Experiment; 8] = experiments();
 
 /// One training run of an experiment, as the profile sets it.
 #[derive(Debug, Clone)]
@@ -82,6 +103,9 @@ pub struct PlannedRun {
     pub model: &'static str,
     /// Every training setting.
     pub config: TrainingConfig,
+    /// Training images per epoch where the data selection of `config` does not say it
+    /// (the five-class protocol's own split); used to estimate the run's cost.
+    pub train_images: Option<usize>,
     /// Where the settings come from, and the choice made where the seed leaves one open.
     pub source: &'static str,
 }

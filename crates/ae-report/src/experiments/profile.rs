@@ -2,7 +2,7 @@
 
 use ae_data::{DatasetKind, IMAGE_SIDE};
 use ae_models::ModelConfig;
-use ae_train::TrainingConfig;
+use ae_train::{BackendKind, TrainingConfig};
 
 use super::PlannedRun;
 use crate::error::Result;
@@ -63,13 +63,16 @@ impl Profile {
     }
 }
 
-/// What decides every setting of a reproduction: the profile and the seed.
+/// What decides every setting of a reproduction: the profile, the seed and the backend
+/// (recorded in every run's config, so runs of different backends are never mixed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     /// Compute profile.
     pub profile: Profile,
     /// Seed of every random choice.
     pub seed: u64,
+    /// Backend of every training run.
+    pub backend: BackendKind,
 }
 
 impl Settings {
@@ -89,6 +92,7 @@ impl Settings {
         config.epochs = self.profile.pick(epochs.0, epochs.1, epochs.2);
         config.batch_size = batch_size;
         config.seed = self.seed;
+        config.backend = self.backend;
         config.data.train_limit = self.profile.train_limit();
         config.data.val_limit = self.profile.test_limit();
         Ok(config)
@@ -111,6 +115,7 @@ impl Settings {
             run: run.into(),
             model,
             config: self.config(model, None, kind, epochs, batch_size)?,
+            train_images: None,
             source,
         })
     }

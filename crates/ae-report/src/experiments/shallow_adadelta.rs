@@ -6,22 +6,19 @@ use ae_analysis::{reconstruct_set, reconstruct_values};
 use ae_data::{DatasetKind, ImageSet};
 use ae_models::OptimizerKind;
 
-use super::{
-    CodeView, Context, ExpBackend, Experiment, PlannedRun, Settings, denoising, first, run_text,
-};
+use super::{CodeView, Context, PlannedRun, Settings, denoising, first, selected_data};
+use burn::tensor::backend::AutodiffBackend;
+
 use crate::error::Result;
 use crate::findings;
 use crate::report::Section;
 use crate::table::Table;
 
-pub(super) const EXPERIMENT: Experiment = Experiment {
-    id: "shallow-adadelta",
-    title: "4. Shallow 784-32-784 autoencoder (Adadelta, BCE) and a CNN on its outputs",
-    // The CNN also uses the denoising section's model, planned (and trained) there.
-    runs: |s| Ok(vec![planned(s)?]),
-    run,
-};
-const ID: &str = EXPERIMENT.id;
+const ID: &str = "shallow-adadelta";
+const TITLE: &str = "4. Shallow 784-32-784 autoencoder (Adadelta, BCE) and a CNN on its outputs";
+
+// The CNN also uses the denoising section's model, planned (and trained) there.
+define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 
 fn planned(settings: &Settings) -> Result<PlannedRun> {
     let mut planned = settings.planned(
@@ -42,16 +39,10 @@ fn planned(settings: &Settings) -> Result<PlannedRun> {
 type ImageTransform<'a> = dyn Fn(&ImageSet, u64) -> Vec<f32> + 'a;
 
 /// Originals, 8x4 codes and reconstructions; CNN accuracy on originals and outputs.
-fn run(ctx: &Context<'_>) -> Result<Section> {
-    let mut section = Section::new(ID, EXPERIMENT.title);
+fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
     let planned = planned(&ctx.settings())?;
-    let (data, outcome) = ctx.train_planned(&planned)?;
-    section.text(run_text(
-        "784-32-784, relu code, sigmoid output",
-        &planned,
-        &data,
-        &outcome,
-    ));
+    let (mut section, data, outcome) =
+        ctx.open_section(TITLE, &planned, "784-32-784, relu code, sigmoid output")?;
     let codes = CodeView {
         shape: (8, 4),
         layout: <[f32]>::to_vec,
@@ -121,8 +112,7 @@ fn run(ctx: &Context<'_>) -> Result<Section> {
                 )
             })
             .collect::<std::result::Result<_, _>>()?;
-        let report =
-            train_classifier::<ExpBackend>(&cnn, &feats[0], &feats[1], &feats[2], 10, &ctx.device)?;
+        let report = train_classifier::<B>(&cnn, &feats[0], &feats[1], &feats[2], 10, &ctx.device)?;
         accuracy.push(report.test_accuracy);
         table.push([
             name.to_string(),
