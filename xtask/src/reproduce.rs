@@ -202,10 +202,7 @@ fn print_plan(args: &ReproduceArgs) -> anyhow::Result<()> {
         }
     } else {
         print!("{}", crate::plan::to_table(&runs).to_markdown());
-        let flops: f64 = runs
-            .iter()
-            .map(ae_report::PlannedRun::estimated_flops)
-            .sum();
+        let flops = ae_report::estimated_flops(&runs);
         println!(
             "{} training runs ({} profile), about {:.1} TFLOP of training (6 per forward multiply-accumulate and image seen).",
             runs.len(),
@@ -252,10 +249,7 @@ fn train_shard(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let runs = shard_runs(&planned_runs(args)?, shard);
-    let estimated: f64 = runs
-        .iter()
-        .map(ae_report::PlannedRun::estimated_flops)
-        .sum();
+    let estimated = ae_report::estimated_flops(&runs);
     eprintln!(
         "shard {shard}: {} training runs, about {:.0} TFLOP",
         runs.len(),

@@ -6,26 +6,31 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn plan(profile: &str, extra: &[&str]) -> (Vec<Value>, tempfile::TempDir) {
-    let out = tempfile::tempdir().unwrap();
+/// Runs `xtask ARGS...` with a data folder that does not exist; asserts success.
+fn xtask(args: &[&str], out: &std::path::Path, data: &std::path::Path) -> std::process::Output {
     let result = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args([
-            "reproduce",
-            "--profile",
-            profile,
-            "--plan",
-            "--json",
-            "--out",
-        ])
-        .arg(out.path().join("reports"))
-        .args(extra)
-        .env("AE_DATA_DIR", out.path().join("no-data-here"))
+        .args(args)
+        .arg(out)
+        .env("AE_DATA_DIR", data)
         .output()
         .unwrap();
     assert!(
         result.status.success(),
         "{}",
         String::from_utf8_lossy(&result.stderr)
+    );
+    result
+}
+
+fn plan(profile: &str, extra: &[&str]) -> (Vec<Value>, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["reproduce", "--profile", profile, "--plan", "--json"];
+    args.extend_from_slice(extra);
+    args.push("--out");
+    let result = xtask(
+        &args,
+        &out.path().join("reports"),
+        &out.path().join("no-data-here"),
     );
     let lines = String::from_utf8(result.stdout).unwrap();
     let runs = lines
@@ -78,8 +83,8 @@ fn only_filters_the_plan() {
 fn the_slurm_script_submits_the_shards_then_a_dependent_render() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("reports");
-    let result = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args([
+    xtask(
+        &[
             "reproduce",
             "--profile",
             "full",
@@ -88,15 +93,9 @@ fn the_slurm_script_submits_the_shards_then_a_dependent_render() {
             "--shards",
             "4",
             "--out",
-        ])
-        .arg(&out)
-        .env("AE_DATA_DIR", dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+        ],
+        &out,
+        &dir.path().join("data"),
     );
     let script = out.join("submit-slurm.sh");
     // A stand-in sbatch records its arguments and answers with a job id.

@@ -16,7 +16,7 @@ pub use data_section::data_section;
 pub use error::{ReportError, Result};
 pub use experiments::{
     Context, EXPERIMENTS, Experiment, PlannedRun, Profile, Settings, Shard, backend_description,
-    experiments, plan, shard_runs, train_runs,
+    estimated_flops, experiments, plan, shard_runs, train_runs,
 };
 pub use fidelity::{
     FidelityRow, HistoryColumn, LOGISTIC_32_RUN, LOGISTIC_32_TEST_MSE, Measure, SeedFigure,

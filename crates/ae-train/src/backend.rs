@@ -186,7 +186,7 @@ const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 const WATCH_FAILURES: u32 = 3;
 
 /// Watches the server at `address` from a background thread and calls `lost` once it
-/// has refused connections for [`WATCH_FAILURES`] polls in a row (about ten seconds).
+/// has refused connections for three polls two seconds apart.
 ///
 /// burn's remote client waits forever for the answer of a server that died, so a
 /// binary that trains remotely passes a `lost` that reports the error and exits the

@@ -99,7 +99,7 @@ pub fn whole_batch_gradients<B: AutodiffBackend>(
 }
 
 /// Loss and gradients of `model` on `batch`, split over two threads where
-/// [`shard_count`] says so; `rng` draws the VAE's samples.
+/// the model and batch allow it (dense models, batches of two minimum shards); `rng` draws the VAE's samples.
 pub fn batch_gradients<'a, B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,

@@ -70,6 +70,11 @@ impl PlannedRun {
     }
 }
 
+/// The estimated training cost of all of `runs`, in FLOPs.
+pub fn estimated_flops(runs: &[PlannedRun]) -> f64 {
+    runs.iter().map(PlannedRun::estimated_flops).sum()
+}
+
 /// The runs of `shard`, in plan order: the plan's runs are dealt out by estimated cost,
 /// the costliest first, each to the slice with the least so far (the lowest index on a
 /// tie), so every slice gets a similar share and the same plan always slices the same way.
