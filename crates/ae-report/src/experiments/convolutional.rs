@@ -1,6 +1,6 @@
 //! Section 2: the convolutional autoencoder on MNIST, its 7x7x8 code shown as 28x14 images.
 
-use ae_data::DatasetKind;
+use ae_data::DatasetKind::Mnist;
 
 use super::{CodeView, Context, PlannedRun, Reference, Settings, selected_data};
 use burn::tensor::backend::AutodiffBackend;
@@ -10,6 +10,8 @@ use crate::report::Section;
 
 const ID: &str = "convolutional";
 const TITLE: &str = "2. Convolutional autoencoder";
+/// Where the run's settings come from.
+const SOURCE: &str = "Project 2 states 150 epochs; batch 128, Adam and BCE are the Keras blog's, whose model Project 2 uses";
 
 define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 /// The Keras blog's validation BCE after 50 epochs of a similar model.
@@ -29,15 +31,7 @@ pub(crate) fn tile_code(code: &[f32]) -> Vec<f32> {
 }
 
 fn planned(settings: &Settings) -> Result<PlannedRun> {
-    settings.planned(
-        ID,
-        "conv",
-        "conv",
-        DatasetKind::Mnist,
-        (1, 2, 150),
-        128,
-        "Project 2 states 150 epochs; batch 128, Adam and BCE are the Keras blog's, whose model Project 2 uses",
-    )
+    settings.planned(ID, "conv", "conv", Mnist, (1, 2, 150), 128, SOURCE)
 }
 
 /// Loss curves, the first ten test images, their codes and their reconstructions.

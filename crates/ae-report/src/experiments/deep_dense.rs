@@ -1,6 +1,6 @@
 //! Section 1: the deep dense autoencoder 784-400-200-100-200-400-784 on MNIST.
 
-use ae_data::DatasetKind;
+use ae_data::DatasetKind::Mnist;
 
 use super::{CodeView, Context, PlannedRun, Settings, selected_data};
 use burn::tensor::backend::AutodiffBackend;
@@ -10,19 +10,13 @@ use crate::report::Section;
 
 const ID: &str = "deep-dense";
 const TITLE: &str = "1. Deep dense autoencoder 784-400-200-100-200-400-784";
+/// Where the run's settings come from.
+const SOURCE: &str = "Project 2 states 150 epochs; it leaves batch, optimizer and loss open, so the Keras blog's dense-model choice is taken (batch 256, Adam at 1e-3, BCE)";
 
 define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 
 fn planned(settings: &Settings) -> Result<PlannedRun> {
-    settings.planned(
-        ID,
-        "fc",
-        "fc",
-        DatasetKind::Mnist,
-        (1, 5, 150),
-        256,
-        "Project 2 states 150 epochs; it leaves batch, optimizer and loss open, so the Keras blog's dense-model choice is taken (batch 256, Adam at 1e-3, BCE)",
-    )
+    settings.planned(ID, "fc", "fc", Mnist, (1, 5, 150), 256, SOURCE)
 }
 
 /// Loss curves, the first ten test images, their 10x10 codes and their reconstructions.

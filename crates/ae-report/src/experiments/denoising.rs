@@ -1,7 +1,8 @@
 //! Section 3: the convolutional autoencoder trained to remove Gaussian noise (std 0.25,
 //! clipped to [0, 1]) from MNIST digits.
 
-use ae_data::{DatasetKind, ImageSet, Noise};
+use ae_data::DatasetKind::Mnist;
+use ae_data::{ImageSet, Noise};
 use ae_train::derive_seed;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -19,6 +20,8 @@ use crate::table::Table;
 
 const ID: &str = "denoising";
 const TITLE: &str = "3. Denoising autoencoder (Gaussian noise 0.25, clipped)";
+/// Where the run's settings come from.
+const SOURCE: &str = "Project 2's template states 100 epochs of batch 1024; Adam and BCE as in its conv part; noise std 0.25 clipped to [0, 1]";
 
 define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 const NOISE: Noise = Noise::Gaussian { std: 0.25 };
@@ -29,10 +32,10 @@ pub(super) fn planned(settings: &Settings) -> Result<PlannedRun> {
         ID,
         "conv-gaussian-0.25",
         "conv",
-        DatasetKind::Mnist,
+        Mnist,
         (1, 3, 100),
         1024,
-        "Project 2's template states 100 epochs of batch 1024; Adam and BCE as in its conv part; noise std 0.25 clipped to [0, 1]",
+        SOURCE,
     )?;
     planned.config.noise = NOISE;
     Ok(planned)

@@ -3,7 +3,8 @@
 
 use ae_analysis::{ClassifierConfig, ClassifierKind, Features, train_classifier};
 use ae_analysis::{reconstruct_set, reconstruct_values};
-use ae_data::{DatasetKind, ImageSet};
+use ae_data::DatasetKind::Mnist;
+use ae_data::ImageSet;
 use ae_models::OptimizerKind;
 
 use super::{CodeView, Context, PlannedRun, Settings, denoising, first, selected_data};
@@ -16,20 +17,16 @@ use crate::table::Table;
 
 const ID: &str = "shallow-adadelta";
 const TITLE: &str = "4. Shallow 784-32-784 autoencoder (Adadelta, BCE) and a CNN on its outputs";
+/// Where the run's settings come from.
+const SOURCE: &str =
+    "the seed notebook: Adadelta (Keras 2, learning rate 1.0), BCE, 50 epochs of batch 256";
 
 // The CNN also uses the denoising section's model, planned (and trained) there.
 define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 
 fn planned(settings: &Settings) -> Result<PlannedRun> {
-    let mut planned = settings.planned(
-        ID,
-        "shallow",
-        "shallow",
-        DatasetKind::Mnist,
-        (1, 10, 50),
-        256,
-        "the seed notebook: Adadelta (Keras 2, learning rate 1.0), BCE, 50 epochs of batch 256",
-    )?;
+    let mut planned =
+        settings.planned(ID, "shallow", "shallow", Mnist, (1, 10, 50), 256, SOURCE)?;
     planned.config.optimizer = OptimizerKind::Adadelta;
     planned.config.learning_rate = OptimizerKind::Adadelta.default_learning_rate();
     Ok(planned)
