@@ -173,12 +173,10 @@ impl ReproduceArgs {
         Context {
             mnist,
             fashion,
-            profile: self.profile,
-            seed: self.seed,
+            settings: self.settings(),
             report_dir: self.out.clone(),
             runs_dir: self.out.join("runs"),
             progress: ProgressMode::Plain,
-            backend: self.backend,
             device,
         }
     }
@@ -379,15 +377,12 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     let checkout = Checkout::now();
     // One reproduction per report folder: a second one is refused before writing.
     let _lock = ae_train::FolderLock::acquire(&args.out)?;
+    args.placement().check()?;
     if let Some(address) = &args.remote {
-        ae_train::check_server(address)?;
-        // burn's client waits forever on a dead server: report it and stop instead.
-        ae_train::watch_server(address, |lost| {
-            eprintln!(
-                "error: {lost}; finished runs are kept: run the same command again to continue"
-            );
-            std::process::exit(3);
-        })?;
+        ae_train::exit_when_server_lost(
+            address,
+            "finished runs are kept: run the same command again to continue",
+        )?;
     }
     let profile = args.profile;
     let dir = ae_data::resolve_data_dir(args.data_dir.as_deref());

@@ -152,22 +152,21 @@ fn stop_on_signals() -> anyhow::Result<StopRequest> {
     Ok(stop)
 }
 
-/// Where the run's tensors live; a remote server must answer before anything is written.
+/// Where the run's tensors live, checked (a remote server must answer) before anything
+/// is written.
 fn placement(args: &TrainArgs, config: &TrainingConfig) -> anyhow::Result<Placement> {
     let placement = Placement {
         backend: config.backend,
         gpu: 0,
         remote: args.remote.clone(),
     };
-    if let Some(address) = &placement.remote {
-        ae_train::check_server(address)?;
-    }
+    placement.check()?;
     Ok(placement)
 }
 
 /// Runs `ae train`.
 pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let (run, config, dataset) = match &args.resume {
+    let (run, config, dataset, placement) = match &args.resume {
         Some(dir) => {
             // The lock comes first: a second process is refused before reading anything.
             let run = RunDir::open(dir)?;
@@ -191,9 +190,9 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let config = run.extend_to(wanted)?;
-            placement(args, &config)?;
+            let placement = placement(args, &config)?;
             let dataset = crate::data::load_dataset(data_dir, config.data.dataset)?;
-            (run, config, dataset)
+            (run, config, dataset, placement)
         }
         None => {
             let config = args.to_config()?;
@@ -201,9 +200,9 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
             let dataset = crate::data::load_dataset(data_dir, config.data.dataset)?;
             // Everything is checked before the run folder is created.
             config.validate_against(&TrainData::select(&config, &dataset)?.train)?;
-            placement(args, &config)?;
+            let placement = placement(args, &config)?;
             let out = args.out.clone().context("--out is required")?;
-            (RunDir::create(&config, &out)?, config, dataset)
+            (RunDir::create(&config, &out)?, config, dataset, placement)
         }
     };
     let run_dir = run.path().to_path_buf();
@@ -223,31 +222,12 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         run: &run,
         opts: &opts,
     };
-    let placement = placement(args, &config)?;
     if let Some(address) = &placement.remote {
-        let resume = format!(
+        let advice = format!(
             "the last checkpoint is intact: resume with ae train --resume {} --remote ADDRESS",
             run_dir.display()
         );
-        // burn's client panics when the connection breaks mid-call: the same clear
-        // error as the watch below, whichever notices first.
-        let on_panic = resume.clone();
-        std::panic::set_hook(Box::new(move |info| {
-            let what = info
-                .payload()
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            eprintln!(
-                "error: the remote backend failed, its server lost during the run? ({what}); {on_panic}"
-            );
-            std::process::exit(3);
-        }));
-        ae_train::watch_server(address, move |lost| {
-            eprintln!("error: {lost}; {resume}");
-            std::process::exit(3);
-        })?;
+        ae_train::exit_when_server_lost(address, &advice)?;
     }
     let (history, timing) = match placement.dispatch(job)? {
         Err(TrainError::Interrupted {

@@ -178,6 +178,10 @@ fn a_bad_address_fails_at_once_and_writes_nothing() {
         &[],
     );
     assert!(!r.status.success());
+    assert!(
+        !data.path().join("never").exists(),
+        "the run folder was created"
+    );
 }
 
 /// Waits (at most `limit`) until `path` exists.

@@ -101,10 +101,11 @@ pub struct Placement {
 }
 
 impl Placement {
-    /// Runs `work` on this placement. A remote server is checked first (a TCP connection
-    /// within [`REMOTE_CONNECT_TIMEOUT`]), since burn's client waits forever for one
-    /// that is not there.
-    pub fn dispatch<W: WithBackend>(&self, work: W) -> Result<W::Output> {
+    /// Errors when the options do not fit together (a GPU index off CUDA, an address
+    /// without the remote backend or the reverse), or when no remote server answers (a
+    /// TCP connection within [`REMOTE_CONNECT_TIMEOUT`]: burn's client waits forever for
+    /// one that is not there). Binaries call it before they write anything.
+    pub fn check(&self) -> Result<()> {
         if self.gpu != 0 && self.backend != BackendKind::Cuda {
             return Err(TrainError::invalid(
                 "device",
@@ -120,6 +121,15 @@ impl Placement {
                 "--remote ws://HOST:PORT goes with --backend remote, and only with it",
             ));
         }
+        match &self.remote {
+            Some(address) => check_server(address),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `work` on this placement, after [`Placement::check`].
+    pub fn dispatch<W: WithBackend>(&self, work: W) -> Result<W::Output> {
+        self.check()?;
         match self.backend {
             BackendKind::Flex => Ok(work.run::<DefaultBackend>(Default::default())),
             #[cfg(feature = "ndarray")]
@@ -133,7 +143,6 @@ impl Placement {
             #[cfg(feature = "remote")]
             BackendKind::Remote => {
                 let address = self.remote.as_deref().unwrap_or_default();
-                check_server(address)?;
                 Ok(
                     work.run::<burn::backend::Autodiff<burn::backend::RemoteBackend>>(
                         burn::backend::remote::RemoteDevice::new(address),
@@ -185,16 +194,36 @@ pub fn check_server(address: &str) -> Result<()> {
 const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 const WATCH_FAILURES: u32 = 3;
 
+/// For a binary training on the server at `address`: ends the process with exit code 3
+/// and `error: <what happened>; <advice>` when the server is lost. burn's remote client
+/// waits forever for the answer of a server that died, or panics when the connection
+/// breaks mid-call; a watch thread (three refused polls two seconds apart) and a panic
+/// hook turn both into this one error. Checkpoints are written atomically, so the last
+/// one stays intact.
+pub fn exit_when_server_lost(address: &str, advice: &str) -> Result<()> {
+    let on_panic = advice.to_string();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!(
+            "error: the remote backend failed, its server lost during the run? ({what}); {on_panic}"
+        );
+        std::process::exit(3);
+    }));
+    let advice = advice.to_string();
+    watch_server(address, move |lost| {
+        eprintln!("error: {lost}; {advice}");
+        std::process::exit(3);
+    })
+}
+
 /// Watches the server at `address` from a background thread and calls `lost` once it
-/// has refused connections for three polls two seconds apart.
-///
-/// burn's remote client waits forever for the answer of a server that died, so a
-/// binary that trains remotely passes a `lost` that reports the error and exits the
-/// process; its checkpoints are written atomically, so the last one stays intact.
-pub fn watch_server(
-    address: &str,
-    lost: impl FnOnce(TrainError) + Send + 'static,
-) -> Result<std::thread::JoinHandle<()>> {
+/// has refused connections for [`WATCH_FAILURES`] polls in a row.
+fn watch_server(address: &str, lost: impl FnOnce(TrainError) + Send + 'static) -> Result<()> {
     let socket = remote_socket(address)?;
     let address = address.to_string();
     std::thread::Builder::new()
@@ -218,5 +247,6 @@ pub fn watch_server(
                 }
             }
         })
+        .map(drop)
         .map_err(|e| TrainError::invalid("remote", format!("cannot start the watch thread: {e}")))
 }

@@ -18,7 +18,7 @@ mod trainer;
 
 pub use backend::{
     BackendKind, DefaultBackend, Placement, REMOTE_CONNECT_TIMEOUT, WithBackend, check_server,
-    dispatch, remote_socket, watch_server,
+    dispatch, exit_when_server_lost, remote_socket,
 };
 pub use checkpoint::{EpochPosition, decode_checkpoint};
 pub use config::{DataSelection, TrainingConfig};

@@ -5,15 +5,15 @@ use std::path::PathBuf;
 use ae_analysis::{encode_set, reconstruct_set};
 use ae_data::{Dataset, DatasetKind, GridLayout, render_grid, save_png};
 use ae_train::{
-    BackendKind, DefaultBackend, EpochRecord, ProgressMode, TrainData, TrainOutcome,
-    TrainingConfig, train_or_resume,
+    DefaultBackend, EpochRecord, ProgressMode, TrainData, TrainOutcome, TrainingConfig,
+    train_or_resume,
 };
 
 use burn::tensor::backend::AutodiffBackend;
 
 use super::{
-    GRID_SCALE, Inner, PlannedRun, Profile, Reference, SeedRow, Settings, captions,
-    codes_for_display, first, png, seed_table,
+    GRID_SCALE, Inner, PlannedRun, Reference, SeedRow, Settings, captions, codes_for_display,
+    first, png, seed_table,
 };
 use crate::error::Result;
 use crate::findings;
@@ -28,18 +28,14 @@ pub struct Context<'a, B: AutodiffBackend = DefaultBackend> {
     pub mnist: &'a Dataset,
     /// Fashion-MNIST.
     pub fashion: &'a Dataset,
-    /// Compute profile.
-    pub profile: Profile,
-    /// Seed of every random choice.
-    pub seed: u64,
+    /// Profile, seed and backend: every setting of the runs derives from them.
+    pub settings: Settings,
     /// Report folder (figures are written here).
     pub report_dir: PathBuf,
     /// Folder of the training runs.
     pub runs_dir: PathBuf,
     /// Progress display of the training runs.
     pub progress: ProgressMode,
-    /// The backend's name on the command line (recorded in every run's config).
-    pub backend: BackendKind,
     /// Device of the backend.
     pub device: B::Device,
 }
@@ -53,13 +49,9 @@ impl<B: AutodiffBackend> Context<'_, B> {
         }
     }
 
-    /// The profile and seed of this reproduction.
+    /// The profile, seed and backend of this reproduction.
     pub fn settings(&self) -> Settings {
-        Settings {
-            profile: self.profile,
-            seed: self.seed,
-            backend: self.backend,
-        }
+        self.settings
     }
 
     /// Trains a planned run (or reuses it) on the data its selection names.

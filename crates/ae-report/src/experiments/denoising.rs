@@ -70,7 +70,12 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
         "The first ten training images",
     );
     section.figure(
-        ctx.image_grid(&png(ID, "train-noisy"), &noisy(&train, ctx.seed), None, 10)?,
+        ctx.image_grid(
+            &png(ID, "train-noisy"),
+            &noisy(&train, ctx.settings.seed),
+            None,
+            10,
+        )?,
         format!("Their noisy versions ({})", NOISE.describe()),
     );
     let epochs = outcome.history.len();
@@ -85,7 +90,7 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
         &outcome.history,
     )?;
     let test = first(&data.val, 10)?;
-    let noisy_test = noisy(&test, ctx.seed.wrapping_add(1));
+    let noisy_test = noisy(&test, ctx.settings.seed.wrapping_add(1));
     section.figure(
         ctx.image_grid(
             &png(ID, "test-originals"),

@@ -133,8 +133,8 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
             all.select(&val_rows.collect::<Vec<_>>()),
         );
         let test_features = Features::new(codes(test), code_len, test.labels().to_vec())?;
-        let mut logistic = ClassifierConfig::new(ClassifierKind::Logistic, ctx.seed);
-        logistic.max_epochs = ctx.profile.pick(2, 10, 30);
+        let mut logistic = ClassifierConfig::new(ClassifierKind::Logistic, ctx.settings.seed);
+        logistic.max_epochs = ctx.settings.profile.pick(2, 10, 30);
         let report = train_classifier::<B>(&logistic, &fit, &val, &test_features, 10, &ctx.device)?;
         scores.push((m.name, mse, report.test_accuracy));
         table.push([

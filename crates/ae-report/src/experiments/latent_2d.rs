@@ -197,7 +197,7 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
             );
         }
         if model == "vae" {
-            let samples = prior_samples(&outcome.model, 20, ctx.seed, &ctx.device)?;
+            let samples = prior_samples(&outcome.model, 20, ctx.settings.seed, &ctx.device)?;
             section.figure(
                 ctx.image_grid(&png(ID, "vae-prior-samples"), &samples, None, 10)?,
                 "Twenty images decoded from codes drawn from the prior N(0, I)",

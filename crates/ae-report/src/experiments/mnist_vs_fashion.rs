@@ -215,7 +215,7 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
                 let mut noisy = shown.to_f32();
                 variant
                     .noise
-                    .apply_seeded(&mut noisy, derive_seed(ctx.seed, 5, v as u64));
+                    .apply_seeded(&mut noisy, derive_seed(ctx.settings.seed, 5, v as u64));
                 let denoised = reconstruct_values(
                     &outcome.model,
                     &noisy,

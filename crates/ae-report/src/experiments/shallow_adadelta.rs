@@ -57,6 +57,7 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
     // The CNN: trained and tested on each kind of image, same split, same seed.
     let (_, dae) = ctx.train_planned(&denoising::planned(&ctx.settings())?)?;
     let limit = ctx
+        .settings
         .profile
         .pick(600, 10_000, 60_000)
         .min(ctx.mnist.train.len());
@@ -66,7 +67,7 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
     let val = pool.select(&held_out.collect::<Vec<_>>())?;
     let test = first(
         &ctx.mnist.test,
-        ctx.profile.test_limit().unwrap_or(usize::MAX),
+        ctx.settings.profile.test_limit().unwrap_or(usize::MAX),
     )?;
     let parts = [&train, &val, &test];
     let pixels = train.pixels_per_image();
@@ -87,8 +88,8 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
             }),
         ),
     ];
-    let mut cnn = ClassifierConfig::new(ClassifierKind::Cnn, ctx.seed);
-    cnn.max_epochs = ctx.profile.pick(1, 3, 20);
+    let mut cnn = ClassifierConfig::new(ClassifierKind::Cnn, ctx.settings.seed);
+    cnn.max_epochs = ctx.settings.profile.pick(1, 3, 20);
     cnn.patience = 3;
     let mut table = Table::new([
         "CNN trained and tested on",
@@ -103,7 +104,7 @@ fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {
             .enumerate()
             .map(|(i, set)| {
                 Features::new(
-                    transform(set, ctx.seed.wrapping_add(10 + i as u64)),
+                    transform(set, ctx.settings.seed.wrapping_add(10 + i as u64)),
                     pixels,
                     set.labels().to_vec(),
                 )
