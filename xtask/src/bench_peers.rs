@@ -28,7 +28,7 @@ pub struct BenchPeersArgs {
     #[arg(long)]
     only: Option<String>,
     /// Our backends to measure, comma-separated: `flex` (the reference of the ratio
-    /// column) and optionally `ndarray` (built in with `--features ndarray`).
+    /// column) and optionally `ndarray` or `cuda` (built with the feature `ae-cli/cuda`).
     #[arg(long, value_delimiter = ',', default_value = "flex")]
     backends: Vec<String>,
     /// Output Markdown.
@@ -79,6 +79,74 @@ const CASES: [Case; 2] = [
     },
 ];
 const TRAIN_IMAGES: f64 = 60_000.0;
+
+/// Side of the square fp32 matrices whose product measures the machine's GEMM rate.
+const GEMM_SIZE: usize = 1024;
+/// Timed products per measurement (after three untimed ones); the median is kept.
+const GEMM_REPS: usize = 20;
+
+/// The peers' GEMM rate: PyTorch's `a @ b` on 2 threads, printed as one JSON line.
+const TORCH_GEMM: &str = "
+import json, statistics, time, torch
+torch.set_num_threads(2)
+n, reps = int(__import__('sys').argv[1]), int(__import__('sys').argv[2])
+a, b = torch.rand(n, n), torch.rand(n, n)
+for _ in range(3): a @ b
+times = []
+for _ in range(reps):
+    t = time.perf_counter(); a @ b; times.append(time.perf_counter() - t)
+print(json.dumps({'gflops': 2 * n**3 / statistics.median(times) / 1e9, 'version': torch.__version__}))
+";
+
+/// GFLOP/s of burn-flex's matrix product (the `gemm` crate, which our dense layers use) on
+/// two `GEMM_SIZE` squares, median of `GEMM_REPS` products on this process's thread pool.
+fn our_gemm_rate() -> f64 {
+    use burn::backend::Flex;
+    use burn::tensor::{Distribution, Tensor};
+    let device = Default::default();
+    let square =
+        || Tensor::<Flex, 2>::random([GEMM_SIZE; 2], Distribution::Uniform(0.0, 1.0), &device);
+    let (a, b) = (square(), square());
+    let mut seconds = Vec::with_capacity(GEMM_REPS);
+    for rep in 0..GEMM_REPS + 3 {
+        let start = std::time::Instant::now();
+        let product = a.clone().matmul(b.clone());
+        // Flex is eager; reading one value makes sure the product exists.
+        let _ = product.slice([0..1, 0..1]).into_scalar();
+        if rep >= 3 {
+            seconds.push(start.elapsed().as_secs_f64());
+        }
+    }
+    2.0 * (GEMM_SIZE as f64).powi(3) / ae_train::median(&seconds) / 1e9
+}
+
+/// PyTorch's rate measured by [`TORCH_GEMM`], with its version.
+fn torch_gemm_rate(python: &Path) -> anyhow::Result<(f64, String)> {
+    let out = Command::new(python)
+        .args([
+            "-c",
+            TORCH_GEMM,
+            &GEMM_SIZE.to_string(),
+            &GEMM_REPS.to_string(),
+        ])
+        .output()
+        .context("running the PyTorch GEMM measurement")?;
+    let line = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(line.trim())
+        .with_context(|| format!("the PyTorch GEMM measurement printed no JSON: {line}"))?;
+    Ok((
+        field(&v, "gflops"),
+        v["version"].as_str().unwrap_or("").to_string(),
+    ))
+}
+
+/// GEMM rates measured once per round: ours, and PyTorch's when the peers run.
+#[derive(Debug, Default)]
+struct GemmRates {
+    ours: Vec<f64>,
+    torch: Vec<f64>,
+    torch_version: String,
+}
 
 /// One measured run.
 #[derive(Debug, Clone)]
@@ -260,19 +328,21 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
     if !args.backends.iter().any(|b| b == "flex") {
         bail!("--backends must include flex (the reference of the ratios)");
     }
-    let features: Vec<&str> = args
+    // The test command's selection and features (ndarray is a default feature of `ae`), so
+    // nothing already built for the tests is compiled again; other backends add theirs.
+    let features: Vec<String> = args
         .backends
         .iter()
-        .map(String::as_str)
-        .filter(|b| *b != "flex")
+        .filter(|b| !matches!(b.as_str(), "flex" | "ndarray"))
+        .map(|b| format!("ae-cli/{b}"))
         .collect();
     let status = Command::new(cargo)
         .args([
             "build",
             "--release",
             "--quiet",
-            "-p",
-            "ae-cli",
+            "--workspace",
+            "--all-targets",
             "--features",
             &features.join(","),
         ])
@@ -293,6 +363,16 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
         args.peers.join("torch_ae.py"),
         args.peers.join("keras_ae.py"),
     ];
+    let mut gemm = GemmRates::default();
+    for round in 1..=args.rounds {
+        eprintln!("GEMM round {round}/{}", args.rounds);
+        gemm.ours.push(our_gemm_rate());
+        if peers_note.is_none() {
+            let (rate, version) = torch_gemm_rate(&python)?;
+            gemm.torch.push(rate);
+            gemm.torch_version = version;
+        }
+    }
     let mut results: Vec<(&Case, Vec<Measurement>)> = Vec::new();
     for case in CASES
         .iter()
@@ -321,7 +401,7 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
         }
         results.push((case, runs));
     }
-    let markdown = render(&results, args.rounds, peers_note.as_deref());
+    let markdown = render(&results, &gemm, args.rounds, peers_note.as_deref());
     ae_data::write_atomic(&args.out, markdown.as_bytes())
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
     println!("{markdown}");
@@ -330,6 +410,7 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
 
 fn render(
     results: &[(&Case, Vec<Measurement>)],
+    gemm: &GemmRates,
     rounds: usize,
     peers_note: Option<&str>,
 ) -> String {
@@ -344,6 +425,17 @@ fn render(
         "train loss",
         "val loss",
         "s/epoch ratio ours/this",
+    ]);
+    let best_gemm = gemm_medians(gemm)
+        .into_iter()
+        .flatten()
+        .fold(f64::NAN, f64::max);
+    let mut goals = ae_report::Table::new([
+        "model",
+        "s/epoch, ours / best peer",
+        "train s/epoch, ours / best peer",
+        "effective GFLOP/s / best GEMM rate",
+        "our CPU/wall",
     ]);
     for (case, runs) in results {
         let mut frameworks: Vec<String> = runs.iter().map(|m| m.framework.clone()).collect();
@@ -367,20 +459,34 @@ fn render(
             .find(|f| f.as_str() == "autoencoders-rs (flex)")
             .cloned()
             .unwrap_or_default();
-        let ours_epoch = summary(&ours_name).0;
+        let ours = summary(&ours_name);
+        let ours_epoch = ours.0;
+        let peers: Vec<_> = frameworks
+            .iter()
+            .filter(|f| !f.starts_with("autoencoders-rs"))
+            .map(|f| summary(f))
+            .collect();
+        let best_peer =
+            |f: fn(&(f64, f64, f64, f64, f64)) -> f64| peers.iter().map(f).fold(f64::NAN, f64::min);
+        let gflops =
+            |train: f64| case.flops_per_image().unwrap_or(f64::NAN) * TRAIN_IMAGES / train / 1e9;
+        let n = ae_report::Table::num;
+        goals.push([
+            case.model.to_string(),
+            n(ours.0 / best_peer(|p| p.0), 3),
+            n(ours.1 / best_peer(|p| p.1), 3),
+            format!("{:.0}%", 100.0 * gflops(ours.1) / best_gemm),
+            n(ours.4, 2),
+        ]);
         for name in &frameworks {
             let (epoch, train, loss, val, cpu) = summary(name);
-            let n = ae_report::Table::num;
             table.push([
                 case.model.to_string(),
                 name.clone(),
                 n(epoch, 3),
                 n(train, 3),
                 format!("{:.0}", TRAIN_IMAGES / train),
-                n(
-                    case.flops_per_image().unwrap_or(f64::NAN) * TRAIN_IMAGES / train / 1e9,
-                    3,
-                ),
+                n(gflops(train), 3),
                 n(cpu, 2),
                 n(loss, 4),
                 n(val, 4),
@@ -407,8 +513,22 @@ fn render(
             format!("\n**The peers could not be run here** ({why}); only our figures are shown.\n")
         }
     };
+    let [ours_gemm, torch_gemm] = gemm_medians(gemm);
+    let rate = |r: Option<f64>| r.map_or("not measured".to_string(), |r| format!("{r:.0} GFLOP/s"));
+    let gemm_text = format!(
+        "fp32 product of two {GEMM_SIZE}x{GEMM_SIZE} matrices, median of {GEMM_REPS} products after 3 untimed ones, once per round (the median over rounds shown): PyTorch {} `a @ b` on 2 threads: **{}**; burn-flex's `matmul` (the `gemm` crate, which our dense layers use) on this process's 2-thread pool: **{}**.",
+        gemm.torch_version,
+        rate(torch_gemm),
+        rate(ours_gemm),
+    );
     format!(
-        "# Performance\n\nGenerated by `cargo xtask bench-peers` (do not edit by hand). {rounds} alternation round(s): for each model, our `ae train --json` (Flex backend with the fused kernels of `docs/kernels.md`, dense models with the two-shard data-parallel step of `docs/training.md`; other backends where listed, burn's own operations), then `../shared/peers/torch_ae.py`, then `keras_ae.py` (2 threads each), repeated, so all see the same machine state; each cell is the median over rounds. Real MNIST, 60k training and 10k validation images per epoch, Adam, BCE: `fc` (784-400-200-100-200-400-784) at batch 256 for 3 epochs, `conv` at batch 128 for 2 epochs. Our s/epoch is the median over all epochs, the peers' over epochs 2..N. Effective GFLOP/s = 6 x forward multiply-accumulates x 60k / train seconds. CPU/wall = (user + sys) / wall of the whole process (2.0 = both cores busy). The last column is our Flex s/epoch over this row's (below 1 = we are faster).\n{peers}\n{}\n## Backends\n\n`flex` (default) runs the fused kernels; `ndarray` (`--backends flex,ndarray`, when listed above) runs burn's generic operations with burn-ndarray's matrix products. burn's CubeCL `cpu` backend does not build here: its `tracel-llvm-bundler` build script downloads LLVM, and these machines have no internet (`cargo check -p ae-models --features burn/cpu` shows it).\n\n## GPU\n\n{gpu}\n",
-        table.to_markdown()
+        "# Performance\n\nGenerated by `cargo xtask bench-peers` (do not edit by hand). {rounds} alternation round(s): for each model, our `ae train --json` (Flex backend with the fused kernels of `docs/kernels.md`, dense models with the two-shard data-parallel step of `docs/training.md`; other backends where listed, burn's own operations), then `../shared/peers/torch_ae.py`, then `keras_ae.py` (2 threads each), repeated, so all see the same machine state; each cell is the median over rounds. Real MNIST, 60k training and 10k validation images per epoch, Adam, BCE: `fc` (784-400-200-100-200-400-784) at batch 256 for 3 epochs, `conv` at batch 128 for 2 epochs. Our s/epoch is the median over all epochs, the peers' over epochs 2..N. Effective GFLOP/s = 6 x forward multiply-accumulates x 60k / train seconds. CPU/wall = (user + sys) / wall of the whole process (2.0 = both cores busy). The last column is our Flex s/epoch over this row's (below 1 = we are faster).\n{peers}\n{}\n## Against the goals\n\nOur Flex figures over the best peer's in the same run (below 1 = we are faster), our effective GFLOP/s over the best GEMM rate measured below, and our CPU/wall.\n\n{}\n## The machine's GEMM rate\n\n{gemm_text}\n\n## Backends\n\n`flex` (default) runs the fused kernels; `ndarray` (`--backends flex,ndarray`, when listed above) runs burn's generic operations with burn-ndarray's matrix products. burn's CubeCL `cpu` backend does not build here: its `tracel-llvm-bundler` build script downloads LLVM, and these machines have no internet (`cargo check -p ae-models --features burn/cpu` shows it).\n\n## GPU\n\n{gpu}\n",
+        table.to_markdown(),
+        goals.to_markdown()
     )
+}
+
+/// Median GEMM rates, `[ours, PyTorch]`, `None` where not measured.
+fn gemm_medians(gemm: &GemmRates) -> [Option<f64>; 2] {
+    [&gemm.ours, &gemm.torch].map(|rates| (!rates.is_empty()).then(|| ae_train::median(rates)))
 }

@@ -7,7 +7,7 @@
 use ae_data::flat_tensor;
 use ae_models::Activation;
 use ae_models::glorot_linear;
-use ae_models::kernels::{conv2d_layer, max_pool2d_layer};
+use ae_models::kernels::{conv2d_relu_layer, max_pool2d_layer};
 use ae_models::same_conv;
 use ae_train::{EarlyStopping, Verdict};
 use burn::module::{AutodiffModule, Module};
@@ -15,7 +15,7 @@ use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
-use burn::tensor::activation::{log_softmax, relu};
+use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Tensor, TensorData};
 
@@ -232,8 +232,8 @@ impl<B: Backend> ConvFront<B> {
     fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
         let n = x.dims()[0];
         let x = x.reshape([n, 1, self.side, self.side]);
-        let h = max_pool2d_layer(&self.pool, relu(conv2d_layer(&self.conv1, x)));
-        let h = max_pool2d_layer(&self.pool, relu(conv2d_layer(&self.conv2, h)));
+        let h = max_pool2d_layer(&self.pool, conv2d_relu_layer(&self.conv1, x));
+        let h = max_pool2d_layer(&self.pool, conv2d_relu_layer(&self.conv2, h));
         h.reshape([n, Self::outputs(self.side)])
     }
 }

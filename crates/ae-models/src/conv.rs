@@ -14,7 +14,7 @@ use burn::tensor::backend::Backend;
 use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
-use crate::kernels::{conv2d_layer, max_pool2d_layer};
+use crate::kernels::{conv2d_layer, conv2d_relu_layer, max_pool2d_layer};
 
 /// Configuration of the convolutional autoencoder.
 #[derive(Config, Debug)]
@@ -119,8 +119,17 @@ impl<B: Backend> ConvAutoencoder<B> {
     /// - `x`: `[batch, 1, height, width]`
     /// - output: `[batch, code_channels, height/4, width/4]`
     pub fn encode_images(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = max_pool2d_layer(&self.pool, self.hidden.apply(conv2d_layer(&self.enc1, x)));
-        max_pool2d_layer(&self.pool, self.hidden.apply(conv2d_layer(&self.enc2, h)))
+        let h = max_pool2d_layer(&self.pool, self.hidden_conv(&self.enc1, x));
+        max_pool2d_layer(&self.pool, self.hidden_conv(&self.enc2, h))
+    }
+
+    /// A hidden layer: convolution and activation (one fused operation for ReLU).
+    fn hidden_conv(&self, layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        if self.hidden == Activation::Relu {
+            conv2d_relu_layer(layer, x)
+        } else {
+            self.hidden.apply(conv2d_layer(layer, x))
+        }
     }
 
     /// Decoder on feature maps.
@@ -133,12 +142,8 @@ impl<B: Backend> ConvAutoencoder<B> {
     }
 
     fn decode_pre_activation(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = self
-            .up
-            .forward(self.hidden.apply(conv2d_layer(&self.dec1, code)));
-        let h = self
-            .up
-            .forward(self.hidden.apply(conv2d_layer(&self.dec2, h)));
+        let h = self.up.forward(self.hidden_conv(&self.dec1, code));
+        let h = self.up.forward(self.hidden_conv(&self.dec2, h));
         conv2d_layer(&self.out, h)
     }
 

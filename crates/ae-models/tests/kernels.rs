@@ -24,15 +24,21 @@ fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
     t.into_data().convert::<f32>().to_vec().unwrap()
 }
 
-/// `max |a - b| <= 1e-5 * max |b|`.
-fn assert_close(what: &str, a: &[f32], b: &[f32]) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
+/// The largest difference and `max |b|`.
+fn difference(a: &[f32], b: &[f32]) -> (f32, f32) {
     let scale = b.iter().fold(f32::MIN_POSITIVE, |m, v| m.max(v.abs()));
     let worst = a
         .iter()
         .zip(b)
         .map(|(x, y)| (x - y).abs())
         .fold(0.0f32, f32::max);
+    (worst, scale)
+}
+
+/// `max |a - b| <= 1e-5 * max |b|`.
+fn assert_close(what: &str, a: &[f32], b: &[f32]) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let (worst, scale) = difference(a, b);
     assert!(
         worst <= 1e-5 * scale,
         "{what}: max difference {worst} (scale {scale})"
@@ -64,7 +70,7 @@ impl Case {
     }
 }
 
-const CASES: [Case; 6] = [
+const CASES: [Case; 7] = [
     // the conv autoencoder's layers
     Case::same_3x3(3, [1, 16], 28),
     Case::same_3x3(2, [16, 8], 14),
@@ -89,12 +95,60 @@ const CASES: [Case; 6] = [
         padding: [2, 1],
         dilation: [2, 1],
     },
+    // the direct kernels' remainders: 6 output channels (a block of 4, then 2 single
+    // ones), a 5x3 kernel, padding on one axis only
+    Case {
+        batch: 3,
+        channels: [3, 6],
+        size: [9, 13],
+        kernel: [5, 3],
+        stride: [1, 1],
+        padding: [2, 0],
+        dilation: [1, 1],
+    },
 ];
+
+/// The tolerance tells a correct kernel from a slightly wrong one: 1e-3 of the output's
+/// scale added to one value of the fused convolution's output is caught.
+#[test]
+fn a_perturbation_of_1e_3_fails_the_comparison() {
+    for (i, c) in CASES.iter().enumerate() {
+        let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], 7);
+        let w = random([c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]], 8);
+        let options = ConvOptions::new(c.stride, c.padding, c.dilation, 1);
+        let b = random([c.channels[1]], 9);
+        let mut fused = values(kernels::conv2d(
+            x.clone(),
+            w.clone(),
+            b.clone(),
+            options.clone(),
+        ));
+        let reference = values(reference_conv2d(x, w, Some(b), options));
+        let (worst, scale) = difference(&fused, &reference);
+        assert!(worst <= 1e-5 * scale, "case {i}: {worst} (scale {scale})");
+        let middle = fused.len() / 2;
+        fused[middle] += 1e-3 * scale;
+        let (worst, scale) = difference(&fused, &reference);
+        assert!(
+            worst > 1e-5 * scale,
+            "case {i}: the perturbation went unnoticed"
+        );
+    }
+}
 
 #[test]
 fn convolution_values_and_gradients_match_burn() {
-    for (i, c) in CASES.iter().enumerate() {
-        let seed = 10 * i as u64;
+    for relu in [false, true] {
+        convolutions_match_burn(relu);
+    }
+}
+
+/// Every case through [`kernels::conv2d`], or [`kernels::conv2d_relu`] against burn's
+/// convolution and ReLU.
+fn convolutions_match_burn(relu: bool) {
+    for (index, c) in CASES.iter().enumerate() {
+        let seed = 10 * index as u64;
+        let i = format!("{index}{}", if relu { " with ReLU" } else { "" });
         let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], seed).require_grad();
         let w = random(
             [c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]],
@@ -103,8 +157,22 @@ fn convolution_values_and_gradients_match_burn() {
         .require_grad();
         let b = random([c.channels[1]], seed + 2).require_grad();
         let options = ConvOptions::new(c.stride, c.padding, c.dilation, 1);
-        let fused = kernels::conv2d(x.clone(), w.clone(), b.clone(), options.clone());
-        let reference = reference_conv2d(x.clone(), w.clone(), Some(b.clone()), options);
+        let (fused, reference) = if relu {
+            (
+                kernels::conv2d_relu(x.clone(), w.clone(), b.clone(), options.clone()),
+                burn::tensor::activation::relu(reference_conv2d(
+                    x.clone(),
+                    w.clone(),
+                    Some(b.clone()),
+                    options,
+                )),
+            )
+        } else {
+            (
+                kernels::conv2d(x.clone(), w.clone(), b.clone(), options.clone()),
+                reference_conv2d(x.clone(), w.clone(), Some(b.clone()), options),
+            )
+        };
         assert_eq!(fused.dims(), reference.dims(), "case {i}: output shape");
         assert_close(
             &format!("case {i}: output"),

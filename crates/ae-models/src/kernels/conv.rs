@@ -11,6 +11,7 @@
 //! [`IMAGES_PER_BLOCK`] images summed in order, so the result does not depend on the
 //! number of threads.
 
+use super::direct;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
@@ -250,6 +251,19 @@ pub fn forward(
     weight: &[f32],
     bias: Option<&[f32]>,
 ) -> (Vec<f32>, [usize; 2]) {
+    if direct::covers(g) {
+        return direct::forward(g, x, weight, bias);
+    }
+    im2col_forward(g, x, weight, bias)
+}
+
+/// [`forward`] through im2col and one GEMM per image.
+fn im2col_forward(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+) -> (Vec<f32>, [usize; 2]) {
     let out = g
         .out_size()
         .expect("convolution geometry checked by the caller");
@@ -301,9 +315,36 @@ pub struct ConvGrads {
 }
 
 /// Per-block sums of the weight and bias gradients.
-struct BlockSums {
-    weight: Vec<f32>,
-    bias: Vec<f32>,
+pub(super) struct BlockSums {
+    pub(super) weight: Vec<f32>,
+    pub(super) bias: Vec<f32>,
+}
+
+impl BlockSums {
+    pub(super) fn zeros(weight: usize, bias: usize) -> Self {
+        BlockSums {
+            weight: vec![0.0; weight],
+            bias: vec![0.0; bias],
+        }
+    }
+}
+
+/// The blocks' sums added in block order: independent of how rayon scheduled them.
+pub(super) fn ordered_sum(
+    partials: &[BlockSums],
+    weight: usize,
+    bias: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut total = BlockSums::zeros(weight, bias);
+    for sums in partials {
+        for (a, b) in total.weight.iter_mut().zip(&sums.weight) {
+            *a += b;
+        }
+        for (a, b) in total.bias.iter_mut().zip(&sums.bias) {
+            *a += b;
+        }
+    }
+    (total.weight, total.bias)
 }
 
 /// Backward pass: `dy` is the gradient of the output (`[batch, out_channels, out_h, out_w]`).
@@ -318,6 +359,18 @@ pub fn backward(
     dy: &[f32],
     want_x: bool,
 ) -> ConvGrads {
+    if direct::covers(g) {
+        let (weight_grad, bias_grad) = direct::weight_gradients(g, x, dy);
+        let dx = want_x.then(|| {
+            let transposed = transposed_geometry(g).expect("direct::covers() implies it exists");
+            direct::forward(&transposed, dy, &flip_and_swap_channels(g, weight), None).0
+        });
+        return ConvGrads {
+            x: dx,
+            weight: weight_grad,
+            bias: bias_grad,
+        };
+    }
     if want_x && let Some(transposed) = cheaper_input_gradient_geometry(g) {
         let mut grads = im2col_backward(g, x, weight, dy, false);
         let (dx, _) = forward(&transposed, dy, &flip_and_swap_channels(g, weight), None);
@@ -333,10 +386,15 @@ pub fn backward(
 /// (`in_channels` rows per tap): returned when it is the smaller, e.g. 16x less for the
 /// conv autoencoder's 16 -> 1 output layer.
 fn cheaper_input_gradient_geometry(g: &ConvGeometry) -> Option<ConvGeometry> {
+    transposed_geometry(g).filter(|_| g.out_channels < g.in_channels)
+}
+
+/// The geometry whose forward pass is `g`'s input gradient, for stride 1 and dilation 1.
+fn transposed_geometry(g: &ConvGeometry) -> Option<ConvGeometry> {
     let out = g.out_size()?;
     let fits =
         g.stride == [1, 1] && g.dilation == [1, 1] && (0..2).all(|a| g.padding[a] < g.kernel[a]);
-    if !fits || g.out_channels >= g.in_channels {
+    if !fits {
         return None;
     }
     let transposed = ConvGeometry {
@@ -415,10 +473,7 @@ fn im2col_backward(g: &ConvGeometry, x: &[f32], w: &[f32], dy: &[f32], want_x: b
                 col2im(g, out, cols, dx_img);
             }
         };
-    let new_sums = || BlockSums {
-        weight: vec![0.0; oc * patch],
-        bias: vec![0.0; oc],
-    };
+    let new_sums = || BlockSums::zeros(oc * patch, oc);
     let new_cols = || vec![0.0f32; patch * len];
 
     let blocks = g.batch.div_ceil(IMAGES_PER_BLOCK);
@@ -447,19 +502,7 @@ fn im2col_backward(g: &ConvGeometry, x: &[f32], w: &[f32], dy: &[f32], want_x: b
             })
             .collect(),
     };
-    // Ordered reduction: independent of how rayon scheduled the blocks.
-    let mut weight_grad = vec![0.0f32; oc * patch];
-    let mut bias_grad = vec![0.0f32; oc];
-    for sums in &partials {
-        weight_grad
-            .iter_mut()
-            .zip(&sums.weight)
-            .for_each(|(a, b)| *a += b);
-        bias_grad
-            .iter_mut()
-            .zip(&sums.bias)
-            .for_each(|(a, b)| *a += b);
-    }
+    let (weight_grad, bias_grad) = ordered_sum(&partials, oc * patch, oc);
     ConvGrads {
         x: dx,
         weight: weight_grad,
@@ -568,12 +611,14 @@ mod tests {
         let dy: Vec<f32> = (0..3 * 2 * out[0] * out[1])
             .map(|i| (i as f32 * 0.29).sin())
             .collect();
-        let fast = backward(&g, &x, &w, &dy, true);
+        // The transposed path without the direct kernels, which would take over.
+        let mut fast = im2col_backward(&g, &x, &w, &dy, false);
+        let transposed = cheaper_input_gradient_geometry(&g).unwrap();
+        fast.x = Some(im2col_forward(&transposed, &dy, &flip_and_swap_channels(&g, &w), None).0);
         let reference = im2col_backward(&g, &x, &w, &dy, true);
         for (a, b) in fast.x.unwrap().iter().zip(reference.x.unwrap()) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
-        assert_eq!(fast.weight, reference.weight);
         // More output than input channels, or a stride: col2im.
         assert!(
             cheaper_input_gradient_geometry(&ConvGeometry {
@@ -590,6 +635,72 @@ mod tests {
             })
             .is_none()
         );
+    }
+
+    fn sequence(len: usize, step: f32) -> Vec<f32> {
+        (0..len).map(|i| (i as f32 * step).sin()).collect()
+    }
+
+    fn assert_close(what: &str, a: &[f32], b: &[f32]) {
+        assert_eq!(a.len(), b.len(), "{what}: lengths");
+        let scale = b.iter().fold(1e-30f32, |m, v| m.max(v.abs()));
+        for (x, y) in a.iter().zip(b) {
+            assert!(
+                (x - y).abs() <= 1e-5 * scale,
+                "{what}: {x} vs {y} (scale {scale})"
+            );
+        }
+    }
+
+    #[test]
+    fn the_direct_kernels_agree_with_im2col() {
+        assert!(
+            direct::available(),
+            "this test needs a CPU with AVX2 + FMA or NEON"
+        );
+        // (channels in, out; size; kernel; padding): the autoencoder's layers, channel
+        // counts that leave remainders of the register blocks, other kernels and paddings.
+        let cases: [([usize; 2], [usize; 2], [usize; 2], [usize; 2]); 8] = [
+            ([1, 16], [28, 28], [3, 3], [1, 1]),
+            ([16, 8], [14, 14], [3, 3], [1, 1]),
+            ([8, 8], [7, 7], [3, 3], [1, 1]),
+            ([16, 1], [28, 28], [3, 3], [1, 1]),
+            ([3, 6], [9, 13], [5, 3], [2, 0]),
+            ([5, 7], [6, 5], [2, 2], [1, 1]),
+            ([2, 3], [4, 4], [1, 1], [0, 0]),
+            ([6, 5], [8, 3], [3, 1], [0, 0]),
+        ];
+        for (i, (channels, in_size, kernel, padding)) in cases.into_iter().enumerate() {
+            let g = ConvGeometry {
+                batch: 6,
+                in_channels: channels[0],
+                out_channels: channels[1],
+                in_size,
+                kernel,
+                stride: [1, 1],
+                padding,
+                dilation: [1, 1],
+            };
+            assert!(direct::covers(&g), "case {i}");
+            let out = g.out_size().unwrap();
+            let x = sequence(g.batch * g.in_len(), 0.37);
+            let w = sequence(channels[1] * g.patch_len(), 0.71);
+            let bias = sequence(channels[1], 1.3);
+            let dy = sequence(g.batch * channels[1] * out[0] * out[1], 0.29);
+            let (y, y_out) = forward(&g, &x, &w, Some(&bias));
+            let (y_ref, _) = im2col_forward(&g, &x, &w, Some(&bias));
+            assert_eq!(y_out, out, "case {i}: output size");
+            assert_close(&format!("case {i}: y"), &y, &y_ref);
+            let direct = backward(&g, &x, &w, &dy, true);
+            let reference = im2col_backward(&g, &x, &w, &dy, true);
+            assert_close(
+                &format!("case {i}: dx"),
+                &direct.x.unwrap(),
+                &reference.x.unwrap(),
+            );
+            assert_close(&format!("case {i}: dw"), &direct.weight, &reference.weight);
+            assert_close(&format!("case {i}: db"), &direct.bias, &reference.bias);
+        }
     }
 
     #[test]

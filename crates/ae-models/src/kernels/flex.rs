@@ -43,10 +43,8 @@ pub(super) fn moved<B: Backend, C: Backend, const D: usize>(t: Tensor<B, D>) -> 
 
 /// Whether backend `B` is `C` and the fused kernels are on (see [`super::KERNELS_ENV`]).
 pub(super) fn is_backend<B: Backend, C: Backend>() -> bool {
-    static FUSED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let fused =
-        *FUSED.get_or_init(|| std::env::var(super::KERNELS_ENV).map_or(true, |v| v != "burn"));
-    fused && std::any::TypeId::of::<B>() == std::any::TypeId::of::<C>()
+    super::choice() != super::KernelChoice::Burn
+        && std::any::TypeId::of::<B>() == std::any::TypeId::of::<C>()
 }
 
 /// Records `output` in the autodiff graph as the result of `op` on `parents`; `state`
@@ -97,12 +95,14 @@ pub(super) fn all_f32(dtypes: &[DType]) -> bool {
 
 // ---------------------------------------------------------------- convolution
 
-/// Saved for the backward step: the contiguous input and weight.
+/// Saved for the backward step: the contiguous input and weight, and for a fused ReLU its
+/// output (which shares the output's buffer).
 #[derive(Debug, Clone)]
 struct ConvState {
     x: FlexTensor,
     weight: FlexTensor,
     geometry: ConvGeometry,
+    relu_output: Option<FlexTensor>,
 }
 
 #[derive(Debug)]
@@ -123,12 +123,21 @@ impl Backward<Flex, 3> for ConvBackward {
             x,
             weight,
             geometry,
+            relu_output,
         } = ops.state;
+        // Through the ReLU: the gradient passes where the output is positive.
+        let masked: Option<Vec<f32>> = relu_output.map(|y| {
+            values(&dy)
+                .iter()
+                .zip(values(&y))
+                .map(|(&d, &y)| if y > 0.0 { d } else { 0.0 })
+                .collect()
+        });
         let g = conv::backward(
             &geometry,
             values(&x),
             values(&weight),
-            values(&dy),
+            masked.as_deref().unwrap_or(values(&dy)),
             node_x.is_some(),
         );
         if let (Some(node), Some(dx)) = (node_x, g.x) {
@@ -151,35 +160,49 @@ fn conv_forward(
     x: &FlexTensor,
     weight: &FlexTensor,
     bias: &FlexTensor,
+    relu: bool,
 ) -> FlexTensor {
-    let (y, out) = conv::forward(geometry, values(x), values(weight), Some(values(bias)));
+    let (mut y, out) = conv::forward(geometry, values(x), values(weight), Some(values(bias)));
+    if relu {
+        y.iter_mut().for_each(|v| *v = v.max(0.0));
+    }
     flex_tensor(y, [geometry.batch, geometry.out_channels, out[0], out[1]])
 }
 
-/// Convolution with bias on `Autodiff<Flex>`.
+/// Convolution with bias, then a ReLU when `relu`, on `Autodiff<Flex>`: one graph node.
 pub(super) fn conv2d_autodiff(
     geometry: &ConvGeometry,
     x: Tensor<FlexAutodiff, 4>,
     weight: Tensor<FlexAutodiff, 4>,
     bias: Tensor<FlexAutodiff, 1>,
+    relu: bool,
 ) -> Tensor<FlexAutodiff, 4> {
     let (x, weight, bias) = (float(x), float(weight), float(bias));
     let (x_values, w_values) = (contiguous(&x.primitive), contiguous(&weight.primitive));
-    let y = conv_forward(geometry, &x_values, &w_values, &contiguous(&bias.primitive));
+    let y = conv_forward(
+        geometry,
+        &x_values,
+        &w_values,
+        &contiguous(&bias.primitive),
+        relu,
+    );
+    let relu_output = relu.then(|| y.clone());
     let state = || ConvState {
         x: x_values,
         weight: w_values,
         geometry: *geometry,
+        relu_output,
     };
     from_float(record(ConvBackward, [&x, &weight, &bias], state, y))
 }
 
-/// Convolution with bias on `Flex` (inference).
+/// Convolution with bias, then a ReLU when `relu`, on `Flex` (inference).
 pub(super) fn conv2d_plain(
     geometry: &ConvGeometry,
     x: Tensor<Flex, 4>,
     weight: Tensor<Flex, 4>,
     bias: Tensor<Flex, 1>,
+    relu: bool,
 ) -> Tensor<Flex, 4> {
     let (x, weight, bias) = (float(x), float(weight), float(bias));
     from_float(conv_forward(
@@ -187,6 +210,7 @@ pub(super) fn conv2d_plain(
         &contiguous(&x),
         &contiguous(&weight),
         &contiguous(&bias),
+        relu,
     ))
 }
 

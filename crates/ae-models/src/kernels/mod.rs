@@ -8,6 +8,7 @@
 pub(crate) mod adam;
 pub(crate) mod bce;
 pub(crate) mod conv;
+mod direct;
 mod flex;
 pub(crate) mod pool;
 pub(crate) mod tanh;
@@ -25,11 +26,30 @@ use self::flex::{FlexAutodiff, all_f32, is_backend, moved};
 use self::pool::PoolGeometry;
 use burn::backend::Flex;
 
-/// Environment variable that switches the fused kernels off: with `AE_KERNELS=burn` (read
-/// once per process) the default backend runs burn's own operations like any other, so
-/// that a local run compares like with like against a remote server, or a kernel against
-/// burn's arithmetic.
+/// Environment variable that selects the kernels (read once per process): `AE_KERNELS=burn`
+/// switches the fused kernels off, so that the default backend runs burn's own operations
+/// like any other (a local run then compares like with like against a remote server, or a
+/// kernel against burn's arithmetic); `AE_KERNELS=im2col` keeps them but computes every
+/// convolution through im2col instead of the direct kernels (to measure one against the
+/// other). Unset, or any other value: all fused kernels.
 pub const KERNELS_ENV: &str = "AE_KERNELS";
+
+/// The kernels [`KERNELS_ENV`] selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KernelChoice {
+    Fused,
+    Im2col,
+    Burn,
+}
+
+fn choice() -> KernelChoice {
+    static CHOICE: std::sync::OnceLock<KernelChoice> = std::sync::OnceLock::new();
+    *CHOICE.get_or_init(|| match std::env::var(KERNELS_ENV).as_deref() {
+        Ok("burn") => KernelChoice::Burn,
+        Ok("im2col") => KernelChoice::Im2col,
+        _ => KernelChoice::Fused,
+    })
+}
 
 /// Mean binary cross-entropy from logits, `max(z, 0) - z t + ln(1 + e^-|z|)`.
 pub fn bce_with_logits<B: Backend, const D: usize>(
@@ -121,21 +141,46 @@ pub fn conv2d<B: Backend>(
     bias: Tensor<B, 1>,
     options: ConvOptions<2>,
 ) -> Tensor<B, 4> {
+    conv2d_then(x, weight, bias, options, false)
+}
+
+/// [`conv2d`] followed by a ReLU: on the default backend one fused operation, which
+/// clamps the output as it is written and masks the gradient in its backward step.
+///
+/// # Shapes
+/// As [`conv2d`].
+pub fn conv2d_relu<B: Backend>(
+    x: Tensor<B, 4>,
+    weight: Tensor<B, 4>,
+    bias: Tensor<B, 1>,
+    options: ConvOptions<2>,
+) -> Tensor<B, 4> {
+    conv2d_then(x, weight, bias, options, true)
+}
+
+fn conv2d_then<B: Backend>(
+    x: Tensor<B, 4>,
+    weight: Tensor<B, 4>,
+    bias: Tensor<B, 1>,
+    options: ConvOptions<2>,
+    relu: bool,
+) -> Tensor<B, 4> {
     if let Some(geometry) = fused_geometry(&x, &weight, &bias, &options) {
         if is_backend::<B, FlexAutodiff>() {
-            let y = flex::conv2d_autodiff(&geometry, moved(x), moved(weight), moved(bias));
-            return moved(y);
+            let (x, weight, bias) = (moved(x), moved(weight), moved(bias));
+            return moved(flex::conv2d_autodiff(&geometry, x, weight, bias, relu));
         }
         if is_backend::<B, Flex>() {
-            return moved(flex::conv2d_plain(
-                &geometry,
-                moved(x),
-                moved(weight),
-                moved(bias),
-            ));
+            let (x, weight, bias) = (moved(x), moved(weight), moved(bias));
+            return moved(flex::conv2d_plain(&geometry, x, weight, bias, relu));
         }
     }
-    module::conv2d(x, weight, Some(bias), options)
+    let y = module::conv2d(x, weight, Some(bias), options);
+    if relu {
+        burn::tensor::activation::relu(y)
+    } else {
+        y
+    }
 }
 
 /// A [`Conv2d`] layer's forward pass through [`conv2d`] (the layer's own padding rule;
@@ -145,6 +190,18 @@ pub fn conv2d<B: Backend>(
 /// - `x`: `[batch, in_channels, h, w]`
 /// - output: `[batch, out_channels, out_h, out_w]`
 pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    conv2d_layer_then(layer, x, false)
+}
+
+/// [`conv2d_layer`] followed by a ReLU, fused as in [`conv2d_relu`].
+///
+/// # Shapes
+/// As [`conv2d_layer`].
+pub fn conv2d_relu_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    conv2d_layer_then(layer, x, true)
+}
+
+fn conv2d_layer_then<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>, relu: bool) -> Tensor<B, 4> {
     let [_, _, height, width] = x.dims();
     let [(top, bottom), (left, right)] = padding_pairs(
         &layer.padding,
@@ -155,8 +212,9 @@ pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B,
     match &layer.bias {
         Some(bias) if top == bottom && left == right => {
             let options = ConvOptions::new(layer.stride, [top, left], layer.dilation, layer.groups);
-            conv2d(x, layer.weight.val(), bias.val(), options)
+            conv2d_then(x, layer.weight.val(), bias.val(), options, relu)
         }
+        _ if relu => burn::tensor::activation::relu(layer.forward(x)),
         _ => layer.forward(x),
     }
 }

@@ -1,0 +1,409 @@
+//! Direct 2-D convolution for stride 1 and dilation 1 (the seeds' 3x3 'same' layers),
+//! without im2col.
+//!
+//! Each image's input planes are zero-padded once into rows of `wp` (padded width)
+//! pixels. An output pixel `(y, x)` then sits at flat index `y * wp + x` of a grid with
+//! the same row stride, and kernel tap `(i, j)` reads the padded input at that index
+//! plus `i * wp + j`: every tap is one contiguous, unit-stride read. Blocks of [`VECTORS`]
+//! vectors of outputs of [`OUT_BLOCK`] channels stay in registers across all input channels and
+//! taps, so each loaded input vector feeds `OUT_BLOCK` multiply-adds. The `wp - out_w`
+//! columns past each output row are computed and dropped (2 of 30 at 28 pixels).
+//!
+//! Why: with im2col, the copies into and out of the column matrix took more time than
+//! the matrix products, whose shapes (1 to 16 rows) suit a GEMM badly.
+//!
+//! The loops are written with `pulp`'s portable vectors and compiled for the CPU's
+//! instruction set through its runtime dispatch (AVX2 + FMA or AVX-512 on x86-64, NEON
+//! on aarch64; the autovectoriser left the weight gradient's accumulators scalar).
+//! [`available`] is false on CPUs without them, and the caller keeps im2col.
+
+use pulp::{Arch, Simd, WithSimd};
+use rayon::prelude::*;
+
+use super::conv::{BlockSums, ConvGeometry, IMAGES_PER_BLOCK, ordered_sum};
+
+/// Vectors of output pixels per register block of the forward pass.
+const VECTORS: usize = 2;
+/// The output grid is computed in runs of this many pixels: a multiple of `VECTORS`
+/// vectors of every instruction set (8 lanes with AVX2, 16 with AVX-512, 4 with NEON).
+const GRID_STEP: usize = 32;
+/// Output channels per register block of the forward pass.
+const OUT_BLOCK: usize = 4;
+/// Output channels per register block of the weight gradient.
+const GRAD_OUT_BLOCK: usize = 4;
+/// Kernel taps per register block of the weight gradient.
+const GRAD_TAP_BLOCK: usize = 3;
+
+/// Whether this CPU has the vector instructions (with fused multiply-add) the kernels
+/// are compiled for.
+pub(super) fn available() -> bool {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    {
+        !matches!(Arch::new(), Arch::Scalar)
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
+    }
+}
+
+/// Whether the direct kernels compute `g`: stride 1, dilation 1, and a padding below the
+/// kernel size (so that the input gradient is a direct convolution too).
+pub(super) fn covers(g: &ConvGeometry) -> bool {
+    super::choice() == super::KernelChoice::Fused
+        && g.stride == [1, 1]
+        && g.dilation == [1, 1]
+        && (0..2).all(|a| g.padding[a] < g.kernel[a])
+        && g.out_size().is_some()
+        && available()
+}
+
+/// Where things sit in the padded, flattened planes of one convolution.
+struct Layout {
+    /// Padded row width: the row stride of the padded input and of the output grid.
+    wp: usize,
+    /// Floats per padded input plane, with room for the last block's reads.
+    plane: usize,
+    /// Output height and width.
+    out: [usize; 2],
+    /// Output grid entries computed per channel: `out_h * wp`, rounded up to [`GRID_STEP`].
+    flat: usize,
+    /// Read offset of each kernel tap, row-major over the kernel.
+    taps: Vec<usize>,
+}
+
+impl Layout {
+    fn new(g: &ConvGeometry) -> Self {
+        let out = g.out_size().expect("geometry checked by covers()");
+        let [ph, pw] = g.padding;
+        let (hp, wp) = (g.in_size[0] + 2 * ph, g.in_size[1] + 2 * pw);
+        let taps: Vec<usize> = (0..g.kernel[0])
+            .flat_map(|i| (0..g.kernel[1]).map(move |j| i * wp + j))
+            .collect();
+        let flat = (out[0] * wp).next_multiple_of(GRID_STEP);
+        let last_read = flat + taps.last().copied().unwrap_or(0);
+        Layout {
+            wp,
+            plane: (hp * wp).max(last_read),
+            out,
+            flat,
+            taps,
+        }
+    }
+
+    /// Copies `image` (`[channels, h, w]`) into `padded` (`channels` planes), zeros around.
+    fn pad(&self, g: &ConvGeometry, image: &[f32], padded: &mut [f32]) {
+        let [h, w] = g.in_size;
+        let [ph, pw] = g.padding;
+        padded.fill(0.0);
+        for (plane, src) in padded
+            .chunks_exact_mut(self.plane)
+            .zip(image.chunks_exact(h * w))
+        {
+            for (y, row) in src.chunks_exact(w).enumerate() {
+                let at = (y + ph) * self.wp + pw;
+                plane[at..at + w].copy_from_slice(row);
+            }
+        }
+    }
+
+    /// Copies `dy` (`[channels, out_h, out_w]`) onto the output grid (`channels` x
+    /// `flat`), zeros in the dropped columns and the tail.
+    fn spread(&self, dy: &[f32], grid: &mut [f32]) {
+        let [oh, ow] = self.out;
+        grid.fill(0.0);
+        for (dst, src) in grid
+            .chunks_exact_mut(self.flat)
+            .zip(dy.chunks_exact(oh * ow))
+        {
+            for (y, row) in src.chunks_exact(ow).enumerate() {
+                dst[y * self.wp..y * self.wp + ow].copy_from_slice(row);
+            }
+        }
+    }
+}
+
+/// `weight` (`[out_channels, in_channels, taps]`) regrouped as the forward pass reads it:
+/// per block of output channels (`OUT_BLOCK`, then single channels for the remainder),
+/// `[in_channels, taps, block]`, so that one tap's weights for the block are adjacent.
+fn pack_weights(g: &ConvGeometry, taps: usize, weight: &[f32]) -> Vec<f32> {
+    let (oc, ic) = (g.out_channels, g.in_channels);
+    let mut packed = Vec::with_capacity(weight.len());
+    let mut o0 = 0;
+    while o0 < oc {
+        let width = if o0 + OUT_BLOCK <= oc { OUT_BLOCK } else { 1 };
+        for c in 0..ic {
+            for t in 0..taps {
+                for o in o0..o0 + width {
+                    packed.push(weight[(o * ic + c) * taps + t]);
+                }
+            }
+        }
+        o0 += width;
+    }
+    packed
+}
+
+/// Forward pass with the semantics of `conv::forward` (which calls it when [`covers`]).
+pub(super) fn forward(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+) -> (Vec<f32>, [usize; 2]) {
+    let l = Layout::new(g);
+    let (oc, ic, in_len) = (
+        g.out_channels,
+        g.in_channels,
+        g.in_channels * g.in_size[0] * g.in_size[1],
+    );
+    let out_len = l.out[0] * l.out[1];
+    assert_eq!(x.len(), g.batch * in_len, "input length");
+    assert_eq!(weight.len(), oc * ic * l.taps.len(), "weight length");
+    let mut y = vec![0.0f32; g.batch * oc * out_len];
+    if y.is_empty() {
+        return (y, l.out);
+    }
+    let packed = pack_weights(g, l.taps.len(), weight);
+    let arch = Arch::new();
+    y.par_chunks_mut(oc * out_len)
+        .zip(x.par_chunks(in_len))
+        .for_each_init(
+            || (vec![0.0f32; ic * l.plane], vec![0.0f32; oc * l.flat]),
+            |(padded, grid), (y_img, x_img)| {
+                l.pad(g, x_img, padded);
+                arch.dispatch(ForwardImage {
+                    l: &l,
+                    in_channels: ic,
+                    out_channels: oc,
+                    padded,
+                    packed: &packed,
+                    grid,
+                });
+                let [oh, ow] = l.out;
+                for (o, (dst, src)) in y_img
+                    .chunks_exact_mut(out_len)
+                    .zip(grid.chunks_exact(l.flat))
+                    .enumerate()
+                {
+                    let b = bias.map_or(0.0, |b| b[o]);
+                    for (d_row, s_row) in dst.chunks_exact_mut(ow).zip(src.chunks(l.wp)).take(oh) {
+                        for (d, s) in d_row.iter_mut().zip(s_row) {
+                            *d = s + b;
+                        }
+                    }
+                }
+            },
+        );
+    (y, l.out)
+}
+
+/// One image's forward pass onto the output grid (bias not added).
+struct ForwardImage<'a> {
+    l: &'a Layout,
+    in_channels: usize,
+    out_channels: usize,
+    padded: &'a [f32],
+    packed: &'a [f32],
+    grid: &'a mut [f32],
+}
+
+impl WithSimd for ForwardImage<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let (oc, ic, taps) = (self.out_channels, self.in_channels, self.l.taps.len());
+        let mut o0 = 0;
+        while o0 < oc {
+            let weights = &self.packed[o0 * ic * taps..];
+            if o0 + OUT_BLOCK <= oc {
+                forward_block::<S, OUT_BLOCK>(
+                    simd,
+                    self.l,
+                    ic,
+                    self.padded,
+                    weights,
+                    o0,
+                    self.grid,
+                );
+                o0 += OUT_BLOCK;
+            } else {
+                forward_block::<S, 1>(simd, self.l, ic, self.padded, weights, o0, self.grid);
+                o0 += 1;
+            }
+        }
+    }
+}
+
+/// One unaligned vector from the start of `slice`.
+#[inline(always)]
+fn load<S: Simd>(slice: &[f32]) -> S::f32s {
+    S::as_simd_f32s(&slice[..S::F32_LANES]).0[0]
+}
+
+/// Output channels `o0..o0 + BLOCK` of one image; `weights` starts at the block's
+/// packed weights (`[in_channels, taps, BLOCK]`). Each step computes
+/// [`VECTORS`] vectors of pixels for every channel of the block.
+#[inline(always)]
+fn forward_block<S: Simd, const BLOCK: usize>(
+    simd: S,
+    l: &Layout,
+    in_channels: usize,
+    padded: &[f32],
+    weights: &[f32],
+    o0: usize,
+    grid: &mut [f32],
+) {
+    let (lanes, taps) = (S::F32_LANES, l.taps.len());
+    let step = VECTORS * lanes;
+    for start in (0..l.flat).step_by(step) {
+        let mut acc = [[simd.splat_f32s(0.0); VECTORS]; BLOCK];
+        for c in 0..in_channels {
+            let plane = &padded[c * l.plane..(c + 1) * l.plane];
+            let channel_weights = &weights[c * taps * BLOCK..(c + 1) * taps * BLOCK];
+            for (&offset, w) in l.taps.iter().zip(channel_weights.chunks_exact(BLOCK)) {
+                let pixels = &plane[start + offset..start + offset + step];
+                let x: [S::f32s; VECTORS] =
+                    std::array::from_fn(|v| load::<S>(&pixels[v * lanes..]));
+                for (acc_o, &w_o) in acc.iter_mut().zip(w) {
+                    let w_o = simd.splat_f32s(w_o);
+                    for (a, &x_v) in acc_o.iter_mut().zip(&x) {
+                        *a = simd.mul_add_f32s(w_o, x_v, *a);
+                    }
+                }
+            }
+        }
+        for (o, acc_o) in acc.iter().enumerate() {
+            let out = &mut grid[(o0 + o) * l.flat + start..][..step];
+            S::as_mut_simd_f32s(out).0.copy_from_slice(acc_o);
+        }
+    }
+}
+
+/// Weight and bias gradients (`[out_channels, in_channels, kh, kw]`, `[out_channels]`)
+/// from the input `x` and the output gradient `dy`, summed over the batch in fixed blocks
+/// of [`IMAGES_PER_BLOCK`] images in order (independent of the thread count).
+pub(super) fn weight_gradients(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let l = Layout::new(g);
+    let (oc, ic) = (g.out_channels, g.in_channels);
+    let in_len = ic * g.in_size[0] * g.in_size[1];
+    let out_len = l.out[0] * l.out[1];
+    assert_eq!(x.len(), g.batch * in_len, "input length");
+    assert_eq!(dy.len(), g.batch * oc * out_len, "output gradient length");
+    let taps = l.taps.len();
+    let arch = Arch::new();
+    let partials: Vec<BlockSums> = (0..g.batch.div_ceil(IMAGES_PER_BLOCK))
+        .into_par_iter()
+        .map_init(
+            || (vec![0.0f32; ic * l.plane], vec![0.0f32; oc * l.flat]),
+            |(padded, grid), block| {
+                let mut sums = BlockSums::zeros(oc * ic * taps, oc);
+                let images =
+                    block * IMAGES_PER_BLOCK..((block + 1) * IMAGES_PER_BLOCK).min(g.batch);
+                for image in images {
+                    l.pad(g, &x[image * in_len..(image + 1) * in_len], padded);
+                    let dy_img = &dy[image * oc * out_len..(image + 1) * oc * out_len];
+                    l.spread(dy_img, grid);
+                    for (b, row) in sums.bias.iter_mut().zip(dy_img.chunks_exact(out_len)) {
+                        *b += row.iter().sum::<f32>();
+                    }
+                    arch.dispatch(WeightGradImage {
+                        l: &l,
+                        in_channels: ic,
+                        out_channels: oc,
+                        padded,
+                        grid,
+                        weight: &mut sums.weight,
+                    });
+                }
+                sums
+            },
+        )
+        .collect();
+    ordered_sum(&partials, oc * ic * taps, oc)
+}
+
+/// One image's contribution to the weight gradient.
+struct WeightGradImage<'a> {
+    l: &'a Layout,
+    in_channels: usize,
+    out_channels: usize,
+    padded: &'a [f32],
+    grid: &'a [f32],
+    weight: &'a mut [f32],
+}
+
+impl WithSimd for WeightGradImage<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(mut self, simd: S) {
+        let (oc, ic, taps) = (self.out_channels, self.in_channels, self.l.taps.len());
+        for c in 0..ic {
+            let mut t0 = 0;
+            while t0 < taps {
+                let tap_block = if t0 + GRAD_TAP_BLOCK <= taps {
+                    GRAD_TAP_BLOCK
+                } else {
+                    1
+                };
+                let mut o0 = 0;
+                while o0 < oc {
+                    let at = BlockAt { c, o0, t0 };
+                    match (o0 + GRAD_OUT_BLOCK <= oc, tap_block == GRAD_TAP_BLOCK) {
+                        (true, true) => self.block::<S, GRAD_OUT_BLOCK, GRAD_TAP_BLOCK>(simd, at),
+                        (true, false) => self.block::<S, GRAD_OUT_BLOCK, 1>(simd, at),
+                        (false, true) => self.block::<S, 1, GRAD_TAP_BLOCK>(simd, at),
+                        (false, false) => self.block::<S, 1, 1>(simd, at),
+                    }
+                    o0 += if o0 + GRAD_OUT_BLOCK <= oc {
+                        GRAD_OUT_BLOCK
+                    } else {
+                        1
+                    };
+                }
+                t0 += tap_block;
+            }
+        }
+    }
+}
+
+/// Which register block of the weight gradient: input channel, first output channel,
+/// first tap.
+#[derive(Clone, Copy)]
+struct BlockAt {
+    c: usize,
+    o0: usize,
+    t0: usize,
+}
+
+impl WeightGradImage<'_> {
+    /// Adds `sum_i grid[o][i] * padded[c][i + tap offset]` for `OUTS` output channels and
+    /// `TAPS` taps, one vector of pixels at a time.
+    #[inline(always)]
+    fn block<S: Simd, const OUTS: usize, const TAPS: usize>(&mut self, simd: S, at: BlockAt) {
+        let l = self.l;
+        let lanes = S::F32_LANES;
+        let plane = &self.padded[at.c * l.plane..(at.c + 1) * l.plane];
+        let offsets: [usize; TAPS] = std::array::from_fn(|t| l.taps[at.t0 + t]);
+        let mut acc = [[simd.splat_f32s(0.0); TAPS]; OUTS];
+        for start in (0..l.flat).step_by(lanes) {
+            let x: [S::f32s; TAPS] =
+                std::array::from_fn(|t| load::<S>(&plane[start + offsets[t]..]));
+            for (o, acc_o) in acc.iter_mut().enumerate() {
+                let dy = load::<S>(&self.grid[(at.o0 + o) * l.flat + start..]);
+                for (a, &x_t) in acc_o.iter_mut().zip(&x) {
+                    *a = simd.mul_add_f32s(dy, x_t, *a);
+                }
+            }
+        }
+        let (ic, taps) = (self.in_channels, l.taps.len());
+        for (o, acc_o) in acc.iter().enumerate() {
+            for (t, &lanes) in acc_o.iter().enumerate() {
+                self.weight[((at.o0 + o) * ic + at.c) * taps + at.t0 + t] +=
+                    simd.reduce_sum_f32s(lanes);
+            }
+        }
+    }
+}
