@@ -14,7 +14,7 @@ use burn::tensor::backend::Backend;
 use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
-use crate::kernels::{conv2d_layer, conv2d_relu_layer, max_pool2d_layer};
+use crate::kernels::{conv2d_layer, conv2d_relu_layer, max_pool2d_layer, upsample_layer};
 
 /// Configuration of the convolutional autoencoder.
 #[derive(Config, Debug)]
@@ -142,8 +142,8 @@ impl<B: Backend> ConvAutoencoder<B> {
     }
 
     fn decode_pre_activation(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = self.up.forward(self.hidden_conv(&self.dec1, code));
-        let h = self.up.forward(self.hidden_conv(&self.dec2, h));
+        let h = upsample_layer(&self.up, self.hidden_conv(&self.dec1, code));
+        let h = upsample_layer(&self.up, self.hidden_conv(&self.dec2, h));
         conv2d_layer(&self.out, h)
     }
 

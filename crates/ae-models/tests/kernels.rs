@@ -389,3 +389,49 @@ fn max_pooling_values_and_gradients_match_burn() {
         &values(layer.forward(x)),
     );
 }
+
+#[test]
+fn nearest_upsampling_values_and_gradients_match_burn() {
+    use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
+    for (i, (shape, scale)) in [
+        ([3, 8, 7, 7], [2.0, 2.0]),
+        ([2, 16, 14, 14], [2.0, 2.0]),
+        ([2, 3, 5, 6], [4.0, 1.0]),
+        // A factor of 3 takes burn's path and still agrees.
+        ([1, 2, 4, 5], [3.0, 3.0]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let layer = Interpolate2dConfig::new()
+            .with_scale_factor(Some(scale))
+            .with_mode(InterpolateMode::Nearest)
+            .init();
+        let x = random(shape, 300 + i as u64).require_grad();
+        let (fused, reference) = (
+            kernels::upsample_layer(&layer, x.clone()),
+            layer.forward(x.clone()),
+        );
+        assert_eq!(fused.dims(), reference.dims(), "upsample case {i}");
+        assert_close(
+            &format!("upsample case {i}: output"),
+            &values(fused.clone()),
+            &values(reference.clone()),
+        );
+        let upstream = random(fused.dims(), 400 + i as u64);
+        let (gf, gr) = (
+            (fused * upstream.clone()).sum().backward(),
+            (reference * upstream).sum().backward(),
+        );
+        assert_close(
+            &format!("upsample case {i}: dx"),
+            &values(x.grad(&gf).unwrap()),
+            &values(x.grad(&gr).unwrap()),
+        );
+        assert_close(
+            &format!("upsample case {i}: flex"),
+            &values(kernels::upsample_layer(&layer, x.clone().inner())),
+            &values(layer.forward(x.inner())),
+        );
+    }
+}

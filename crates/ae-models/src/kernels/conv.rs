@@ -660,7 +660,8 @@ mod tests {
         );
         // (channels in, out; size; kernel; padding): the autoencoder's layers, channel
         // counts that leave remainders of the register blocks, other kernels and paddings.
-        let cases: [([usize; 2], [usize; 2], [usize; 2], [usize; 2]); 8] = [
+        type Case = ([usize; 2], [usize; 2], [usize; 2], [usize; 2]);
+        let cases: [Case; 8] = [
             ([1, 16], [28, 28], [3, 3], [1, 1]),
             ([16, 8], [14, 14], [3, 3], [1, 1]),
             ([8, 8], [7, 7], [3, 3], [1, 1]),

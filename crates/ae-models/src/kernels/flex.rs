@@ -19,12 +19,14 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Shape, Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
+use rayon::prelude::*;
 
 use super::adam::{self, AdamConstants};
 use super::bce;
 use super::conv::{self, ConvGeometry};
 use super::pool::{self, PoolGeometry};
 use super::tanh;
+use super::upsample::{self, UpsampleGeometry};
 
 /// `Autodiff<Flex>`, the training backend these kernels serve.
 pub(super) type FlexAutodiff = Autodiff<Flex>;
@@ -128,7 +130,7 @@ impl Backward<Flex, 3> for ConvBackward {
         // Through the ReLU: the gradient passes where the output is positive.
         let masked: Option<Vec<f32>> = relu_output.map(|y| {
             values(&dy)
-                .iter()
+                .par_iter()
                 .zip(values(&y))
                 .map(|(&d, &y)| if y > 0.0 { d } else { 0.0 })
                 .collect()
@@ -164,7 +166,7 @@ fn conv_forward(
 ) -> FlexTensor {
     let (mut y, out) = conv::forward(geometry, values(x), values(weight), Some(values(bias)));
     if relu {
-        y.iter_mut().for_each(|v| *v = v.max(0.0));
+        y.par_iter_mut().for_each(|v| *v = v.max(0.0));
     }
     flex_tensor(y, [geometry.batch, geometry.out_channels, out[0], out[1]])
 }
@@ -281,6 +283,59 @@ pub(super) fn max_pool2d_plain(geometry: &PoolGeometry, x: Tensor<Flex, 4>) -> T
     let input = contiguous(&float(x));
     let (out, _) = pool::forward(geometry, values(&input));
     from_float(pool_output(geometry, &input, out))
+}
+
+// ----------------------------------------------------------------- upsampling
+
+#[derive(Debug)]
+struct UpsampleBackward;
+
+impl Backward<Flex, 1> for UpsampleBackward {
+    type State = UpsampleGeometry;
+
+    fn backward(
+        self,
+        ops: Ops<UpsampleGeometry, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let [node_x] = ops.parents;
+        let dy = contiguous(&grads.consume::<Flex>(&ops.node));
+        if let Some(node) = node_x {
+            let g = ops.state;
+            let dims = dy.layout().shape().clone();
+            let shape = [dims[0], dims[1], g.in_size[0], g.in_size[1]];
+            grads.register::<Flex>(
+                node.id,
+                flex_tensor(upsample::backward(&g, values(&dy)), shape),
+            );
+        }
+    }
+}
+
+fn upsample_forward(geometry: &UpsampleGeometry, x: &FlexTensor) -> FlexTensor {
+    let x = contiguous(x);
+    let dims = x.layout().shape().clone();
+    let [oh, ow] = geometry.out_size();
+    flex_tensor(
+        upsample::forward(geometry, values(&x)),
+        [dims[0], dims[1], oh, ow],
+    )
+}
+
+/// Nearest upsampling on `Autodiff<Flex>`.
+pub(super) fn upsample_autodiff(
+    geometry: &UpsampleGeometry,
+    x: Tensor<FlexAutodiff, 4>,
+) -> Tensor<FlexAutodiff, 4> {
+    let x = float(x);
+    let y = upsample_forward(geometry, &x.primitive);
+    from_float(record(UpsampleBackward, [&x], || *geometry, y))
+}
+
+/// Nearest upsampling on `Flex` (inference).
+pub(super) fn upsample_plain(geometry: &UpsampleGeometry, x: Tensor<Flex, 4>) -> Tensor<Flex, 4> {
+    from_float(upsample_forward(geometry, &float(x)))
 }
 
 // ------------------------------------------------------ binary cross-entropy

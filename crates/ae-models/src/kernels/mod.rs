@@ -12,9 +12,11 @@ mod direct;
 mod flex;
 pub(crate) mod pool;
 pub(crate) mod tanh;
+pub(crate) mod upsample;
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
+use burn::nn::interpolate::{Interpolate2d, InterpolateMode};
 use burn::nn::pool::MaxPool2d;
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
@@ -24,6 +26,7 @@ use burn::tensor::ops::ConvOptions;
 use self::conv::ConvGeometry;
 use self::flex::{FlexAutodiff, all_f32, is_backend, moved};
 use self::pool::PoolGeometry;
+use self::upsample::UpsampleGeometry;
 use burn::backend::Flex;
 
 /// Environment variable that selects the kernels (read once per process): `AE_KERNELS=burn`
@@ -242,6 +245,36 @@ pub fn max_pool2d_layer<B: Backend>(layer: &MaxPool2d, x: Tensor<B, 4>) -> Tenso
         }
         if is_backend::<B, Flex>() {
             return moved(flex::max_pool2d_plain(&geometry, moved(x)));
+        }
+    }
+    layer.forward(x)
+}
+
+/// An [`Interpolate2d`] layer's forward pass: this module's kernel for nearest-neighbour
+/// upsampling by a scale factor of 1, 2, 4 or 8 per axis (exact in binary, so burn's
+/// `floor(out / scale)` lookup is plain repetition), burn's otherwise.
+///
+/// # Shapes
+/// - `x`: `[batch, channels, h, w]`
+/// - output: `[batch, channels, h * scale_h, w * scale_w]`
+pub fn upsample_layer<B: Backend>(layer: &Interpolate2d, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    let [batch, channels, h, w] = x.dims();
+    let whole = |f: f32| [1.0, 2.0, 4.0, 8.0].contains(&f).then_some(f as usize);
+    let scale = match (layer.output_size, layer.scale_factor, &layer.mode) {
+        (None, Some([sh, sw]), InterpolateMode::Nearest) => whole(sh).zip(whole(sw)),
+        _ => None,
+    };
+    if let Some((sh, sw)) = scale.filter(|_| all_f32(&[x.dtype()])) {
+        let geometry = UpsampleGeometry {
+            planes: batch * channels,
+            in_size: [h, w],
+            scale: [sh, sw],
+        };
+        if is_backend::<B, FlexAutodiff>() {
+            return moved(flex::upsample_autodiff(&geometry, moved(x)));
+        }
+        if is_backend::<B, Flex>() {
+            return moved(flex::upsample_plain(&geometry, moved(x)));
         }
     }
     layer.forward(x)
