@@ -390,7 +390,7 @@ fn cheaper_input_gradient_geometry(g: &ConvGeometry) -> Option<ConvGeometry> {
 }
 
 /// The geometry whose forward pass is `g`'s input gradient, for stride 1 and dilation 1.
-fn transposed_geometry(g: &ConvGeometry) -> Option<ConvGeometry> {
+pub(super) fn transposed_geometry(g: &ConvGeometry) -> Option<ConvGeometry> {
     let out = g.out_size()?;
     let fits =
         g.stride == [1, 1] && g.dilation == [1, 1] && (0..2).all(|a| g.padding[a] < g.kernel[a]);

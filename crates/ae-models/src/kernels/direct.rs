@@ -20,7 +20,7 @@
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
-use super::conv::{BlockSums, ConvGeometry, IMAGES_PER_BLOCK, ordered_sum};
+use super::conv::{BlockSums, ConvGeometry, IMAGES_PER_BLOCK, ordered_sum, transposed_geometry};
 
 /// Vectors of output pixels per register block of the forward pass.
 const VECTORS: usize = 2;
@@ -47,15 +47,11 @@ pub(super) fn available() -> bool {
     }
 }
 
-/// Whether the direct kernels compute `g`: stride 1, dilation 1, and a padding below the
-/// kernel size (so that the input gradient is a direct convolution too).
+/// Whether the direct kernels compute `g`: those whose input gradient is itself a
+/// convolution ([`transposed_geometry`]: stride 1, dilation 1, padding below the kernel
+/// size), so that both passes run here.
 pub(super) fn covers(g: &ConvGeometry) -> bool {
-    super::choice() == super::KernelChoice::Fused
-        && g.stride == [1, 1]
-        && g.dilation == [1, 1]
-        && (0..2).all(|a| g.padding[a] < g.kernel[a])
-        && g.out_size().is_some()
-        && available()
+    super::choice() == super::KernelChoice::Fused && transposed_geometry(g).is_some() && available()
 }
 
 /// Where things sit in the padded, flattened planes of one convolution.
@@ -343,27 +339,20 @@ impl WithSimd for WeightGradImage<'_> {
         for c in 0..ic {
             let mut t0 = 0;
             while t0 < taps {
-                let tap_block = if t0 + GRAD_TAP_BLOCK <= taps {
-                    GRAD_TAP_BLOCK
-                } else {
-                    1
-                };
+                let whole_taps = t0 + GRAD_TAP_BLOCK <= taps;
                 let mut o0 = 0;
                 while o0 < oc {
                     let at = BlockAt { c, o0, t0 };
-                    match (o0 + GRAD_OUT_BLOCK <= oc, tap_block == GRAD_TAP_BLOCK) {
+                    let whole_outs = o0 + GRAD_OUT_BLOCK <= oc;
+                    match (whole_outs, whole_taps) {
                         (true, true) => self.block::<S, GRAD_OUT_BLOCK, GRAD_TAP_BLOCK>(simd, at),
                         (true, false) => self.block::<S, GRAD_OUT_BLOCK, 1>(simd, at),
                         (false, true) => self.block::<S, 1, GRAD_TAP_BLOCK>(simd, at),
                         (false, false) => self.block::<S, 1, 1>(simd, at),
                     }
-                    o0 += if o0 + GRAD_OUT_BLOCK <= oc {
-                        GRAD_OUT_BLOCK
-                    } else {
-                        1
-                    };
+                    o0 += if whole_outs { GRAD_OUT_BLOCK } else { 1 };
                 }
-                t0 += tap_block;
+                t0 += if whole_taps { GRAD_TAP_BLOCK } else { 1 };
             }
         }
     }
