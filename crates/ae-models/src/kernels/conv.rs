@@ -240,8 +240,8 @@ fn mat_mut(data: &mut [f32], rows: usize, cols: usize) -> MatMut<'_, f32> {
 }
 
 /// Forward pass: `x` `[batch, in_channels, h, w]`, `weight`
-/// `[out_channels, in_channels, kh, kw]`, `bias` `[out_channels]`; returns
-/// `[batch, out_channels, out_h, out_w]` and the output size.
+/// `[out_channels, in_channels, kh, kw]`, `bias` `[out_channels]`, then a ReLU when
+/// `relu`; returns `[batch, out_channels, out_h, out_w]` and the output size.
 ///
 /// # Panics
 /// When a slice length does not match `g` (callers check shapes first).
@@ -250,11 +250,12 @@ pub fn forward(
     x: &[f32],
     weight: &[f32],
     bias: Option<&[f32]>,
+    relu: bool,
 ) -> (Vec<f32>, [usize; 2]) {
     if direct::covers(g) {
-        return direct::forward(g, x, weight, bias);
+        return direct::forward(g, x, None, weight, bias, relu);
     }
-    im2col_forward(g, x, weight, bias)
+    im2col_forward(g, x, weight, bias, relu)
 }
 
 /// [`forward`] through im2col and one GEMM per image.
@@ -263,6 +264,7 @@ fn im2col_forward(
     x: &[f32],
     weight: &[f32],
     bias: Option<&[f32]>,
+    relu: bool,
 ) -> (Vec<f32>, [usize; 2]) {
     let out = g
         .out_size()
@@ -298,6 +300,9 @@ fn im2col_forward(
                     1.0,
                     Par::Seq,
                 );
+                if relu {
+                    y_img.iter_mut().for_each(|v| *v = v.max(0.0));
+                }
             },
         );
     (y, out)
@@ -347,8 +352,9 @@ pub(super) fn ordered_sum(
     (total.weight, total.bias)
 }
 
-/// Backward pass: `dy` is the gradient of the output (`[batch, out_channels, out_h, out_w]`).
-/// The input gradient is computed only when `want_x`.
+/// Backward pass: `dy` is the gradient of the output (`[batch, out_channels, out_h, out_w]`);
+/// `relu_output`, for a convolution run with `relu`, is its output, and `dy` passes only
+/// where it is positive. The input gradient is computed only when `want_x`.
 ///
 /// # Panics
 /// When a slice length does not match `g`.
@@ -357,13 +363,16 @@ pub fn backward(
     x: &[f32],
     weight: &[f32],
     dy: &[f32],
+    relu_output: Option<&[f32]>,
     want_x: bool,
 ) -> ConvGrads {
     if direct::covers(g) {
-        let (weight_grad, bias_grad) = direct::weight_gradients(g, x, dy);
+        // The direct kernels apply the ReLU's gate while they copy `dy` in.
+        let (weight_grad, bias_grad) = direct::weight_gradients(g, x, dy, relu_output);
         let dx = want_x.then(|| {
             let transposed = transposed_geometry(g).expect("direct::covers() implies it exists");
-            direct::forward(&transposed, dy, &flip_and_swap_channels(g, weight), None).0
+            let flipped = flip_and_swap_channels(g, weight);
+            direct::forward(&transposed, dy, relu_output, &flipped, None, false).0
         });
         return ConvGrads {
             x: dx,
@@ -371,13 +380,23 @@ pub fn backward(
             bias: bias_grad,
         };
     }
+    let gated = relu_output.map(|y| relu_gated(dy, y));
+    let dy = gated.as_deref().unwrap_or(dy);
     if want_x && let Some(transposed) = cheaper_input_gradient_geometry(g) {
         let mut grads = im2col_backward(g, x, weight, dy, false);
-        let (dx, _) = forward(&transposed, dy, &flip_and_swap_channels(g, weight), None);
-        grads.x = Some(dx);
+        let flipped = flip_and_swap_channels(g, weight);
+        grads.x = Some(im2col_forward(&transposed, dy, &flipped, None, false).0);
         return grads;
     }
     im2col_backward(g, x, weight, dy, want_x)
+}
+
+/// The gradient through a ReLU whose output is `y`: `dy` where `y > 0`, else 0.
+fn relu_gated(dy: &[f32], y: &[f32]) -> Vec<f32> {
+    dy.par_iter()
+        .zip(y)
+        .map(|(&d, &y)| if y > 0.0 { d } else { 0.0 })
+        .collect()
 }
 
 /// For stride 1 and dilation 1 the input gradient is itself a convolution: of `dy`, with
@@ -573,7 +592,7 @@ mod tests {
         let w = [0.5, -1.0, 0.25, 2.0, -0.75, 1.5];
         for (stride, padding, dilation) in GEOMETRIES {
             let g = geometry(stride, padding, dilation);
-            let (y, _) = forward(&g, &x, &w, None);
+            let (y, _) = forward(&g, &x, &w, None, false);
             let expected = naive(&g, &x, &w);
             for (a, b) in y.iter().zip(&expected) {
                 assert!(
@@ -614,7 +633,16 @@ mod tests {
         // The transposed path without the direct kernels, which would take over.
         let mut fast = im2col_backward(&g, &x, &w, &dy, false);
         let transposed = cheaper_input_gradient_geometry(&g).unwrap();
-        fast.x = Some(im2col_forward(&transposed, &dy, &flip_and_swap_channels(&g, &w), None).0);
+        fast.x = Some(
+            im2col_forward(
+                &transposed,
+                &dy,
+                &flip_and_swap_channels(&g, &w),
+                None,
+                false,
+            )
+            .0,
+        );
         let reference = im2col_backward(&g, &x, &w, &dy, true);
         for (a, b) in fast.x.unwrap().iter().zip(reference.x.unwrap()) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
@@ -688,19 +716,25 @@ mod tests {
             let w = sequence(channels[1] * g.patch_len(), 0.71);
             let bias = sequence(channels[1], 1.3);
             let dy = sequence(g.batch * channels[1] * out[0] * out[1], 0.29);
-            let (y, y_out) = forward(&g, &x, &w, Some(&bias));
-            let (y_ref, _) = im2col_forward(&g, &x, &w, Some(&bias));
-            assert_eq!(y_out, out, "case {i}: output size");
-            assert_close(&format!("case {i}: y"), &y, &y_ref);
-            let direct = backward(&g, &x, &w, &dy, true);
-            let reference = im2col_backward(&g, &x, &w, &dy, true);
-            assert_close(
-                &format!("case {i}: dx"),
-                &direct.x.unwrap(),
-                &reference.x.unwrap(),
-            );
-            assert_close(&format!("case {i}: dw"), &direct.weight, &reference.weight);
-            assert_close(&format!("case {i}: db"), &direct.bias, &reference.bias);
+            for relu in [false, true] {
+                let case = format!("case {i}, relu {relu}");
+                let (y, y_out) = forward(&g, &x, &w, Some(&bias), relu);
+                let (y_ref, _) = im2col_forward(&g, &x, &w, Some(&bias), relu);
+                assert_eq!(y_out, out, "{case}: output size");
+                assert_close(&format!("{case}: y"), &y, &y_ref);
+                let relu_output = relu.then_some(y_ref.as_slice());
+                let direct = backward(&g, &x, &w, &dy, relu_output, true);
+                // The reference gates `dy` up front.
+                let gated = relu_output.map_or_else(|| dy.clone(), |y| relu_gated(&dy, y));
+                let reference = im2col_backward(&g, &x, &w, &gated, true);
+                assert_close(
+                    &format!("{case}: dx"),
+                    &direct.x.unwrap(),
+                    &reference.x.unwrap(),
+                );
+                assert_close(&format!("{case}: dw"), &direct.weight, &reference.weight);
+                assert_close(&format!("{case}: db"), &direct.bias, &reference.bias);
+            }
         }
     }
 

@@ -87,33 +87,51 @@ impl Layout {
         }
     }
 
-    /// Copies `image` (`[channels, h, w]`) into `padded` (`channels` planes), zeros around.
-    fn pad(&self, g: &ConvGeometry, image: &[f32], padded: &mut [f32]) {
+    /// Copies `image` (`[channels, h, w]`) into `padded` (`channels` planes), zeros
+    /// around; where `gate` (same shape as `image`) is not positive, zeros instead.
+    fn pad(&self, g: &ConvGeometry, image: &[f32], gate: Option<&[f32]>, padded: &mut [f32]) {
         let [h, w] = g.in_size;
         let [ph, pw] = g.padding;
         padded.fill(0.0);
-        for (plane, src) in padded
+        for (c, (plane, src)) in padded
             .chunks_exact_mut(self.plane)
             .zip(image.chunks_exact(h * w))
+            .enumerate()
         {
             for (y, row) in src.chunks_exact(w).enumerate() {
                 let at = (y + ph) * self.wp + pw;
-                plane[at..at + w].copy_from_slice(row);
+                let gate_row = gate.map(|gate| &gate[(c * h + y) * w..][..w]);
+                copy_gated(&mut plane[at..at + w], row, gate_row);
             }
         }
     }
 
     /// Copies `dy` (`[channels, out_h, out_w]`) onto the output grid (`channels` x
-    /// `flat`), zeros in the dropped columns and the tail.
-    fn spread(&self, dy: &[f32], grid: &mut [f32]) {
+    /// `flat`), zeros in the dropped columns and the tail; gated as in [`Layout::pad`].
+    fn spread(&self, dy: &[f32], gate: Option<&[f32]>, grid: &mut [f32]) {
         let [oh, ow] = self.out;
         grid.fill(0.0);
-        for (dst, src) in grid
+        for (c, (dst, src)) in grid
             .chunks_exact_mut(self.flat)
             .zip(dy.chunks_exact(oh * ow))
+            .enumerate()
         {
             for (y, row) in src.chunks_exact(ow).enumerate() {
-                dst[y * self.wp..y * self.wp + ow].copy_from_slice(row);
+                let gate_row = gate.map(|gate| &gate[(c * oh + y) * ow..][..ow]);
+                copy_gated(&mut dst[y * self.wp..y * self.wp + ow], row, gate_row);
+            }
+        }
+    }
+}
+
+/// `dst = src`, or where `gate` is given, `src` where the gate is positive and 0 elsewhere:
+/// a fused ReLU's backward step, applied while the gradient is copied anyway.
+fn copy_gated(dst: &mut [f32], src: &[f32], gate: Option<&[f32]>) {
+    match gate {
+        None => dst.copy_from_slice(src),
+        Some(gate) => {
+            for ((d, &s), &open) in dst.iter_mut().zip(src).zip(gate) {
+                *d = if open > 0.0 { s } else { 0.0 };
             }
         }
     }
@@ -140,12 +158,15 @@ fn pack_weights(g: &ConvGeometry, taps: usize, weight: &[f32]) -> Vec<f32> {
     packed
 }
 
-/// Forward pass with the semantics of `conv::forward` (which calls it when [`covers`]).
+/// Forward pass with the semantics of `conv::forward` (which calls it when [`covers`]),
+/// on `x` gated by `x_gate` as in [`Layout::pad`] (the input gradient of a fused ReLU).
 pub(super) fn forward(
     g: &ConvGeometry,
     x: &[f32],
+    x_gate: Option<&[f32]>,
     weight: &[f32],
     bias: Option<&[f32]>,
+    relu: bool,
 ) -> (Vec<f32>, [usize; 2]) {
     let l = Layout::new(g);
     let (oc, ic, in_len) = (
@@ -155,6 +176,10 @@ pub(super) fn forward(
     );
     let out_len = l.out[0] * l.out[1];
     assert_eq!(x.len(), g.batch * in_len, "input length");
+    assert!(
+        x_gate.is_none_or(|gate| gate.len() == x.len()),
+        "gate length"
+    );
     assert_eq!(weight.len(), oc * ic * l.taps.len(), "weight length");
     let mut y = vec![0.0f32; g.batch * oc * out_len];
     if y.is_empty() {
@@ -162,36 +187,46 @@ pub(super) fn forward(
     }
     let packed = pack_weights(g, l.taps.len(), weight);
     let arch = Arch::new();
-    y.par_chunks_mut(oc * out_len)
-        .zip(x.par_chunks(in_len))
-        .for_each_init(
-            || (vec![0.0f32; ic * l.plane], vec![0.0f32; oc * l.flat]),
-            |(padded, grid), (y_img, x_img)| {
-                l.pad(g, x_img, padded);
-                arch.dispatch(ForwardImage {
-                    l: &l,
-                    in_channels: ic,
-                    out_channels: oc,
-                    padded,
-                    packed: &packed,
-                    grid,
-                });
-                let [oh, ow] = l.out;
-                for (o, (dst, src)) in y_img
-                    .chunks_exact_mut(out_len)
-                    .zip(grid.chunks_exact(l.flat))
-                    .enumerate()
-                {
-                    let b = bias.map_or(0.0, |b| b[o]);
-                    for (d_row, s_row) in dst.chunks_exact_mut(ow).zip(src.chunks(l.wp)).take(oh) {
-                        for (d, s) in d_row.iter_mut().zip(s_row) {
-                            *d = s + b;
-                        }
-                    }
+    y.par_chunks_mut(oc * out_len).enumerate().for_each_init(
+        || (vec![0.0f32; ic * l.plane], vec![0.0f32; oc * l.flat]),
+        |(padded, grid), (image, y_img)| {
+            let at = image * in_len..(image + 1) * in_len;
+            let gate = x_gate.map(|gate| &gate[at.clone()]);
+            l.pad(g, &x[at], gate, padded);
+            arch.dispatch(ForwardImage {
+                l: &l,
+                in_channels: ic,
+                out_channels: oc,
+                padded,
+                packed: &packed,
+                grid,
+            });
+            let [oh, ow] = l.out;
+            for (o, (dst, src)) in y_img
+                .chunks_exact_mut(out_len)
+                .zip(grid.chunks_exact(l.flat))
+                .enumerate()
+            {
+                let b = bias.map_or(0.0, |b| b[o]);
+                let rows = dst.chunks_exact_mut(ow).zip(src.chunks(l.wp)).take(oh);
+                // The fused ReLU's clamp, while the output is copied anyway.
+                if relu {
+                    rows.for_each(|(d, s)| write_each(d, s, |v| (v + b).max(0.0)));
+                } else {
+                    rows.for_each(|(d, s)| write_each(d, s, |v| v + b));
                 }
-            },
-        );
+            }
+        },
+    );
     (y, l.out)
+}
+
+/// `dst[i] = f(src[i])`.
+#[inline(always)]
+fn write_each(dst: &mut [f32], src: &[f32], f: impl Fn(f32) -> f32) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f(s);
+    }
 }
 
 /// One image's forward pass onto the output grid (bias not added).
@@ -279,14 +314,24 @@ fn forward_block<S: Simd, const BLOCK: usize>(
 
 /// Weight and bias gradients (`[out_channels, in_channels, kh, kw]`, `[out_channels]`)
 /// from the input `x` and the output gradient `dy`, summed over the batch in fixed blocks
-/// of [`IMAGES_PER_BLOCK`] images in order (independent of the thread count).
-pub(super) fn weight_gradients(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>) {
+/// of [`IMAGES_PER_BLOCK`] images in order (independent of the thread count); `dy_gate`
+/// gates `dy` as in [`Layout::pad`].
+pub(super) fn weight_gradients(
+    g: &ConvGeometry,
+    x: &[f32],
+    dy: &[f32],
+    dy_gate: Option<&[f32]>,
+) -> (Vec<f32>, Vec<f32>) {
     let l = Layout::new(g);
     let (oc, ic) = (g.out_channels, g.in_channels);
     let in_len = ic * g.in_size[0] * g.in_size[1];
     let out_len = l.out[0] * l.out[1];
     assert_eq!(x.len(), g.batch * in_len, "input length");
     assert_eq!(dy.len(), g.batch * oc * out_len, "output gradient length");
+    assert!(
+        dy_gate.is_none_or(|gate| gate.len() == dy.len()),
+        "gate length"
+    );
     let taps = l.taps.len();
     let arch = Arch::new();
     let partials: Vec<BlockSums> = (0..g.batch.div_ceil(IMAGES_PER_BLOCK))
@@ -298,11 +343,13 @@ pub(super) fn weight_gradients(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> (Vec<
                 let images =
                     block * IMAGES_PER_BLOCK..((block + 1) * IMAGES_PER_BLOCK).min(g.batch);
                 for image in images {
-                    l.pad(g, &x[image * in_len..(image + 1) * in_len], padded);
-                    let dy_img = &dy[image * oc * out_len..(image + 1) * oc * out_len];
-                    l.spread(dy_img, grid);
-                    for (b, row) in sums.bias.iter_mut().zip(dy_img.chunks_exact(out_len)) {
-                        *b += row.iter().sum::<f32>();
+                    l.pad(g, &x[image * in_len..(image + 1) * in_len], None, padded);
+                    let at = image * oc * out_len..(image + 1) * oc * out_len;
+                    let gate = dy_gate.map(|gate| &gate[at.clone()]);
+                    l.spread(&dy[at], gate, grid);
+                    // The grid holds the gated gradient, zeros in its dropped columns.
+                    for (b, channel) in sums.bias.iter_mut().zip(grid.chunks_exact(l.flat)) {
+                        *b += channel.iter().sum::<f32>();
                     }
                     arch.dispatch(WeightGradImage {
                         l: &l,

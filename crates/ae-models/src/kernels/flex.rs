@@ -19,7 +19,6 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Shape, Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
-use rayon::prelude::*;
 
 use super::adam::{self, AdamConstants};
 use super::bce;
@@ -127,19 +126,12 @@ impl Backward<Flex, 3> for ConvBackward {
             geometry,
             relu_output,
         } = ops.state;
-        // Through the ReLU: the gradient passes where the output is positive.
-        let masked: Option<Vec<f32>> = relu_output.map(|y| {
-            values(&dy)
-                .par_iter()
-                .zip(values(&y))
-                .map(|(&d, &y)| if y > 0.0 { d } else { 0.0 })
-                .collect()
-        });
         let g = conv::backward(
             &geometry,
             values(&x),
             values(&weight),
-            masked.as_deref().unwrap_or(values(&dy)),
+            values(&dy),
+            relu_output.as_ref().map(values),
             node_x.is_some(),
         );
         if let (Some(node), Some(dx)) = (node_x, g.x) {
@@ -164,10 +156,13 @@ fn conv_forward(
     bias: &FlexTensor,
     relu: bool,
 ) -> FlexTensor {
-    let (mut y, out) = conv::forward(geometry, values(x), values(weight), Some(values(bias)));
-    if relu {
-        y.par_iter_mut().for_each(|v| *v = v.max(0.0));
-    }
+    let (y, out) = conv::forward(
+        geometry,
+        values(x),
+        values(weight),
+        Some(values(bias)),
+        relu,
+    );
     flex_tensor(y, [geometry.batch, geometry.out_channels, out[0], out[1]])
 }
 
