@@ -87,12 +87,23 @@ impl Layout {
         }
     }
 
-    /// Copies `image` (`[channels, h, w]`) into `padded` (`channels` planes), zeros
-    /// around; where `gate` (same shape as `image`) is not positive, zeros instead.
+    /// One task's buffers, zeroed: padded input planes (`channels` of [`Layout::plane`])
+    /// and the output grid (`out_channels` of [`Layout::flat`]). Zeroed once, not per
+    /// image: [`Layout::pad`] and [`Layout::spread`] write the same interior positions
+    /// every time, so the zeros around them stay.
+    fn scratch(&self, g: &ConvGeometry) -> (Vec<f32>, Vec<f32>) {
+        (
+            vec![0.0; g.in_channels * self.plane],
+            vec![0.0; g.out_channels * self.flat],
+        )
+    }
+
+    /// Copies `image` (`[channels, h, w]`) into the interior of `padded` (`channels`
+    /// planes from [`Layout::scratch`]); where `gate` (same shape as `image`) is not
+    /// positive, zeros instead.
     fn pad(&self, g: &ConvGeometry, image: &[f32], gate: Option<&[f32]>, padded: &mut [f32]) {
         let [h, w] = g.in_size;
         let [ph, pw] = g.padding;
-        padded.fill(0.0);
         for (c, (plane, src)) in padded
             .chunks_exact_mut(self.plane)
             .zip(image.chunks_exact(h * w))
@@ -106,11 +117,11 @@ impl Layout {
         }
     }
 
-    /// Copies `dy` (`[channels, out_h, out_w]`) onto the output grid (`channels` x
-    /// `flat`), zeros in the dropped columns and the tail; gated as in [`Layout::pad`].
+    /// Copies `dy` (`[channels, out_h, out_w]`) onto the output grid (from
+    /// [`Layout::scratch`], so zeros stay in the dropped columns and the tail); gated as
+    /// in [`Layout::pad`].
     fn spread(&self, dy: &[f32], gate: Option<&[f32]>, grid: &mut [f32]) {
         let [oh, ow] = self.out;
-        grid.fill(0.0);
         for (c, (dst, src)) in grid
             .chunks_exact_mut(self.flat)
             .zip(dy.chunks_exact(oh * ow))
@@ -188,7 +199,7 @@ pub(super) fn forward(
     let packed = pack_weights(g, l.taps.len(), weight);
     let arch = Arch::new();
     y.par_chunks_mut(oc * out_len).enumerate().for_each_init(
-        || (vec![0.0f32; ic * l.plane], vec![0.0f32; oc * l.flat]),
+        || l.scratch(g),
         |(padded, grid), (image, y_img)| {
             let at = image * in_len..(image + 1) * in_len;
             let gate = x_gate.map(|gate| &gate[at.clone()]);
@@ -337,7 +348,7 @@ pub(super) fn weight_gradients(
     let partials: Vec<BlockSums> = (0..g.batch.div_ceil(IMAGES_PER_BLOCK))
         .into_par_iter()
         .map_init(
-            || (vec![0.0f32; ic * l.plane], vec![0.0f32; oc * l.flat]),
+            || l.scratch(g),
             |(padded, grid), block| {
                 let mut sums = BlockSums::zeros(oc * ic * taps, oc);
                 let images =

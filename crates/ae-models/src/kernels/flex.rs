@@ -463,7 +463,14 @@ pub(super) fn tanh_plain<const D: usize>(x: Tensor<Flex, D>) -> Tensor<Flex, D> 
 
 /// The tensor's values, contiguous and owned by it alone, for in-place updates.
 fn unique_contiguous(t: FlexTensor) -> FlexTensor {
-    let mut t = t.to_contiguous();
+    // `to_contiguous` returns another handle to the same buffer when `t` is contiguous
+    // already: drop `t`'s own handle, or the buffer always looks shared (every Adam step
+    // copied every parameter and both moments).
+    let mut t = {
+        let contiguous = t.to_contiguous();
+        drop(t);
+        contiguous
+    };
     if t.try_storage_mut::<f32>().is_none() {
         // Shared buffer: copy once so the update does not touch another tensor.
         t = flex_tensor(values(&t).to_vec(), t.layout().shape().clone());
