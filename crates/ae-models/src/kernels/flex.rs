@@ -506,3 +506,31 @@ pub(super) fn adam_step<const D: usize>(
     );
     (from_float(x), from_float(m), from_float(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tensor(value: f32) -> (Tensor<Flex, 1>, *const u8) {
+        let t = flex_tensor(vec![value; 64], [64]);
+        let at = t.bytes().as_ptr();
+        (from_float(t), at)
+    }
+
+    fn buffer(t: Tensor<Flex, 1>) -> *const u8 {
+        float(t).bytes().as_ptr()
+    }
+
+    #[test]
+    fn the_adam_step_updates_unshared_buffers_in_place() {
+        let constants = AdamConstants {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+        };
+        let ((param, p_at), (m, m_at), (v, v_at)) = (tensor(1.0), tensor(0.0), tensor(0.0));
+        let (grad, _) = tensor(0.5);
+        let (param, m, v) = adam_step(constants, 1e-3, 1, param, grad, m, v);
+        assert_eq!([buffer(param), buffer(m), buffer(v)], [p_at, m_at, v_at]);
+    }
+}
