@@ -15,6 +15,7 @@ mod run_dir;
 mod stats;
 mod step;
 mod trainer;
+mod writer;
 
 pub use backend::{
     BackendKind, DefaultBackend, Placement, REMOTE_CONNECT_TIMEOUT, WithBackend, check_server,

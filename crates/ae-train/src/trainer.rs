@@ -1,18 +1,20 @@
 //! The training loop: seeded shuffling and noise, Keras-style loss reporting, a
-//! validation pass per epoch, an atomic checkpoint per epoch, exact resume.
+//! validation pass per epoch (its batches in parallel), an atomic checkpoint per epoch
+//! (written while the next epoch trains), exact resume.
 
 use std::path::Path;
 use std::time::Instant;
 
 use ae_data::write_atomic;
 use ae_data::{BatchBuffer, Dataset, ImageSet, flat_tensor, shuffled_indices};
-use ae_models::{AnyAutoencoder, Objective};
+use ae_models::AnyAutoencoder;
 use burn::module::{AutodiffModule, Module};
 use burn::optim::Optimizer;
 use burn::tensor::ElementConversion;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, CHECKPOINT_FILE, EpochPosition};
@@ -23,6 +25,7 @@ use crate::interrupt::StopRequest;
 use crate::progress::{Progress, ProgressMode};
 use crate::run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, SUMMARY_FILE};
 use crate::step::{BatchGradients, BatchImages, batch_gradients, whole_batch_gradients};
+use crate::writer::BackgroundWriter;
 
 /// Batches in one epoch of `n` training images.
 fn batches_per_epoch(config: &TrainingConfig, n: usize) -> usize {
@@ -180,6 +183,8 @@ pub fn train<B: AutodiffBackend>(
     let mut noisy_values = Vec::new();
     let mut epoch_seconds = Vec::new();
     let mut throughput = Vec::new();
+    let threaded = config.backend.threads_share_tensors();
+    let mut writer = BackgroundWriter::new(threaded);
 
     for epoch in resumed_from + 1..=config.epochs {
         let started = Instant::now();
@@ -216,6 +221,7 @@ pub fn train<B: AutodiffBackend>(
                     seen,
                     seconds: elapsed(),
                 };
+                writer.finish()?;
                 checkpoint::save::<B, _, _>(
                     &checkpoint_path,
                     epoch - 1,
@@ -244,7 +250,7 @@ pub fn train<B: AutodiffBackend>(
                 noisy,
                 pixels,
             };
-            let gradients = if config.backend.splits_batches() {
+            let gradients = if threaded {
                 batch_gradients
             } else {
                 whole_batch_gradients
@@ -274,11 +280,10 @@ pub fn train<B: AutodiffBackend>(
         let trained_here = seen - start.seen;
         let (val_loss, val_reconstruction) = evaluate(
             &model.valid(),
-            &config.objective,
+            config,
             &val_input,
             &val_target,
             pixels,
-            config.batch_size,
             device,
         );
         let record = EpochRecord {
@@ -289,21 +294,25 @@ pub fn train<B: AutodiffBackend>(
             seconds: elapsed(),
         };
         history.push(record);
-        checkpoint::save::<B, _, _>(
-            &checkpoint_path,
-            epoch,
-            &history,
-            None,
-            model.clone().into_record(),
-            optim.to_record(),
-        )?;
-        write_history(run_dir, &history)?;
+        // The records share the tensors' buffers; the next step's in-place update copies
+        // a buffer that the writer still holds instead of changing it.
+        let (model_record, optim_record) = (model.clone().into_record(), optim.to_record());
+        let (path, folder, written) = (
+            checkpoint_path.clone(),
+            run_dir.to_path_buf(),
+            history.clone(),
+        );
+        writer.start(&checkpoint_path, move || {
+            checkpoint::save::<B, _, _>(&path, epoch, &written, None, model_record, optim_record)?;
+            write_history(&folder, &written)
+        })?;
         progress.epoch(&record);
         epoch_seconds.push(record.seconds);
         if trained_here > 0 {
             throughput.push(trained_here as f64 / train_seconds);
         }
     }
+    writer.finish()?;
     progress.finish();
     // A resume of a finished run trains nothing: keep the timings of the run that did.
     let timing = if epoch_seconds.is_empty() {
@@ -437,40 +446,53 @@ fn noisy_copy(config: &TrainingConfig, set: &ImageSet) -> Vec<f32> {
     values
 }
 
-/// Mean total loss and mean reconstruction loss over `inputs` (no gradients).
-pub fn evaluate<B: Backend>(
+/// Mean total loss and mean reconstruction loss of `config`'s objective over `inputs`
+/// (no gradients), in batches of its batch size. Batches are scored in parallel where the
+/// backend allows it ([`crate::BackendKind::threads_share_tensors`]) and summed in
+/// order, each with its own stream of VAE samples (fixed: every epoch's validation draws
+/// the same ones), so the result does not depend on the thread count.
+fn evaluate<B: Backend>(
     model: &AnyAutoencoder<B>,
-    objective: &Objective,
+    config: &TrainingConfig,
     inputs: &[f32],
     targets: &[f32],
     pixels: usize,
-    batch_size: usize,
     device: &B::Device,
 ) -> (f64, f64) {
-    let (mut total, mut recon, mut seen) = (0.0f64, 0.0f64, 0usize);
-    // Fixed stream: every epoch's validation draws the same VAE samples.
-    let mut rng = StdRng::seed_from_u64(0x5eed);
-    for (x, t) in inputs
-        .chunks(batch_size * pixels)
-        .zip(targets.chunks(batch_size * pixels))
-    {
+    let objective = &config.objective;
+    let chunk = config.batch_size.max(1) * pixels;
+    let score = |(b, (x, t)): (usize, (&[f32], &[f32]))| {
         let n = x.len() / pixels;
+        let mut rng = StdRng::seed_from_u64(derive_seed(VALIDATION_SEED, b as u64, 0));
         let loss = objective.batch_loss(
             model,
             flat_tensor::<B>(x, n, pixels, device),
             flat_tensor::<B>(t, n, pixels, device),
             &mut rng,
         );
-        let (a, r): (f64, f64) = (
+        let (total, recon): (f64, f64) = (
             loss.total.into_scalar().elem(),
             loss.reconstruction.into_scalar().elem(),
         );
-        total += a * n as f64;
-        recon += r * n as f64;
-        seen += n;
-    }
+        (total * n as f64, recon * n as f64, n)
+    };
+    let per_batch: Vec<(f64, f64, usize)> = if config.backend.threads_share_tensors() {
+        let batches = inputs.par_chunks(chunk).zip(targets.par_chunks(chunk));
+        batches.enumerate().map(score).collect()
+    } else {
+        let batches = inputs.chunks(chunk).zip(targets.chunks(chunk));
+        batches.enumerate().map(score).collect()
+    };
+    let (total, recon, seen) = per_batch
+        .iter()
+        .fold((0.0, 0.0, 0), |(a, r, s), &(ba, br, bs)| {
+            (a + ba, r + br, s + bs)
+        });
     (total / seen.max(1) as f64, recon / seen.max(1) as f64)
 }
+
+/// Root of the validation batches' VAE sample streams.
+const VALIDATION_SEED: u64 = 0x5eed;
 
 fn write_history(run_dir: &Path, history: &[EpochRecord]) -> Result<()> {
     let path = run_dir.join(HISTORY_FILE);
