@@ -205,10 +205,7 @@ pub(super) fn forward(
             let gate = x_gate.map(|gate| &gate[at.clone()]);
             l.pad(g, &x[at], gate, padded);
             arch.dispatch(ForwardImage {
-                l: &l,
-                in_channels: ic,
-                out_channels: oc,
-                padded,
+                image: PaddedImage { g, l: &l, padded },
                 packed: &packed,
                 grid,
             });
@@ -240,12 +237,25 @@ fn write_each(dst: &mut [f32], src: &[f32], f: impl Fn(f32) -> f32) {
     }
 }
 
+/// What both kernels read for one image: the convolution, its layout and the image's
+/// padded input planes.
+#[derive(Clone, Copy)]
+struct PaddedImage<'a> {
+    g: &'a ConvGeometry,
+    l: &'a Layout,
+    padded: &'a [f32],
+}
+
+impl PaddedImage<'_> {
+    /// Output channels, input channels and kernel taps.
+    fn sizes(&self) -> (usize, usize, usize) {
+        (self.g.out_channels, self.g.in_channels, self.l.taps.len())
+    }
+}
+
 /// One image's forward pass onto the output grid (bias not added).
 struct ForwardImage<'a> {
-    l: &'a Layout,
-    in_channels: usize,
-    out_channels: usize,
-    padded: &'a [f32],
+    image: PaddedImage<'a>,
     packed: &'a [f32],
     grid: &'a mut [f32],
 }
@@ -255,23 +265,16 @@ impl WithSimd for ForwardImage<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let (oc, ic, taps) = (self.out_channels, self.in_channels, self.l.taps.len());
+        let (oc, ic, taps) = self.image.sizes();
+        let PaddedImage { l, padded, .. } = self.image;
         let mut o0 = 0;
         while o0 < oc {
             let weights = &self.packed[o0 * ic * taps..];
             if o0 + OUT_BLOCK <= oc {
-                forward_block::<S, OUT_BLOCK>(
-                    simd,
-                    self.l,
-                    ic,
-                    self.padded,
-                    weights,
-                    o0,
-                    self.grid,
-                );
+                forward_block::<S, OUT_BLOCK>(simd, l, ic, padded, weights, o0, self.grid);
                 o0 += OUT_BLOCK;
             } else {
-                forward_block::<S, 1>(simd, self.l, ic, self.padded, weights, o0, self.grid);
+                forward_block::<S, 1>(simd, l, ic, padded, weights, o0, self.grid);
                 o0 += 1;
             }
         }
@@ -363,10 +366,7 @@ pub(super) fn weight_gradients(
                         *b += channel.iter().sum::<f32>();
                     }
                     arch.dispatch(WeightGradImage {
-                        l: &l,
-                        in_channels: ic,
-                        out_channels: oc,
-                        padded,
+                        image: PaddedImage { g, l: &l, padded },
                         grid,
                         weight: &mut sums.weight,
                     });
@@ -380,10 +380,7 @@ pub(super) fn weight_gradients(
 
 /// One image's contribution to the weight gradient.
 struct WeightGradImage<'a> {
-    l: &'a Layout,
-    in_channels: usize,
-    out_channels: usize,
-    padded: &'a [f32],
+    image: PaddedImage<'a>,
     grid: &'a [f32],
     weight: &'a mut [f32],
 }
@@ -393,7 +390,7 @@ impl WithSimd for WeightGradImage<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(mut self, simd: S) {
-        let (oc, ic, taps) = (self.out_channels, self.in_channels, self.l.taps.len());
+        let (oc, ic, taps) = self.image.sizes();
         for c in 0..ic {
             let mut t0 = 0;
             while t0 < taps {
@@ -430,9 +427,9 @@ impl WeightGradImage<'_> {
     /// `TAPS` taps, one vector of pixels at a time.
     #[inline(always)]
     fn block<S: Simd, const OUTS: usize, const TAPS: usize>(&mut self, simd: S, at: BlockAt) {
-        let l = self.l;
+        let PaddedImage { l, padded, .. } = self.image;
         let lanes = S::F32_LANES;
-        let plane = &self.padded[at.c * l.plane..(at.c + 1) * l.plane];
+        let plane = &padded[at.c * l.plane..(at.c + 1) * l.plane];
         let offsets: [usize; TAPS] = std::array::from_fn(|t| l.taps[at.t0 + t]);
         let mut acc = [[simd.splat_f32s(0.0); TAPS]; OUTS];
         for start in (0..l.flat).step_by(lanes) {
@@ -445,7 +442,7 @@ impl WeightGradImage<'_> {
                 }
             }
         }
-        let (ic, taps) = (self.in_channels, l.taps.len());
+        let (_, ic, taps) = self.image.sizes();
         for (o, acc_o) in acc.iter().enumerate() {
             for (t, &lanes) in acc_o.iter().enumerate() {
                 self.weight[((at.o0 + o) * ic + at.c) * taps + at.t0 + t] +=
