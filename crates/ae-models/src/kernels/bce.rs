@@ -9,6 +9,8 @@
 
 use rayon::prelude::*;
 
+use super::zeros::zeros;
+
 /// Elements per parallel task.
 pub const CHUNK: usize = 8192;
 
@@ -118,7 +120,7 @@ pub fn mean_loss(logits: &[f32], target: &[f32]) -> f32 {
 /// Gradient of `scale * sum(loss)` with respect to the logits: `scale * (sigmoid(z) - t)`.
 pub fn logits_grad(logits: &[f32], target: &[f32], scale: f32) -> Vec<f32> {
     assert_eq!(logits.len(), target.len(), "logits and target lengths");
-    let mut grad = vec![0.0f32; logits.len()];
+    let mut grad = zeros(logits.len());
     grad.par_chunks_mut(CHUNK)
         .zip(logits.par_chunks(CHUNK).zip(target.par_chunks(CHUNK)))
         .for_each(|(g, (z, t))| {

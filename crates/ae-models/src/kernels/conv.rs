@@ -11,10 +11,12 @@
 //! [`IMAGES_PER_BLOCK`] images summed in order, so the result does not depend on the
 //! number of threads.
 
-use super::direct;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
+
+use super::direct;
+use super::zeros::zeros;
 
 /// Images whose weight/bias gradients one task sums before the ordered reduction.
 pub const IMAGES_PER_BLOCK: usize = 4;
@@ -272,7 +274,7 @@ fn im2col_forward(
     let (len, patch, oc) = (g.out_len(out), g.patch_len(), g.out_channels);
     assert_eq!(x.len(), g.batch * g.in_len(), "input length");
     assert_eq!(weight.len(), oc * patch, "weight length");
-    let mut y = vec![0.0f32; g.batch * oc * len];
+    let mut y = zeros(g.batch * oc * len);
     if y.is_empty() {
         return (y, out);
     }
@@ -496,7 +498,7 @@ fn im2col_backward(g: &ConvGeometry, x: &[f32], w: &[f32], dy: &[f32], want_x: b
     let new_cols = || vec![0.0f32; patch * len];
 
     let blocks = g.batch.div_ceil(IMAGES_PER_BLOCK);
-    let mut dx = want_x.then(|| vec![0.0f32; g.batch * in_len]);
+    let mut dx = want_x.then(|| zeros(g.batch * in_len));
     let partials: Vec<BlockSums> = match dx.as_mut() {
         Some(dx) if in_len > 0 => dx
             .par_chunks_mut(IMAGES_PER_BLOCK * in_len)

@@ -21,6 +21,7 @@ use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
 use super::conv::{BlockSums, ConvGeometry, IMAGES_PER_BLOCK, ordered_sum, transposed_geometry};
+use super::zeros::zeros;
 
 /// Vectors of output pixels per register block of the forward pass.
 const VECTORS: usize = 2;
@@ -192,7 +193,7 @@ pub(super) fn forward(
         "gate length"
     );
     assert_eq!(weight.len(), oc * ic * l.taps.len(), "weight length");
-    let mut y = vec![0.0f32; g.batch * oc * out_len];
+    let mut y = zeros(g.batch * oc * out_len);
     if y.is_empty() {
         return (y, l.out);
     }

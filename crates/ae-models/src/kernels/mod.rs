@@ -13,6 +13,7 @@ mod flex;
 pub(crate) mod pool;
 pub(crate) mod tanh;
 pub(crate) mod upsample;
+mod zeros;
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;

@@ -8,6 +8,8 @@
 
 use rayon::prelude::*;
 
+use super::zeros::zeros;
+
 /// Planes (image x channel) per parallel task.
 const PLANES_PER_TASK: usize = 8;
 
@@ -50,10 +52,7 @@ pub fn forward(g: &PoolGeometry, x: &[f32]) -> (Vec<f32>, Vec<u32>) {
         u32::try_from(in_len).is_ok(),
         "plane too large for u32 indices"
     );
-    let (mut out, mut argmax) = (
-        vec![0.0f32; g.planes * out_len],
-        vec![0u32; g.planes * out_len],
-    );
+    let (mut out, mut argmax) = (zeros(g.planes * out_len), zeros(g.planes * out_len));
     if out.is_empty() {
         return (out, argmax);
     }
@@ -150,7 +149,7 @@ pub fn backward(g: &PoolGeometry, argmax: &[u32], dy: &[f32]) -> Vec<f32> {
     let (in_len, out_len) = (g.in_len(), oh * ow);
     assert_eq!(dy.len(), g.planes * out_len, "output gradient length");
     assert_eq!(argmax.len(), dy.len(), "winner indices length");
-    let mut dx = vec![0.0f32; g.planes * in_len];
+    let mut dx = zeros(g.planes * in_len);
     if dx.is_empty() || out_len == 0 {
         return dx;
     }

@@ -7,6 +7,8 @@
 
 use rayon::prelude::*;
 
+use super::zeros::zeros;
+
 use super::bce::exp_nonpositive;
 
 /// Elements per parallel task.
@@ -30,7 +32,7 @@ pub fn tanh(x: f32) -> f32 {
 
 /// `tanh` of every element.
 pub fn forward(x: &[f32]) -> Vec<f32> {
-    let mut y = vec![0.0f32; x.len()];
+    let mut y = zeros(x.len());
     y.par_chunks_mut(CHUNK)
         .zip(x.par_chunks(CHUNK))
         .for_each(|(y, x)| {
@@ -47,7 +49,7 @@ pub fn forward(x: &[f32]) -> Vec<f32> {
 /// When the lengths differ.
 pub fn backward(y: &[f32], dy: &[f32]) -> Vec<f32> {
     assert_eq!(y.len(), dy.len(), "tanh output and gradient lengths");
-    let mut dx = vec![0.0f32; y.len()];
+    let mut dx = zeros(y.len());
     dx.par_chunks_mut(CHUNK)
         .zip(y.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
         .for_each(|(dx, (y, dy))| {

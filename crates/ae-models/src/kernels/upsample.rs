@@ -7,6 +7,8 @@
 
 use rayon::prelude::*;
 
+use super::zeros::zeros;
+
 /// Planes (image x channel) per parallel task.
 const PLANES_PER_TASK: usize = 8;
 
@@ -44,7 +46,7 @@ impl UpsampleGeometry {
 pub fn forward(g: &UpsampleGeometry, x: &[f32]) -> Vec<f32> {
     let (in_len, out_len) = g.lens();
     assert_eq!(x.len(), g.planes * in_len, "input length");
-    let mut y = vec![0.0f32; g.planes * out_len];
+    let mut y = zeros(g.planes * out_len);
     if y.is_empty() {
         return y;
     }
@@ -78,7 +80,7 @@ pub fn forward(g: &UpsampleGeometry, x: &[f32]) -> Vec<f32> {
 pub fn backward(g: &UpsampleGeometry, dy: &[f32]) -> Vec<f32> {
     let (in_len, out_len) = g.lens();
     assert_eq!(dy.len(), g.planes * out_len, "output gradient length");
-    let mut dx = vec![0.0f32; g.planes * in_len];
+    let mut dx = zeros(g.planes * in_len);
     if dx.is_empty() {
         return dx;
     }
