@@ -354,6 +354,22 @@ pub(super) fn ordered_sum(
     (total.weight, total.bias)
 }
 
+/// The sum of `values` in 16 interleaved partial sums, added in a fixed order: a single
+/// running sum is one dependent addition per value (the bias gradient's sums over whole
+/// output grids took several percent of a `conv` epoch); 16 independent lanes vectorise.
+pub(super) fn lane_sum(values: &[f32]) -> f32 {
+    const LANES: usize = 16;
+    let mut lanes = [0.0f32; LANES];
+    let blocks = values.chunks_exact(LANES);
+    let rest: f32 = blocks.remainder().iter().sum();
+    for block in blocks {
+        for (lane, &v) in lanes.iter_mut().zip(block) {
+            *lane += v;
+        }
+    }
+    lanes.iter().sum::<f32>() + rest
+}
+
 /// Backward pass: `dy` is the gradient of the output (`[batch, out_channels, out_h, out_w]`);
 /// `relu_output`, for a convolution run with `relu`, is its output, and `dy` passes only
 /// where it is positive. The input gradient is computed only when `want_x`.
@@ -468,7 +484,7 @@ fn im2col_backward(g: &ConvGeometry, x: &[f32], w: &[f32], dy: &[f32], want_x: b
         |sums: &mut BlockSums, cols: &mut [f32], image: usize, dx_img: Option<&mut [f32]>| {
             let dy_img = &dy[image * oc * len..(image + 1) * oc * len];
             for (b, row) in sums.bias.iter_mut().zip(dy_img.chunks(len)) {
-                *b += row.iter().sum::<f32>();
+                *b += lane_sum(row);
             }
             im2col(g, out, &x[image * in_len..(image + 1) * in_len], cols);
             // dW += dy_img [oc, len] . cols^T [len, patch]
@@ -679,6 +695,15 @@ mod tests {
                 (x - y).abs() <= 1e-5 * scale,
                 "{what}: {x} vs {y} (scale {scale})"
             );
+        }
+    }
+
+    #[test]
+    fn lane_sum_adds_every_value_whatever_the_remainder() {
+        for len in 0..50 {
+            let values: Vec<f32> = (0..len).map(|i| (i as f32 * 0.7).sin()).collect();
+            let exact: f64 = values.iter().map(|&v| f64::from(v)).sum();
+            assert!((f64::from(lane_sum(&values)) - exact).abs() < 1e-5, "{len}");
         }
     }
 

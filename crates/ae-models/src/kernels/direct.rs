@@ -20,7 +20,9 @@
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
-use super::conv::{BlockSums, ConvGeometry, IMAGES_PER_BLOCK, ordered_sum, transposed_geometry};
+use super::conv::{
+    BlockSums, ConvGeometry, IMAGES_PER_BLOCK, lane_sum, ordered_sum, transposed_geometry,
+};
 use super::zeros::zeros;
 
 /// Vectors of output pixels per register block of the forward pass.
@@ -364,7 +366,7 @@ pub(super) fn weight_gradients(
                     l.spread(&dy[at], gate, grid);
                     // The grid holds the gated gradient, zeros in its dropped columns.
                     for (b, channel) in sums.bias.iter_mut().zip(grid.chunks_exact(l.flat)) {
-                        *b += channel.iter().sum::<f32>();
+                        *b += lane_sum(channel);
                     }
                     arch.dispatch(WeightGradImage {
                         image: PaddedImage { g, l: &l, padded },
