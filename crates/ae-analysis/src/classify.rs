@@ -7,7 +7,7 @@
 use ae_data::flat_tensor;
 use ae_models::Activation;
 use ae_models::glorot_linear;
-use ae_models::kernels::{conv2d_relu_layer, max_pool2d_layer};
+use ae_models::kernels::conv2d_relu_pool_layer;
 use ae_models::same_conv;
 use ae_train::{EarlyStopping, Verdict};
 use burn::module::{AutodiffModule, Module};
@@ -232,8 +232,8 @@ impl<B: Backend> ConvFront<B> {
     fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
         let n = x.dims()[0];
         let x = x.reshape([n, 1, self.side, self.side]);
-        let h = max_pool2d_layer(&self.pool, conv2d_relu_layer(&self.conv1, x));
-        let h = max_pool2d_layer(&self.pool, conv2d_relu_layer(&self.conv2, h));
+        let h = conv2d_relu_pool_layer(&self.conv1, &self.pool, x);
+        let h = conv2d_relu_pool_layer(&self.conv2, &self.pool, h);
         h.reshape([n, Self::outputs(self.side)])
     }
 }

@@ -14,7 +14,9 @@ use burn::tensor::backend::Backend;
 use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
-use crate::kernels::{conv2d_layer, conv2d_relu_layer, max_pool2d_layer, upsample_layer};
+use crate::kernels::{
+    conv2d_layer, conv2d_relu_layer, conv2d_relu_pool_layer, max_pool2d_layer, upsample_layer,
+};
 
 /// Configuration of the convolutional autoencoder.
 #[derive(Config, Debug)]
@@ -119,8 +121,17 @@ impl<B: Backend> ConvAutoencoder<B> {
     /// - `x`: `[batch, 1, height, width]`
     /// - output: `[batch, code_channels, height/4, width/4]`
     pub fn encode_images(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = max_pool2d_layer(&self.pool, self.hidden_conv(&self.enc1, x));
-        max_pool2d_layer(&self.pool, self.hidden_conv(&self.enc2, h))
+        let h = self.pooled_conv(&self.enc1, x);
+        self.pooled_conv(&self.enc2, h)
+    }
+
+    /// An encoder layer: convolution, activation and pooling (one fused operation for ReLU).
+    fn pooled_conv(&self, layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        if self.hidden == Activation::Relu {
+            conv2d_relu_pool_layer(layer, &self.pool, x)
+        } else {
+            max_pool2d_layer(&self.pool, self.hidden.apply(conv2d_layer(layer, x)))
+        }
     }
 
     /// A hidden layer: convolution and activation (one fused operation for ReLU).

@@ -8,8 +8,9 @@ use burn::backend::{Autodiff, Flex};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::pool::MaxPool2dConfig;
+use burn::tensor::activation::relu;
 use burn::tensor::backend::Backend;
-use burn::tensor::module::conv2d as reference_conv2d;
+use burn::tensor::module::{conv2d as reference_conv2d, max_pool2d};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Distribution, Tensor, TensorData};
 
@@ -136,19 +137,27 @@ fn a_perturbation_of_1e_3_fails_the_comparison() {
     }
 }
 
+/// What follows the convolution: fused in ours, burn's own operations in the reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Then {
+    Nothing,
+    Relu,
+    ReluPool,
+}
+
 #[test]
 fn convolution_values_and_gradients_match_burn() {
-    for relu in [false, true] {
-        convolutions_match_burn(relu);
+    for then in [Then::Nothing, Then::Relu, Then::ReluPool] {
+        convolutions_match_burn(then);
     }
 }
 
-/// Every case through [`kernels::conv2d`], or [`kernels::conv2d_relu`] against burn's
-/// convolution and ReLU.
-fn convolutions_match_burn(relu: bool) {
+/// Every case through [`kernels::conv2d`], [`kernels::conv2d_relu`] or
+/// [`kernels::conv2d_relu_max_pool2x2`] against burn's convolution, ReLU and max pooling.
+fn convolutions_match_burn(then: Then) {
     for (index, c) in CASES.iter().enumerate() {
         let seed = 10 * index as u64;
-        let i = format!("{index}{}", if relu { " with ReLU" } else { "" });
+        let i = format!("{index} ({then:?})");
         let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], seed).require_grad();
         let w = random(
             [c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]],
@@ -157,21 +166,17 @@ fn convolutions_match_burn(relu: bool) {
         .require_grad();
         let b = random([c.channels[1]], seed + 2).require_grad();
         let options = ConvOptions::new(c.stride, c.padding, c.dilation, 1);
-        let (fused, reference) = if relu {
-            (
-                kernels::conv2d_relu(x.clone(), w.clone(), b.clone(), options.clone()),
-                burn::tensor::activation::relu(reference_conv2d(
-                    x.clone(),
-                    w.clone(),
-                    Some(b.clone()),
-                    options,
-                )),
-            )
-        } else {
-            (
-                kernels::conv2d(x.clone(), w.clone(), b.clone(), options.clone()),
-                reference_conv2d(x.clone(), w.clone(), Some(b.clone()), options),
-            )
+        let (x_, w_, b_, o_) = (x.clone(), w.clone(), b.clone(), options.clone());
+        let fused = match then {
+            Then::Nothing => kernels::conv2d(x_, w_, b_, o_),
+            Then::Relu => kernels::conv2d_relu(x_, w_, b_, o_),
+            Then::ReluPool => kernels::conv2d_relu_max_pool2x2(x_, w_, b_, o_),
+        };
+        let conv = reference_conv2d(x.clone(), w.clone(), Some(b.clone()), options);
+        let reference = match then {
+            Then::Nothing => conv,
+            Then::Relu => relu(conv),
+            Then::ReluPool => max_pool2d(relu(conv), [2, 2], [2, 2], [0, 0], [1, 1], false),
         };
         assert_eq!(fused.dims(), reference.dims(), "case {i}: output shape");
         assert_close(
@@ -239,8 +244,20 @@ fn inference_backend_gives_the_same_convolution() {
         b.clone().inner(),
         options.clone(),
     );
+    let pooled = kernels::conv2d_relu_max_pool2x2(
+        x.clone().inner(),
+        w.clone().inner(),
+        b.clone().inner(),
+        options.clone(),
+    );
     let reference = reference_conv2d(x.inner(), w.inner(), Some(b.inner()), options);
-    assert_close("flex output", &values(plain), &values(reference));
+    assert_close("flex output", &values(plain), &values(reference.clone()));
+    let reference_pooled = max_pool2d(relu(reference), [2, 2], [2, 2], [0, 0], [1, 1], false);
+    assert_close(
+        "flex output, ReLU and pooling",
+        &values(pooled),
+        &values(reference_pooled),
+    );
 }
 
 #[test]

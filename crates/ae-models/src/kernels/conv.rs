@@ -15,7 +15,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
-use super::direct;
+use super::direct::{self, Planes};
 use super::zeros::zeros;
 
 /// Images whose weight/bias gradients one task sums before the ordered reduction.
@@ -255,7 +255,7 @@ pub fn forward(
     relu: bool,
 ) -> (Vec<f32>, [usize; 2]) {
     if direct::covers(g) {
-        return direct::forward(g, x, None, weight, bias, relu);
+        return direct::forward(g, Planes::dense(x), weight, bias, relu);
     }
     im2col_forward(g, x, weight, bias, relu)
 }
@@ -386,17 +386,11 @@ pub fn backward(
 ) -> ConvGrads {
     if direct::covers(g) {
         // The direct kernels apply the ReLU's gate while they copy `dy` in.
-        let (weight_grad, bias_grad) = direct::weight_gradients(g, x, dy, relu_output);
-        let dx = want_x.then(|| {
-            let transposed = transposed_geometry(g).expect("direct::covers() implies it exists");
-            let flipped = flip_and_swap_channels(g, weight);
-            direct::forward(&transposed, dy, relu_output, &flipped, None, false).0
-        });
-        return ConvGrads {
-            x: dx,
-            weight: weight_grad,
-            bias: bias_grad,
+        let dy = Planes::Dense {
+            values: dy,
+            gate: relu_output,
         };
+        return direct_backward(g, x, weight, dy, want_x);
     }
     let gated = relu_output.map(|y| relu_gated(dy, y));
     let dy = gated.as_deref().unwrap_or(dy);
@@ -407,6 +401,69 @@ pub fn backward(
         return grads;
     }
     im2col_backward(g, x, weight, dy, want_x)
+}
+
+/// Both passes of the direct kernels, for any source of `dy`.
+fn direct_backward(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    dy: Planes<'_>,
+    want_x: bool,
+) -> ConvGrads {
+    let (weight_grad, bias_grad) = direct::weight_gradients(g, x, dy);
+    let dx = want_x.then(|| {
+        let transposed = transposed_geometry(g).expect("direct::covers() implies it exists");
+        let flipped = flip_and_swap_channels(g, weight);
+        direct::forward(&transposed, dy, &flipped, None, false).0
+    });
+    ConvGrads {
+        x: dx,
+        weight: weight_grad,
+        bias: bias_grad,
+    }
+}
+
+/// Whether [`forward_relu_pool`] computes `g` followed by a ReLU and 2x2 max pooling:
+/// where the direct kernels run and the output has at least one 2x2 window.
+pub fn fuses_relu_pool(g: &ConvGeometry) -> bool {
+    direct::covers(g) && g.out_size().is_some_and(|[h, w]| h >= 2 && w >= 2)
+}
+
+/// Convolution with bias, ReLU and 2x2 max pooling in one pass (the convolution's
+/// output is never stored): returns the pooled values `[batch, out_channels, out_h / 2,
+/// out_w / 2]`, the winners (indices into an `out_h x out_w` plane; first maximum in
+/// row-major order) and the pooled size.
+///
+/// # Panics
+/// Unless [`fuses_relu_pool`], or when a slice length does not match `g`.
+pub fn forward_relu_pool(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) -> (Vec<f32>, Vec<u32>, [usize; 2]) {
+    assert!(fuses_relu_pool(g), "checked by the caller");
+    direct::forward_relu_pool(g, x, weight, bias)
+}
+
+/// Backward pass of [`forward_relu_pool`], from the pooled output's gradient `dy`, the
+/// pooled output and the winners.
+///
+/// # Panics
+/// Unless [`fuses_relu_pool`], or when a slice length does not match `g`.
+pub fn relu_pool_backward(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    dy: &[f32],
+    pooled: &[f32],
+    argmax: &[u32],
+    want_x: bool,
+) -> ConvGrads {
+    assert!(fuses_relu_pool(g), "checked by the caller");
+    let dy = Planes::Unpooled { dy, pooled, argmax };
+    direct_backward(g, x, weight, dy, want_x)
 }
 
 /// The gradient through a ReLU whose output is `y`: `dy` where `y > 0`, else 0.

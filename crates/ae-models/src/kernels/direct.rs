@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use super::conv::{
     BlockSums, ConvGeometry, IMAGES_PER_BLOCK, lane_sum, ordered_sum, transposed_geometry,
 };
+use super::pool::pool_2x2;
 use super::zeros::zeros;
 
 /// Vectors of output pixels per register block of the forward pass.
@@ -101,38 +102,111 @@ impl Layout {
         )
     }
 
-    /// Copies `image` (`[channels, h, w]`) into the interior of `padded` (`channels`
-    /// planes from [`Layout::scratch`]); where `gate` (same shape as `image`) is not
-    /// positive, zeros instead.
-    fn pad(&self, g: &ConvGeometry, image: &[f32], gate: Option<&[f32]>, padded: &mut [f32]) {
-        let [h, w] = g.in_size;
-        let [ph, pw] = g.padding;
-        for (c, (plane, src)) in padded
-            .chunks_exact_mut(self.plane)
-            .zip(image.chunks_exact(h * w))
-            .enumerate()
-        {
-            for (y, row) in src.chunks_exact(w).enumerate() {
-                let at = (y + ph) * self.wp + pw;
-                let gate_row = gate.map(|gate| &gate[(c * h + y) * w..][..w]);
-                copy_gated(&mut plane[at..at + w], row, gate_row);
+    /// Places image `image` of `x` (`in_channels` planes of `in_size`) into the interior
+    /// of `padded` (planes from [`Layout::scratch`]).
+    fn pad(&self, g: &ConvGeometry, x: Planes<'_>, image: usize, padded: &mut [f32]) {
+        let origin = g.padding[0] * self.wp + g.padding[1];
+        let rows = Rows {
+            plane: self.plane,
+            origin,
+            stride: self.wp,
+        };
+        x.place(image, g.in_channels, g.in_size, padded, rows);
+    }
+
+    /// Places image `image` of `dy` (`out_channels` planes of the output size) onto the
+    /// output grid (from [`Layout::scratch`], so zeros stay in the dropped columns and the
+    /// tail).
+    fn spread(&self, g: &ConvGeometry, dy: Planes<'_>, image: usize, grid: &mut [f32]) {
+        let rows = Rows {
+            plane: self.flat,
+            origin: 0,
+            stride: self.wp,
+        };
+        dy.place(image, g.out_channels, self.out, grid, rows);
+    }
+}
+
+/// Where a destination's planes and rows sit: plane `c` starts at `c * plane + origin`,
+/// its rows `stride` apart.
+#[derive(Clone, Copy)]
+struct Rows {
+    plane: usize,
+    origin: usize,
+    stride: usize,
+}
+
+/// Where the direct kernels take an image's input planes (or output gradient) from.
+#[derive(Clone, Copy)]
+pub(super) enum Planes<'a> {
+    /// `[batch, channels, h, w]` values; where `gate` (same shape) is not positive, zeros
+    /// (a fused ReLU's backward step, applied while the gradient is copied anyway).
+    Dense {
+        values: &'a [f32],
+        gate: Option<&'a [f32]>,
+    },
+    /// The gradient through a fused ReLU and 2x2 max pooling: from the pooling's output
+    /// gradient `dy`, its output `pooled` (both `[batch, channels, h / 2, w / 2]`) and its
+    /// winners `argmax` (indices into an `h x w` plane), `dy` at each winner whose output
+    /// is positive and zeros elsewhere.
+    Unpooled {
+        dy: &'a [f32],
+        pooled: &'a [f32],
+        argmax: &'a [u32],
+    },
+}
+
+impl<'a> Planes<'a> {
+    /// Plain values.
+    pub(super) fn dense(values: &'a [f32]) -> Self {
+        Planes::Dense { values, gate: None }
+    }
+
+    /// Panics unless the planes hold `images x channels` planes of `size`.
+    fn check(&self, images: usize, channels: usize, [h, w]: [usize; 2]) {
+        let planes = images * channels;
+        match *self {
+            Planes::Dense { values, gate } => {
+                assert_eq!(values.len(), planes * h * w, "input length");
+                assert!(gate.is_none_or(|g| g.len() == values.len()), "gate length");
+            }
+            Planes::Unpooled { dy, pooled, argmax } => {
+                let len = planes * (h / 2) * (w / 2);
+                assert_eq!(dy.len(), len, "pooled gradient length");
+                assert!(pooled.len() == len && argmax.len() == len, "pooling length");
             }
         }
     }
 
-    /// Copies `dy` (`[channels, out_h, out_w]`) onto the output grid (from
-    /// [`Layout::scratch`], so zeros stay in the dropped columns and the tail); gated as
-    /// in [`Layout::pad`].
-    fn spread(&self, dy: &[f32], gate: Option<&[f32]>, grid: &mut [f32]) {
-        let [oh, ow] = self.out;
-        for (c, (dst, src)) in grid
-            .chunks_exact_mut(self.flat)
-            .zip(dy.chunks_exact(oh * ow))
-            .enumerate()
-        {
-            for (y, row) in src.chunks_exact(ow).enumerate() {
-                let gate_row = gate.map(|gate| &gate[(c * oh + y) * ow..][..ow]);
-                copy_gated(&mut dst[y * self.wp..y * self.wp + ow], row, gate_row);
+    /// Writes image `image`'s `channels` planes of `size` into `dst` at `rows`; only
+    /// those positions are written.
+    fn place(&self, image: usize, channels: usize, size: [usize; 2], dst: &mut [f32], rows: Rows) {
+        let [h, w] = size;
+        for c in 0..channels {
+            let plane = &mut dst[c * rows.plane + rows.origin..];
+            let row = |y: usize| y * rows.stride..y * rows.stride + w;
+            match *self {
+                Planes::Dense { values, gate } => {
+                    let at = (image * channels + c) * h * w;
+                    for y in 0..h {
+                        let src = at + y * w..at + (y + 1) * w;
+                        let gate_row = gate.map(|gate| &gate[src.clone()]);
+                        copy_gated(&mut plane[row(y)], &values[src], gate_row);
+                    }
+                }
+                Planes::Unpooled { dy, pooled, argmax } => {
+                    for y in 0..h {
+                        plane[row(y)].fill(0.0);
+                    }
+                    let len = (h / 2) * (w / 2);
+                    let at = (image * channels + c) * len;
+                    for j in at..at + len {
+                        if pooled[j] > 0.0 {
+                            let winner = argmax[j] as usize;
+                            plane[(winner / w) * rows.stride + winner % w] = dy[j];
+                        }
+                    }
+                }
             }
         }
     }
@@ -173,63 +247,108 @@ fn pack_weights(g: &ConvGeometry, taps: usize, weight: &[f32]) -> Vec<f32> {
 }
 
 /// Forward pass with the semantics of `conv::forward` (which calls it when [`covers`]),
-/// on `x` gated by `x_gate` as in [`Layout::pad`] (the input gradient of a fused ReLU).
+/// on `x` (gated planes: the input gradient of a fused ReLU).
 pub(super) fn forward(
     g: &ConvGeometry,
-    x: &[f32],
-    x_gate: Option<&[f32]>,
+    x: Planes<'_>,
     weight: &[f32],
     bias: Option<&[f32]>,
     relu: bool,
 ) -> (Vec<f32>, [usize; 2]) {
     let l = Layout::new(g);
-    let (oc, ic, in_len) = (
-        g.out_channels,
-        g.in_channels,
-        g.in_channels * g.in_size[0] * g.in_size[1],
-    );
-    let out_len = l.out[0] * l.out[1];
-    assert_eq!(x.len(), g.batch * in_len, "input length");
-    assert!(
-        x_gate.is_none_or(|gate| gate.len() == x.len()),
-        "gate length"
-    );
-    assert_eq!(weight.len(), oc * ic * l.taps.len(), "weight length");
-    let mut y = zeros(g.batch * oc * out_len);
-    if y.is_empty() {
-        return (y, l.out);
-    }
-    let packed = pack_weights(g, l.taps.len(), weight);
-    let arch = Arch::new();
-    y.par_chunks_mut(oc * out_len).enumerate().for_each_init(
-        || l.scratch(g),
-        |(padded, grid), (image, y_img)| {
-            let at = image * in_len..(image + 1) * in_len;
-            let gate = x_gate.map(|gate| &gate[at.clone()]);
-            l.pad(g, &x[at], gate, padded);
-            arch.dispatch(ForwardImage {
-                image: PaddedImage { g, l: &l, padded },
-                packed: &packed,
-                grid,
-            });
-            let [oh, ow] = l.out;
-            for (o, (dst, src)) in y_img
-                .chunks_exact_mut(out_len)
+    let [oh, ow] = l.out;
+    let out_len = oh * ow;
+    let mut y = zeros(g.batch * g.out_channels * out_len);
+    let outputs = y.par_chunks_mut(g.out_channels * out_len);
+    each_image(g, &l, x, weight, outputs, |grid, y_img| {
+        for (o, (dst, src)) in y_img
+            .chunks_exact_mut(out_len)
+            .zip(grid.chunks_exact(l.flat))
+            .enumerate()
+        {
+            let b = bias.map_or(0.0, |b| b[o]);
+            let rows = dst.chunks_exact_mut(ow).zip(src.chunks(l.wp)).take(oh);
+            // The fused ReLU's clamp, while the output is copied anyway.
+            if relu {
+                rows.for_each(|(d, s)| write_each(d, s, |v| (v + b).max(0.0)));
+            } else {
+                rows.for_each(|(d, s)| write_each(d, s, |v| v + b));
+            }
+        }
+    });
+    (y, l.out)
+}
+
+/// Convolution with bias, ReLU and 2x2 max pooling (stride 2, the last row or column of
+/// an odd size dropped), pooled straight from each image's output grid: the convolution's
+/// output is never stored. Returns the pooled values, the winners (indices into an
+/// `out_h x out_w` plane) and the pooled size.
+pub(super) fn forward_relu_pool(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) -> (Vec<f32>, Vec<u32>, [usize; 2]) {
+    let l = Layout::new(g);
+    let pooled_size = [l.out[0] / 2, l.out[1] / 2];
+    let plane = pooled_size[0] * pooled_size[1];
+    let len = g.batch * g.out_channels * plane;
+    let (mut pooled, mut argmax) = (zeros(len), zeros(len));
+    let outputs = pooled
+        .par_chunks_mut(g.out_channels * plane)
+        .zip(argmax.par_chunks_mut(g.out_channels * plane));
+    each_image(
+        g,
+        &l,
+        Planes::dense(x),
+        weight,
+        outputs,
+        |grid, (values, winners)| {
+            for (o, ((values, winners), channel)) in values
+                .chunks_exact_mut(plane)
+                .zip(winners.chunks_exact_mut(plane))
                 .zip(grid.chunks_exact(l.flat))
                 .enumerate()
             {
-                let b = bias.map_or(0.0, |b| b[o]);
-                let rows = dst.chunks_exact_mut(ow).zip(src.chunks(l.wp)).take(oh);
-                // The fused ReLU's clamp, while the output is copied anyway.
-                if relu {
-                    rows.for_each(|(d, s)| write_each(d, s, |v| (v + b).max(0.0)));
-                } else {
-                    rows.for_each(|(d, s)| write_each(d, s, |v| v + b));
-                }
+                // ReLU and the bias are monotonic: pool the raw sums, then apply them.
+                let b = bias[o];
+                pool_2x2(channel, l.wp, l.out[1], values, winners, |v| {
+                    (v + b).max(0.0)
+                });
             }
         },
     );
-    (y, l.out)
+    (pooled, argmax, pooled_size)
+}
+
+/// Runs the forward kernel on every image of `x` in parallel, handing each image's output
+/// grid (`out_channels` planes of [`Layout::flat`], bias not added) to `copy_out` with
+/// that image's item of `outputs`.
+fn each_image<O: Send>(
+    g: &ConvGeometry,
+    l: &Layout,
+    x: Planes<'_>,
+    weight: &[f32],
+    outputs: impl IndexedParallelIterator<Item = O>,
+    copy_out: impl Fn(&[f32], O) + Sync,
+) {
+    x.check(g.batch, g.in_channels, g.in_size);
+    let (oc, ic) = (g.out_channels, g.in_channels);
+    assert_eq!(weight.len(), oc * ic * l.taps.len(), "weight length");
+    let packed = pack_weights(g, l.taps.len(), weight);
+    let arch = Arch::new();
+    outputs.enumerate().for_each_init(
+        || l.scratch(g),
+        |(padded, grid), (image, out)| {
+            l.pad(g, x, image, padded);
+            arch.dispatch(ForwardImage {
+                image: PaddedImage { g, l, padded },
+                packed: &packed,
+                grid,
+            });
+            copy_out(grid, out);
+        },
+    );
 }
 
 /// `dst[i] = f(src[i])`.
@@ -331,24 +450,17 @@ fn forward_block<S: Simd, const BLOCK: usize>(
 
 /// Weight and bias gradients (`[out_channels, in_channels, kh, kw]`, `[out_channels]`)
 /// from the input `x` and the output gradient `dy`, summed over the batch in fixed blocks
-/// of [`IMAGES_PER_BLOCK`] images in order (independent of the thread count); `dy_gate`
-/// gates `dy` as in [`Layout::pad`].
+/// of [`IMAGES_PER_BLOCK`] images in order (independent of the thread count).
 pub(super) fn weight_gradients(
     g: &ConvGeometry,
     x: &[f32],
-    dy: &[f32],
-    dy_gate: Option<&[f32]>,
+    dy: Planes<'_>,
 ) -> (Vec<f32>, Vec<f32>) {
     let l = Layout::new(g);
     let (oc, ic) = (g.out_channels, g.in_channels);
-    let in_len = ic * g.in_size[0] * g.in_size[1];
-    let out_len = l.out[0] * l.out[1];
-    assert_eq!(x.len(), g.batch * in_len, "input length");
-    assert_eq!(dy.len(), g.batch * oc * out_len, "output gradient length");
-    assert!(
-        dy_gate.is_none_or(|gate| gate.len() == dy.len()),
-        "gate length"
-    );
+    let x = Planes::dense(x);
+    x.check(g.batch, ic, g.in_size);
+    dy.check(g.batch, oc, l.out);
     let taps = l.taps.len();
     let arch = Arch::new();
     let partials: Vec<BlockSums> = (0..g.batch.div_ceil(IMAGES_PER_BLOCK))
@@ -360,11 +472,9 @@ pub(super) fn weight_gradients(
                 let images =
                     block * IMAGES_PER_BLOCK..((block + 1) * IMAGES_PER_BLOCK).min(g.batch);
                 for image in images {
-                    l.pad(g, &x[image * in_len..(image + 1) * in_len], None, padded);
-                    let at = image * oc * out_len..(image + 1) * oc * out_len;
-                    let gate = dy_gate.map(|gate| &gate[at.clone()]);
-                    l.spread(&dy[at], gate, grid);
-                    // The grid holds the gated gradient, zeros in its dropped columns.
+                    l.pad(g, x, image, padded);
+                    l.spread(g, dy, image, grid);
+                    // The grid holds the (gated) gradient, zeros in its dropped columns.
                     for (b, channel) in sums.bias.iter_mut().zip(grid.chunks_exact(l.flat)) {
                         *b += lane_sum(channel);
                     }

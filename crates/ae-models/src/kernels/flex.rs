@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use burn::backend::Autodiff;
 use burn::backend::Flex;
+use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
@@ -118,7 +119,7 @@ impl Backward<Flex, 3> for ConvBackward {
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
-        let [node_x, node_weight, node_bias] = ops.parents;
+        let parents = ops.parents.map(|node| node.map(|node| node.id));
         let dy = contiguous(&grads.consume::<Flex>(&ops.node));
         let ConvState {
             x,
@@ -132,20 +133,29 @@ impl Backward<Flex, 3> for ConvBackward {
             values(&weight),
             values(&dy),
             relu_output.as_ref().map(values),
-            node_x.is_some(),
+            parents[0].is_some(),
         );
-        if let (Some(node), Some(dx)) = (node_x, g.x) {
-            grads.register::<Flex>(node.id, flex_tensor(dx, x.layout().shape().clone()));
-        }
-        if let Some(node) = node_weight {
-            grads.register::<Flex>(
-                node.id,
-                flex_tensor(g.weight, weight.layout().shape().clone()),
-            );
-        }
-        if let Some(node) = node_bias {
-            grads.register::<Flex>(node.id, flex_tensor(g.bias, [geometry.out_channels]));
-        }
+        register_conv_grads(grads, parents, g, &x, &weight, &geometry);
+    }
+}
+
+/// Registers a convolution's gradients for the parents that track them.
+fn register_conv_grads(
+    grads: &mut Gradients,
+    [node_x, node_weight, node_bias]: [Option<NodeId>; 3],
+    g: conv::ConvGrads,
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    geometry: &ConvGeometry,
+) {
+    if let (Some(node), Some(dx)) = (node_x, g.x) {
+        grads.register::<Flex>(node, flex_tensor(dx, x.layout().shape().clone()));
+    }
+    if let Some(node) = node_weight {
+        grads.register::<Flex>(node, flex_tensor(g.weight, weight.layout().shape().clone()));
+    }
+    if let Some(node) = node_bias {
+        grads.register::<Flex>(node, flex_tensor(g.bias, [geometry.out_channels]));
     }
 }
 
@@ -209,6 +219,105 @@ pub(super) fn conv2d_plain(
         &contiguous(&bias),
         relu,
     ))
+}
+
+// ------------------------------------------- convolution, ReLU and max pooling
+
+/// Saved for the backward step: the contiguous input and weight, the pooled output (the
+/// ReLU's gate at each winner) and the winners.
+#[derive(Debug, Clone)]
+struct ConvPoolState {
+    x: FlexTensor,
+    weight: FlexTensor,
+    geometry: ConvGeometry,
+    pooled: FlexTensor,
+    argmax: Arc<Vec<u32>>,
+}
+
+#[derive(Debug)]
+struct ConvReluPoolBackward;
+
+impl Backward<Flex, 3> for ConvReluPoolBackward {
+    type State = ConvPoolState;
+
+    fn backward(
+        self,
+        ops: Ops<ConvPoolState, 3>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let parents = ops.parents.map(|node| node.map(|node| node.id));
+        let dy = contiguous(&grads.consume::<Flex>(&ops.node));
+        let ConvPoolState {
+            x,
+            weight,
+            geometry,
+            pooled,
+            argmax,
+        } = ops.state;
+        let g = conv::relu_pool_backward(
+            &geometry,
+            values(&x),
+            values(&weight),
+            values(&dy),
+            values(&pooled),
+            &argmax,
+            parents[0].is_some(),
+        );
+        register_conv_grads(grads, parents, g, &x, &weight, &geometry);
+    }
+}
+
+/// [`conv::forward_relu_pool`] as a tensor, with its winners.
+fn conv_relu_pool_forward(
+    geometry: &ConvGeometry,
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+) -> (FlexTensor, Vec<u32>) {
+    let (pooled, argmax, [ph, pw]) =
+        conv::forward_relu_pool(geometry, values(x), values(weight), values(bias));
+    let shape = [geometry.batch, geometry.out_channels, ph, pw];
+    (flex_tensor(pooled, shape), argmax)
+}
+
+/// Convolution with bias, ReLU and 2x2 max pooling on `Autodiff<Flex>`: one graph node.
+pub(super) fn conv2d_relu_pool_autodiff(
+    geometry: &ConvGeometry,
+    x: Tensor<FlexAutodiff, 4>,
+    weight: Tensor<FlexAutodiff, 4>,
+    bias: Tensor<FlexAutodiff, 1>,
+) -> Tensor<FlexAutodiff, 4> {
+    let (x, weight, bias) = (float(x), float(weight), float(bias));
+    let (x_values, w_values) = (contiguous(&x.primitive), contiguous(&weight.primitive));
+    let (y, argmax) =
+        conv_relu_pool_forward(geometry, &x_values, &w_values, &contiguous(&bias.primitive));
+    let pooled = y.clone();
+    let state = || ConvPoolState {
+        x: x_values,
+        weight: w_values,
+        geometry: *geometry,
+        pooled,
+        argmax: Arc::new(argmax),
+    };
+    from_float(record(ConvReluPoolBackward, [&x, &weight, &bias], state, y))
+}
+
+/// Convolution with bias, ReLU and 2x2 max pooling on `Flex` (inference).
+pub(super) fn conv2d_relu_pool_plain(
+    geometry: &ConvGeometry,
+    x: Tensor<Flex, 4>,
+    weight: Tensor<Flex, 4>,
+    bias: Tensor<Flex, 1>,
+) -> Tensor<Flex, 4> {
+    let (x, weight, bias) = (float(x), float(weight), float(bias));
+    let (y, _) = conv_relu_pool_forward(
+        geometry,
+        &contiguous(&x),
+        &contiguous(&weight),
+        &contiguous(&bias),
+    );
+    from_float(y)
 }
 
 // ---------------------------------------------------------------- max pooling

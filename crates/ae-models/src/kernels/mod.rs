@@ -18,7 +18,7 @@ mod zeros;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::nn::interpolate::{Interpolate2d, InterpolateMode};
-use burn::nn::pool::MaxPool2d;
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
 use burn::tensor::module;
@@ -145,7 +145,7 @@ pub fn conv2d<B: Backend>(
     bias: Tensor<B, 1>,
     options: ConvOptions<2>,
 ) -> Tensor<B, 4> {
-    conv2d_then(x, weight, bias, options, false)
+    conv2d_then(x, weight, bias, options, Then::Nothing)
 }
 
 /// [`conv2d`] followed by a ReLU: on the default backend one fused operation, which
@@ -159,7 +159,52 @@ pub fn conv2d_relu<B: Backend>(
     bias: Tensor<B, 1>,
     options: ConvOptions<2>,
 ) -> Tensor<B, 4> {
-    conv2d_then(x, weight, bias, options, true)
+    conv2d_then(x, weight, bias, options, Then::Relu)
+}
+
+/// [`conv2d_relu`] followed by 2x2 max pooling (stride 2, no padding; an odd last row or
+/// column is dropped): on the default backend one fused operation that pools each image's
+/// output as it is computed, so the convolution's output is never stored, and whose
+/// backward step hands the pooled gradient, routed to the winners, straight to the
+/// convolution's gradient kernels.
+///
+/// # Shapes
+/// - `x`: `[batch, in_channels, h, w]`
+/// - output: `[batch, out_channels, out_h / 2, out_w / 2]`
+pub fn conv2d_relu_max_pool2x2<B: Backend>(
+    x: Tensor<B, 4>,
+    weight: Tensor<B, 4>,
+    bias: Tensor<B, 1>,
+    options: ConvOptions<2>,
+) -> Tensor<B, 4> {
+    conv2d_then(x, weight, bias, options, Then::ReluPool)
+}
+
+/// What follows a convolution inside the fused operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Then {
+    Nothing,
+    Relu,
+    ReluPool,
+}
+
+impl Then {
+    /// Applies the pooling of `ReluPool` to a convolution already followed by its ReLU.
+    fn pool<B: Backend>(self, y: Tensor<B, 4>) -> Tensor<B, 4> {
+        if self == Then::ReluPool {
+            max_pool2d_layer(&MaxPool2dConfig::new([2, 2]).init(), y)
+        } else {
+            y
+        }
+    }
+
+    /// Applies the ReLU and pooling to a plain convolution's output.
+    fn apply<B: Backend>(self, y: Tensor<B, 4>) -> Tensor<B, 4> {
+        match self {
+            Then::Nothing => y,
+            Then::Relu | Then::ReluPool => self.pool(burn::tensor::activation::relu(y)),
+        }
+    }
 }
 
 fn conv2d_then<B: Backend>(
@@ -167,24 +212,32 @@ fn conv2d_then<B: Backend>(
     weight: Tensor<B, 4>,
     bias: Tensor<B, 1>,
     options: ConvOptions<2>,
-    relu: bool,
+    then: Then,
 ) -> Tensor<B, 4> {
     if let Some(geometry) = fused_geometry(&x, &weight, &bias, &options) {
+        if then == Then::ReluPool && conv::fuses_relu_pool(&geometry) {
+            if is_backend::<B, FlexAutodiff>() {
+                let (x, weight, bias) = (moved(x), moved(weight), moved(bias));
+                return moved(flex::conv2d_relu_pool_autodiff(&geometry, x, weight, bias));
+            }
+            if is_backend::<B, Flex>() {
+                let (x, weight, bias) = (moved(x), moved(weight), moved(bias));
+                return moved(flex::conv2d_relu_pool_plain(&geometry, x, weight, bias));
+            }
+        }
+        let relu = then != Then::Nothing;
         if is_backend::<B, FlexAutodiff>() {
             let (x, weight, bias) = (moved(x), moved(weight), moved(bias));
-            return moved(flex::conv2d_autodiff(&geometry, x, weight, bias, relu));
+            return then.pool(moved(flex::conv2d_autodiff(
+                &geometry, x, weight, bias, relu,
+            )));
         }
         if is_backend::<B, Flex>() {
             let (x, weight, bias) = (moved(x), moved(weight), moved(bias));
-            return moved(flex::conv2d_plain(&geometry, x, weight, bias, relu));
+            return then.pool(moved(flex::conv2d_plain(&geometry, x, weight, bias, relu)));
         }
     }
-    let y = module::conv2d(x, weight, Some(bias), options);
-    if relu {
-        burn::tensor::activation::relu(y)
-    } else {
-        y
-    }
+    then.apply(module::conv2d(x, weight, Some(bias), options))
 }
 
 /// A [`Conv2d`] layer's forward pass through [`conv2d`] (the layer's own padding rule;
@@ -194,7 +247,7 @@ fn conv2d_then<B: Backend>(
 /// - `x`: `[batch, in_channels, h, w]`
 /// - output: `[batch, out_channels, out_h, out_w]`
 pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
-    conv2d_layer_then(layer, x, false)
+    conv2d_layer_then(layer, x, Then::Nothing)
 }
 
 /// [`conv2d_layer`] followed by a ReLU, fused as in [`conv2d_relu`].
@@ -202,10 +255,29 @@ pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B,
 /// # Shapes
 /// As [`conv2d_layer`].
 pub fn conv2d_relu_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
-    conv2d_layer_then(layer, x, true)
+    conv2d_layer_then(layer, x, Then::Relu)
 }
 
-fn conv2d_layer_then<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>, relu: bool) -> Tensor<B, 4> {
+/// [`conv2d_relu_layer`] followed by a [`MaxPool2d`] layer: fused as in
+/// [`conv2d_relu_max_pool2x2`] when the pool has 2x2 windows, stride 2 and no padding
+/// (Keras' `MaxPooling2D()`), the two layers one after the other otherwise.
+///
+/// # Shapes
+/// - `x`: `[batch, in_channels, h, w]`
+/// - output: the pool's output for the convolution's output
+pub fn conv2d_relu_pool_layer<B: Backend>(
+    conv: &Conv2d<B>,
+    pool: &MaxPool2d,
+    x: Tensor<B, 4>,
+) -> Tensor<B, 4> {
+    if pool.kernel_size == [2, 2] && pool_is_plain(pool) {
+        conv2d_layer_then(conv, x, Then::ReluPool)
+    } else {
+        max_pool2d_layer(pool, conv2d_relu_layer(conv, x))
+    }
+}
+
+fn conv2d_layer_then<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>, then: Then) -> Tensor<B, 4> {
     let [_, _, height, width] = x.dims();
     let [(top, bottom), (left, right)] = padding_pairs(
         &layer.padding,
@@ -216,10 +288,9 @@ fn conv2d_layer_then<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>, relu: bool)
     match &layer.bias {
         Some(bias) if top == bottom && left == right => {
             let options = ConvOptions::new(layer.stride, [top, left], layer.dilation, layer.groups);
-            conv2d_then(x, layer.weight.val(), bias.val(), options, relu)
+            conv2d_then(x, layer.weight.val(), bias.val(), options, then)
         }
-        _ if relu => burn::tensor::activation::relu(layer.forward(x)),
-        _ => layer.forward(x),
+        _ => then.apply(layer.forward(x)),
     }
 }
 
@@ -236,11 +307,7 @@ pub fn max_pool2d_layer<B: Backend>(layer: &MaxPool2d, x: Tensor<B, 4>) -> Tenso
         in_size: [h, w],
         window: layer.kernel_size,
     };
-    let simple = layer.stride == layer.kernel_size
-        && layer.dilation == [1, 1]
-        && !layer.ceil_mode
-        && layer.padding == PaddingConfig2d::Valid;
-    if simple && all_f32(&[x.dtype()]) && geometry.out_size().is_some() {
+    if pool_is_plain(layer) && all_f32(&[x.dtype()]) && geometry.out_size().is_some() {
         if is_backend::<B, FlexAutodiff>() {
             return moved(flex::max_pool2d_autodiff(&geometry, moved(x)));
         }
@@ -249,6 +316,14 @@ pub fn max_pool2d_layer<B: Backend>(layer: &MaxPool2d, x: Tensor<B, 4>) -> Tenso
         }
     }
     layer.forward(x)
+}
+
+/// Whether a pool's windows do not overlap and it has no padding, dilation or ceil mode.
+fn pool_is_plain(layer: &MaxPool2d) -> bool {
+    layer.stride == layer.kernel_size
+        && layer.dilation == [1, 1]
+        && !layer.ceil_mode
+        && layer.padding == PaddingConfig2d::Valid
 }
 
 /// An [`Interpolate2d`] layer's forward pass: this module's kernel for nearest-neighbour

@@ -109,26 +109,43 @@ fn pool_plane_any(
     }
 }
 
-/// [`pool_plane_any`] for 2x2 windows, without branches: the seeds' pools see noisy
-/// activations, where the general loop's data-dependent branches mispredicted half the
-/// time (the pool forward pass was 14% of a `conv` epoch). The pairwise selection keeps
-/// the first maximum in row-major order, as the general loop does (NaNs aside).
+/// [`pool_plane_any`] for 2x2 windows, without branches: see [`pool_2x2`].
 fn pool_plane_2x2(_: [usize; 2], w: usize, plane: &[f32], out: &mut [f32], argmax: &mut [u32]) {
-    let ow = w / 2;
+    pool_2x2(plane, w, w, out, argmax, |v| v);
+}
+
+/// 2x2 max pooling (stride 2) of one plane whose rows hold `width` pixels `stride`
+/// values apart; `out` gets `f(maximum)` row by row, `argmax` the winner's index in a
+/// dense plane of `width` columns. `f` must be non-decreasing (a bias, a ReLU).
+///
+/// Without branches: the seeds' pools see noisy activations, where the general loop's
+/// data-dependent branches mispredicted half the time (the pool forward pass was 14% of
+/// a `conv` epoch). The pairwise selection keeps the first maximum in row-major order,
+/// as the general loop does (NaNs aside).
+pub(super) fn pool_2x2(
+    plane: &[f32],
+    stride: usize,
+    width: usize,
+    out: &mut [f32],
+    argmax: &mut [u32],
+    f: impl Fn(f32) -> f32,
+) {
+    let ow = width / 2;
     for (oy, (out, argmax)) in out
         .chunks_exact_mut(ow)
         .zip(argmax.chunks_exact_mut(ow))
         .enumerate()
     {
-        let first_row = 2 * oy * w;
-        let (top, bottom) = plane[first_row..first_row + 2 * w].split_at(w);
+        let (top_row, bottom_row) = (2 * oy * stride, (2 * oy + 1) * stride);
+        let (top, bottom) = (&plane[top_row..][..width], &plane[bottom_row..][..width]);
+        let first = 2 * oy * width;
         for (ox, (out, argmax)) in out.iter_mut().zip(argmax.iter_mut()).enumerate() {
             let x = 2 * ox;
             let (upper, upper_at) = select_first_max((top[x], x), (top[x + 1], x + 1));
             let (lower, lower_at) =
-                select_first_max((bottom[x], w + x), (bottom[x + 1], w + x + 1));
+                select_first_max((bottom[x], width + x), (bottom[x + 1], width + x + 1));
             let (best, best_at) = select_first_max((upper, upper_at), (lower, lower_at));
-            (*out, *argmax) = (best, (first_row + best_at) as u32);
+            (*out, *argmax) = (f(best), (first + best_at) as u32);
         }
     }
 }
