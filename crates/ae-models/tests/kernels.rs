@@ -3,7 +3,7 @@
 //! differ in their last bits), on `Autodiff<Flex>` (training) and `Flex` (inference).
 #![allow(clippy::unwrap_used)]
 
-use ae_models::kernels::{self, composed_bce_with_logits};
+use ae_models::kernels::{self, FollowedBy, composed_bce_with_logits};
 use burn::backend::{Autodiff, Flex};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
@@ -137,24 +137,20 @@ fn a_perturbation_of_1e_3_fails_the_comparison() {
     }
 }
 
-/// What follows the convolution: fused in ours, burn's own operations in the reference.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Then {
-    Nothing,
-    Relu,
-    ReluPool,
-}
-
 #[test]
 fn convolution_values_and_gradients_match_burn() {
-    for then in [Then::Nothing, Then::Relu, Then::ReluPool] {
+    for then in [
+        FollowedBy::Nothing,
+        FollowedBy::Relu,
+        FollowedBy::ReluMaxPool2x2,
+    ] {
         convolutions_match_burn(then);
     }
 }
 
-/// Every case through [`kernels::conv2d`], [`kernels::conv2d_relu`] or
-/// [`kernels::conv2d_relu_max_pool2x2`] against burn's convolution, ReLU and max pooling.
-fn convolutions_match_burn(then: Then) {
+/// Every case through [`kernels::conv2d_followed_by`] against burn's convolution, ReLU
+/// and max pooling.
+fn convolutions_match_burn(then: FollowedBy) {
     for (index, c) in CASES.iter().enumerate() {
         let seed = 10 * index as u64;
         let i = format!("{index} ({then:?})");
@@ -167,16 +163,14 @@ fn convolutions_match_burn(then: Then) {
         let b = random([c.channels[1]], seed + 2).require_grad();
         let options = ConvOptions::new(c.stride, c.padding, c.dilation, 1);
         let (x_, w_, b_, o_) = (x.clone(), w.clone(), b.clone(), options.clone());
-        let fused = match then {
-            Then::Nothing => kernels::conv2d(x_, w_, b_, o_),
-            Then::Relu => kernels::conv2d_relu(x_, w_, b_, o_),
-            Then::ReluPool => kernels::conv2d_relu_max_pool2x2(x_, w_, b_, o_),
-        };
+        let fused = kernels::conv2d_followed_by(x_, w_, b_, o_, then);
         let conv = reference_conv2d(x.clone(), w.clone(), Some(b.clone()), options);
         let reference = match then {
-            Then::Nothing => conv,
-            Then::Relu => relu(conv),
-            Then::ReluPool => max_pool2d(relu(conv), [2, 2], [2, 2], [0, 0], [1, 1], false),
+            FollowedBy::Nothing => conv,
+            FollowedBy::Relu => relu(conv),
+            FollowedBy::ReluMaxPool2x2 => {
+                max_pool2d(relu(conv), [2, 2], [2, 2], [0, 0], [1, 1], false)
+            }
         };
         assert_eq!(fused.dims(), reference.dims(), "case {i}: output shape");
         assert_close(
@@ -244,11 +238,12 @@ fn inference_backend_gives_the_same_convolution() {
         b.clone().inner(),
         options.clone(),
     );
-    let pooled = kernels::conv2d_relu_max_pool2x2(
+    let pooled = kernels::conv2d_followed_by(
         x.clone().inner(),
         w.clone().inner(),
         b.clone().inner(),
         options.clone(),
+        FollowedBy::ReluMaxPool2x2,
     );
     let reference = reference_conv2d(x.inner(), w.inner(), Some(b.inner()), options);
     assert_close("flex output", &values(plain), &values(reference.clone()));

@@ -145,53 +145,29 @@ pub fn conv2d<B: Backend>(
     bias: Tensor<B, 1>,
     options: ConvOptions<2>,
 ) -> Tensor<B, 4> {
-    conv2d_then(x, weight, bias, options, Then::Nothing)
+    conv2d_followed_by(x, weight, bias, options, FollowedBy::Nothing)
 }
 
-/// [`conv2d`] followed by a ReLU: on the default backend one fused operation, which
-/// clamps the output as it is written and masks the gradient in its backward step.
-///
-/// # Shapes
-/// As [`conv2d`].
-pub fn conv2d_relu<B: Backend>(
-    x: Tensor<B, 4>,
-    weight: Tensor<B, 4>,
-    bias: Tensor<B, 1>,
-    options: ConvOptions<2>,
-) -> Tensor<B, 4> {
-    conv2d_then(x, weight, bias, options, Then::Relu)
-}
-
-/// [`conv2d_relu`] followed by 2x2 max pooling (stride 2, no padding; an odd last row or
-/// column is dropped): on the default backend one fused operation that pools each image's
-/// output as it is computed, so the convolution's output is never stored, and whose
-/// backward step hands the pooled gradient, routed to the winners, straight to the
-/// convolution's gradient kernels.
-///
-/// # Shapes
-/// - `x`: `[batch, in_channels, h, w]`
-/// - output: `[batch, out_channels, out_h / 2, out_w / 2]`
-pub fn conv2d_relu_max_pool2x2<B: Backend>(
-    x: Tensor<B, 4>,
-    weight: Tensor<B, 4>,
-    bias: Tensor<B, 1>,
-    options: ConvOptions<2>,
-) -> Tensor<B, 4> {
-    conv2d_then(x, weight, bias, options, Then::ReluPool)
-}
-
-/// What follows a convolution inside the fused operation.
+/// What [`conv2d_followed_by`] applies to the convolution's output, inside the same
+/// operation on the default backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Then {
+pub enum FollowedBy {
+    /// Nothing: [`conv2d`].
     Nothing,
+    /// A ReLU, clamped as the output is written; the backward step gates the gradient
+    /// as it copies it in.
     Relu,
-    ReluPool,
+    /// A ReLU, then 2x2 max pooling (stride 2, no padding; an odd last row or column is
+    /// dropped). Each image is pooled as it is computed, so the convolution's output is
+    /// never stored, and the backward step hands the pooled gradient, routed to the
+    /// winners, straight to the convolution's gradient kernels.
+    ReluMaxPool2x2,
 }
 
-impl Then {
+impl FollowedBy {
     /// Applies the pooling of `ReluPool` to a convolution already followed by its ReLU.
     fn pool<B: Backend>(self, y: Tensor<B, 4>) -> Tensor<B, 4> {
-        if self == Then::ReluPool {
+        if self == FollowedBy::ReluMaxPool2x2 {
             max_pool2d_layer(&MaxPool2dConfig::new([2, 2]).init(), y)
         } else {
             y
@@ -201,21 +177,29 @@ impl Then {
     /// Applies the ReLU and pooling to a plain convolution's output.
     fn apply<B: Backend>(self, y: Tensor<B, 4>) -> Tensor<B, 4> {
         match self {
-            Then::Nothing => y,
-            Then::Relu | Then::ReluPool => self.pool(burn::tensor::activation::relu(y)),
+            FollowedBy::Nothing => y,
+            FollowedBy::Relu | FollowedBy::ReluMaxPool2x2 => {
+                self.pool(burn::tensor::activation::relu(y))
+            }
         }
     }
 }
 
-fn conv2d_then<B: Backend>(
+/// [`conv2d`] followed by `then`: one fused operation on the default backend (see
+/// [`FollowedBy`]), burn's operations one after the other elsewhere.
+///
+/// # Shapes
+/// - `x`: `[batch, in_channels, h, w]`
+/// - output: `[batch, out_channels, out_h, out_w]`, halved per axis after pooling
+pub fn conv2d_followed_by<B: Backend>(
     x: Tensor<B, 4>,
     weight: Tensor<B, 4>,
     bias: Tensor<B, 1>,
     options: ConvOptions<2>,
-    then: Then,
+    then: FollowedBy,
 ) -> Tensor<B, 4> {
     if let Some(geometry) = fused_geometry(&x, &weight, &bias, &options) {
-        if then == Then::ReluPool && conv::fuses_relu_pool(&geometry) {
+        if then == FollowedBy::ReluMaxPool2x2 && conv::fuses_relu_pool(&geometry) {
             if is_backend::<B, FlexAutodiff>() {
                 let (x, weight, bias) = (moved(x), moved(weight), moved(bias));
                 return moved(flex::conv2d_relu_pool_autodiff(&geometry, x, weight, bias));
@@ -225,7 +209,7 @@ fn conv2d_then<B: Backend>(
                 return moved(flex::conv2d_relu_pool_plain(&geometry, x, weight, bias));
             }
         }
-        let relu = then != Then::Nothing;
+        let relu = then != FollowedBy::Nothing;
         if is_backend::<B, FlexAutodiff>() {
             let (x, weight, bias) = (moved(x), moved(weight), moved(bias));
             return then.pool(moved(flex::conv2d_autodiff(
@@ -247,19 +231,19 @@ fn conv2d_then<B: Backend>(
 /// - `x`: `[batch, in_channels, h, w]`
 /// - output: `[batch, out_channels, out_h, out_w]`
 pub fn conv2d_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
-    conv2d_layer_then(layer, x, Then::Nothing)
+    conv2d_layer_then(layer, x, FollowedBy::Nothing)
 }
 
-/// [`conv2d_layer`] followed by a ReLU, fused as in [`conv2d_relu`].
+/// [`conv2d_layer`] followed by a ReLU, fused as in [`conv2d_followed_by`].
 ///
 /// # Shapes
 /// As [`conv2d_layer`].
 pub fn conv2d_relu_layer<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
-    conv2d_layer_then(layer, x, Then::Relu)
+    conv2d_layer_then(layer, x, FollowedBy::Relu)
 }
 
 /// [`conv2d_relu_layer`] followed by a [`MaxPool2d`] layer: fused as in
-/// [`conv2d_relu_max_pool2x2`] when the pool has 2x2 windows, stride 2 and no padding
+/// [`FollowedBy::ReluMaxPool2x2`] when the pool has 2x2 windows, stride 2 and no padding
 /// (Keras' `MaxPooling2D()`), the two layers one after the other otherwise.
 ///
 /// # Shapes
@@ -271,13 +255,17 @@ pub fn conv2d_relu_pool_layer<B: Backend>(
     x: Tensor<B, 4>,
 ) -> Tensor<B, 4> {
     if pool.kernel_size == [2, 2] && pool_is_plain(pool) {
-        conv2d_layer_then(conv, x, Then::ReluPool)
+        conv2d_layer_then(conv, x, FollowedBy::ReluMaxPool2x2)
     } else {
         max_pool2d_layer(pool, conv2d_relu_layer(conv, x))
     }
 }
 
-fn conv2d_layer_then<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>, then: Then) -> Tensor<B, 4> {
+fn conv2d_layer_then<B: Backend>(
+    layer: &Conv2d<B>,
+    x: Tensor<B, 4>,
+    then: FollowedBy,
+) -> Tensor<B, 4> {
     let [_, _, height, width] = x.dims();
     let [(top, bottom), (left, right)] = padding_pairs(
         &layer.padding,
@@ -288,7 +276,7 @@ fn conv2d_layer_then<B: Backend>(layer: &Conv2d<B>, x: Tensor<B, 4>, then: Then)
     match &layer.bias {
         Some(bias) if top == bottom && left == right => {
             let options = ConvOptions::new(layer.stride, [top, left], layer.dilation, layer.groups);
-            conv2d_then(x, layer.weight.val(), bias.val(), options, then)
+            conv2d_followed_by(x, layer.weight.val(), bias.val(), options, then)
         }
         _ => then.apply(layer.forward(x)),
     }
