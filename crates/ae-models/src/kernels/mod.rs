@@ -165,7 +165,7 @@ pub enum FollowedBy {
 }
 
 impl FollowedBy {
-    /// Applies the pooling of `ReluPool` to a convolution already followed by its ReLU.
+    /// Applies the pooling of `ReluMaxPool2x2` to a convolution already followed by its ReLU.
     fn pool<B: Backend>(self, y: Tensor<B, 4>) -> Tensor<B, 4> {
         if self == FollowedBy::ReluMaxPool2x2 {
             max_pool2d_layer(&MaxPool2dConfig::new([2, 2]).init(), y)
