@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use ae_analysis::{LatentBox, OCCUPIED_QUANTILE, decode_point, latent_points, manifold};
 use ae_analysis::{SEED_CODE_SIZES, bottleneck_sweep};
 use ae_analysis::{first_layer_weights, normalise_for_display};
-use ae_data::DatasetKind;
+use ae_data::{DatasetKind, IMAGE_SIDE};
 use ae_data::{GridLayout, render_grid, save_png};
 use ae_models::ModelConfig;
 use ae_train::{DefaultBackend, TrainData, TrainingConfig, load_run};
@@ -60,7 +60,7 @@ pub fn sweep(args: &SweepArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         .context("--sizes: give at least one code size")?;
     // TrainingConfig::new gives the sweep's settings: BCE, Adam at its default rate, no noise.
     let mut base = TrainingConfig::new(
-        ModelConfig::named("shallow", Some(first), 28, 28)?,
+        ModelConfig::named("shallow", Some(first), IMAGE_SIDE, IMAGE_SIDE)?,
         args.dataset,
     );
     base.epochs = args.epochs;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ae_data::DatasetKind;
+use ae_data::{DatasetKind, IMAGE_SIDE};
 use ae_models::{ModelConfig, WeightLayout};
 use ae_train::{DefaultBackend, ImportConfig, TrainingConfig, export_run, import_run};
 use anyhow::{Context, bail};
@@ -83,7 +83,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let config = match (&args.config, &args.model) {
         (Some(path), _) => ImportConfig::Given(Box::new(read_config(path, args.dataset)?)),
         (None, Some(name)) => {
-            let model = ModelConfig::named(name, args.code_size, 28, 28)?;
+            let model = ModelConfig::named(name, args.code_size, IMAGE_SIDE, IMAGE_SIDE)?;
             ImportConfig::Given(Box::new(TrainingConfig::new(model, args.dataset)))
         }
         (None, None) => ImportConfig::FromFile,

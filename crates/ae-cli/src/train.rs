@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ae_data::{DatasetKind, Noise};
+use ae_data::{DatasetKind, IMAGE_SIDE, Noise};
 use ae_models::{ModelConfig, Objective, OptimizerKind, ReconstructionLoss, Sparsity};
 use ae_train::Timing;
 use ae_train::{
@@ -97,7 +97,7 @@ pub struct TrainArgs {
 impl TrainArgs {
     fn to_config(&self) -> anyhow::Result<TrainingConfig> {
         let name = self.model.as_deref().unwrap_or_default();
-        let model = ModelConfig::named(name, self.code_size, 28, 28)?;
+        let model = ModelConfig::named(name, self.code_size, IMAGE_SIDE, IMAGE_SIDE)?;
         let (loss, optimizer, sparse) = (self.loss, self.optimizer, self.sparse);
         Ok(TrainingConfig {
             model,
