@@ -37,7 +37,7 @@ impl Activation {
     pub fn apply<B: Backend, const D: usize>(self, x: Tensor<B, D>) -> Tensor<B, D> {
         match self {
             Activation::Relu => activation::relu(x),
-            Activation::Sigmoid => activation::sigmoid(x),
+            Activation::Sigmoid => crate::kernels::sigmoid(x),
             Activation::Tanh => crate::kernels::tanh(x),
             Activation::Linear => x,
         }

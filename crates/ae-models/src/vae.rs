@@ -216,7 +216,7 @@ impl<B: Backend> Autoencoder<B> for Vae<B> {
         }
         let out = self.output.forward(h);
         match self.likelihood {
-            Likelihood::Bernoulli => burn::tensor::activation::sigmoid(out),
+            Likelihood::Bernoulli => crate::kernels::sigmoid(out),
             Likelihood::Gaussian => out,
         }
     }

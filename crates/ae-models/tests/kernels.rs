@@ -319,33 +319,52 @@ fn bce_value_and_gradients_match_the_composed_loss() {
     );
 }
 
+/// A fused element-wise curve and burn's, both backends.
+type Curve = fn(Tensor<Ad, 2>) -> Tensor<Ad, 2>;
+type PlainCurve = fn(Tensor<Flex, 1>) -> Tensor<Flex, 1>;
+
 #[test]
-fn tanh_value_and_gradient_match_burn() {
-    // Wide enough to cover the polynomial (|x| < 0.625), the exponential and saturation;
-    // a non-contiguous (transposed) input; a weighted sum so the upstream gradient varies.
-    let x = (random([96, 130], 13) * 6.0).require_grad();
-    let weights = random([130, 96], 14);
-    let fused = kernels::tanh(x.clone().transpose());
-    let reference = burn::tensor::activation::tanh(x.clone().transpose());
-    assert_close("tanh", &values(fused.clone()), &values(reference.clone()));
-    let (gf, gr) = (
-        (fused * weights.clone()).sum().backward(),
-        (reference * weights).sum().backward(),
-    );
-    assert_close(
-        "dx",
-        &values(x.grad(&gf).unwrap()),
-        &values(x.grad(&gr).unwrap()),
-    );
-    let plain = Tensor::<Flex, 1>::from_data(
-        TensorData::new(vec![-40.0f32, -0.3, 0.0, 1e-6, 0.7, 9.0], [6]),
-        &Default::default(),
-    );
-    assert_close(
-        "flex tanh",
-        &values(kernels::tanh(plain.clone())),
-        &values(burn::tensor::activation::tanh(plain)),
-    );
+fn tanh_and_sigmoid_values_and_gradients_match_burn() {
+    let curves: [(&str, [Curve; 2], [PlainCurve; 2]); 2] = [
+        (
+            "tanh",
+            [kernels::tanh, burn::tensor::activation::tanh],
+            [kernels::tanh, burn::tensor::activation::tanh],
+        ),
+        (
+            "sigmoid",
+            [kernels::sigmoid, burn::tensor::activation::sigmoid],
+            [kernels::sigmoid, burn::tensor::activation::sigmoid],
+        ),
+    ];
+    for (name, [fused_curve, reference_curve], [fused_plain, reference_plain]) in curves {
+        // Wide enough to cover tanh's polynomial (|x| < 0.625), the exponential and
+        // saturation; a non-contiguous (transposed) input; a weighted sum so the
+        // upstream gradient varies.
+        let x = (random([96, 130], 13) * 6.0).require_grad();
+        let weights = random([130, 96], 14);
+        let fused = fused_curve(x.clone().transpose());
+        let reference = reference_curve(x.clone().transpose());
+        assert_close(name, &values(fused.clone()), &values(reference.clone()));
+        let (gf, gr) = (
+            (fused * weights.clone()).sum().backward(),
+            (reference * weights).sum().backward(),
+        );
+        assert_close(
+            &format!("{name}: dx"),
+            &values(x.grad(&gf).unwrap()),
+            &values(x.grad(&gr).unwrap()),
+        );
+        let plain = Tensor::<Flex, 1>::from_data(
+            TensorData::new(vec![-40.0f32, -0.3, 0.0, 1e-6, 0.7, 9.0], [6]),
+            &Default::default(),
+        );
+        assert_close(
+            &format!("flex {name}"),
+            &values(fused_plain(plain.clone())),
+            &values(reference_plain(plain)),
+        );
+    }
 }
 
 #[test]

@@ -65,14 +65,17 @@ fn element_loss(z: f32, t: f32) -> f32 {
     z.max(0.0) - z * t + ln_1p_unit(exp_nonpositive(-z.abs()))
 }
 
-/// `sigmoid(z)` without overflow for any `z`.
-fn sigmoid(z: f32) -> f32 {
+/// `sigmoid(z)` without overflow for any `z`; NaN stays NaN (a diverging run must still
+/// be caught by the loss check).
+pub(super) fn sigmoid(z: f32) -> f32 {
     let e = exp_nonpositive(-z.abs());
     let below_half = e / (1.0 + e);
     if z >= 0.0 {
         1.0 - below_half
-    } else {
+    } else if z < 0.0 {
         below_half
+    } else {
+        z
     }
 }
 

@@ -1,18 +1,30 @@
-//! The hyperbolic tangent on `f32` slices, vectorisable: burn-flex calls the C library's
-//! scalar `tanhf` (and through it `expm1f`) per element, a fifth of a `latent2` epoch.
+//! The hyperbolic tangent and the logistic sigmoid on `f32` slices, vectorisable:
+//! burn-flex computes `tanh` through the C library's scalar `tanhf` per element (a fifth of
+//! a `latent2` epoch), and `sigmoid` as several element-wise passes around the scalar
+//! `expf` (over a third of the five-class protocol's logistic-unit classifiers).
 //!
 //! `tanh x` is Cephes' odd polynomial for `|x| < 0.625` and `1 - 2 / (e^{2|x|} + 1)`,
 //! with the sign of `x`, above; both are computed and one selected, so the loop has no
-//! branch. The backward step is `dx = dy (1 - y^2)` from the saved output `y`.
+//! branch. `sigmoid z` is `e / (1 + e)` with `e = exp(-|z|)`, mirrored for `z >= 0`. Both
+//! backward steps use the saved output `y`: `dx = dy (1 - y^2)` and `dx = dy y (1 - y)`.
 
 use rayon::prelude::*;
 
 use super::zeros::zeros;
 
-use super::bce::exp_nonpositive;
+use super::bce::{exp_nonpositive, sigmoid};
 
 /// Elements per parallel task.
 const CHUNK: usize = 8192;
+
+/// An S-shaped activation with a fused kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve {
+    /// `tanh x`.
+    Tanh,
+    /// `1 / (1 + e^-x)`.
+    Sigmoid,
+}
 
 /// `tanh(x)`, within 3e-7 of the exact value relative to it (tested over [-40, 40]).
 /// NaN stays NaN (a diverging run must still be caught by the loss check).
@@ -30,34 +42,51 @@ pub fn tanh(x: f32) -> f32 {
     if a >= 0.625 { large } else { small }
 }
 
-/// `tanh` of every element.
-pub fn forward(x: &[f32]) -> Vec<f32> {
+/// `f` of every element (monomorphised per curve, so each loop vectorises).
+fn map(x: &[f32], f: impl Fn(f32) -> f32 + Sync) -> Vec<f32> {
     let mut y = zeros(x.len());
     y.par_chunks_mut(CHUNK)
         .zip(x.par_chunks(CHUNK))
         .for_each(|(y, x)| {
             for (y, &x) in y.iter_mut().zip(x) {
-                *y = tanh(x);
+                *y = f(x);
             }
         });
     y
 }
 
-/// Input gradient `dy (1 - y^2)` from the forward output `y`.
-///
-/// # Panics
-/// When the lengths differ.
-pub fn backward(y: &[f32], dy: &[f32]) -> Vec<f32> {
-    assert_eq!(y.len(), dy.len(), "tanh output and gradient lengths");
+/// `dy * slope(y)` of every element pair.
+fn map_gradient(y: &[f32], dy: &[f32], slope: impl Fn(f32) -> f32 + Sync) -> Vec<f32> {
+    assert_eq!(y.len(), dy.len(), "output and gradient lengths");
     let mut dx = zeros(y.len());
     dx.par_chunks_mut(CHUNK)
         .zip(y.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
         .for_each(|(dx, (y, dy))| {
             for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
-                *dx = dy * (1.0 - y * y);
+                *dx = dy * slope(y);
             }
         });
     dx
+}
+
+/// The curve of every element.
+pub fn forward(x: &[f32], curve: Curve) -> Vec<f32> {
+    match curve {
+        Curve::Tanh => map(x, tanh),
+        Curve::Sigmoid => map(x, sigmoid),
+    }
+}
+
+/// Input gradient from the forward output `y`: `dy (1 - y^2)` for tanh, `dy y (1 - y)`
+/// for the sigmoid.
+///
+/// # Panics
+/// When the lengths differ.
+pub fn backward(y: &[f32], dy: &[f32], curve: Curve) -> Vec<f32> {
+    match curve {
+        Curve::Tanh => map_gradient(y, dy, |y| 1.0 - y * y),
+        Curve::Sigmoid => map_gradient(y, dy, |y| y * (1.0 - y)),
+    }
 }
 
 #[cfg(test)]
@@ -93,13 +122,47 @@ mod tests {
     }
 
     #[test]
+    fn sigmoid_is_accurate_to_f32_precision_over_its_whole_range() {
+        for i in -400_000..=400_000 {
+            let x = i as f32 * 2e-4;
+            let want = 1.0 / (1.0 + (-f64::from(x)).exp());
+            let got = f64::from(forward(&[x], Curve::Sigmoid)[0]);
+            assert!(
+                (got - want).abs() <= 5e-7 * want,
+                "sigmoid({x}) = {got}, want {want}"
+            );
+        }
+        let ends = forward(
+            &[f32::NEG_INFINITY, f32::INFINITY, f32::NAN],
+            Curve::Sigmoid,
+        );
+        assert!(
+            ends[0] < 1e-37 && ends[1] == 1.0 && ends[2].is_nan(),
+            "{ends:?}"
+        );
+    }
+
+    #[test]
     fn backward_is_the_derivative_at_the_output() {
+        type Slope = fn(f64) -> f64;
         let x = [-3.0f32, -0.5, 0.0, 0.2, 4.0];
-        let y = forward(&x);
-        let dx = backward(&y, &[2.0; 5]);
-        for (&x, &g) in x.iter().zip(&dx) {
-            let want = 2.0 / f64::from(x).cosh().powi(2);
-            assert!((f64::from(g) - want).abs() < 1e-6, "at {x}: {g} vs {want}");
+        let slopes: [(Curve, Slope); 2] = [
+            (Curve::Tanh, |x| 1.0 / x.cosh().powi(2)),
+            (Curve::Sigmoid, |x| {
+                let s = 1.0 / (1.0 + (-x).exp());
+                s * (1.0 - s)
+            }),
+        ];
+        for (curve, slope) in slopes {
+            let y = forward(&x, curve);
+            let dx = backward(&y, &[2.0; 5], curve);
+            for (&x, &g) in x.iter().zip(&dx) {
+                let want = 2.0 * slope(f64::from(x));
+                assert!(
+                    (f64::from(g) - want).abs() < 1e-6,
+                    "{curve:?} at {x}: {g} vs {want}"
+                );
+            }
         }
     }
 }

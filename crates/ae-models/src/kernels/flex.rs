@@ -1,4 +1,4 @@
-//! The kernels of [`super::conv`], [`super::pool`], [`super::bce`], [`super::tanh`] and [`super::adam`]
+//! The kernels of [`super::conv`], [`super::pool`], [`super::bce`], [`super::curve`] and [`super::adam`]
 //! as operations of the default backend: forward on `Flex`, forward plus a registered
 //! backward step on `Autodiff<Flex>` (burn-autodiff's `Backward` extension point).
 //!
@@ -24,8 +24,8 @@ use burn_flex::FlexTensor;
 use super::adam::{self, AdamConstants};
 use super::bce;
 use super::conv::{self, ConvGeometry};
+use super::curve::{self, Curve};
 use super::pool::{self, PoolGeometry};
-use super::tanh;
 use super::upsample::{self, UpsampleGeometry};
 
 /// `Autodiff<Flex>`, the training backend these kernels serve.
@@ -519,29 +519,29 @@ fn bce_loss(logits: &FlexTensor, target: &FlexTensor) -> FlexTensor {
     flex_tensor(vec![bce::mean_loss(values(logits), values(target))], [1])
 }
 
-// ----------------------------------------------------------------------- tanh
+// ------------------------------------------------------------- tanh, sigmoid
 
 #[derive(Debug)]
-struct TanhBackward;
+struct CurveBackward;
 
-impl Backward<Flex, 1> for TanhBackward {
-    /// The forward output.
-    type State = FlexTensor;
+impl Backward<Flex, 1> for CurveBackward {
+    /// The forward output and the curve.
+    type State = (FlexTensor, Curve);
 
     fn backward(
         self,
-        ops: Ops<FlexTensor, 1>,
+        ops: Ops<(FlexTensor, Curve), 1>,
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
         let [node_x] = ops.parents;
         let dy = contiguous(&grads.consume::<Flex>(&ops.node));
         if let Some(node) = node_x {
-            let y = ops.state;
+            let (y, curve) = ops.state;
             grads.register::<Flex>(
                 node.id,
                 flex_tensor(
-                    tanh::backward(values(&y), values(&dy)),
+                    curve::backward(values(&y), values(&dy), curve),
                     y.layout().shape().clone(),
                 ),
             );
@@ -549,23 +549,29 @@ impl Backward<Flex, 1> for TanhBackward {
     }
 }
 
-fn tanh_forward(x: &FlexTensor) -> FlexTensor {
+fn curve_forward(x: &FlexTensor, curve: Curve) -> FlexTensor {
     let x = contiguous(x);
-    flex_tensor(tanh::forward(values(&x)), x.layout().shape().clone())
+    flex_tensor(
+        curve::forward(values(&x), curve),
+        x.layout().shape().clone(),
+    )
 }
 
-/// `tanh` on `Autodiff<Flex>`.
-pub(super) fn tanh_autodiff<const D: usize>(x: Tensor<FlexAutodiff, D>) -> Tensor<FlexAutodiff, D> {
+/// `tanh` or `sigmoid` on `Autodiff<Flex>`.
+pub(super) fn curve_autodiff<const D: usize>(
+    x: Tensor<FlexAutodiff, D>,
+    curve: Curve,
+) -> Tensor<FlexAutodiff, D> {
     let x = float(x);
-    let y = tanh_forward(&x.primitive);
+    let y = curve_forward(&x.primitive, curve);
     // The state shares the output's buffer (a reference count, no copy).
-    let state = y.clone();
-    from_float(record(TanhBackward, [&x], || state, y))
+    let state = (y.clone(), curve);
+    from_float(record(CurveBackward, [&x], || state, y))
 }
 
-/// `tanh` on `Flex` (inference).
-pub(super) fn tanh_plain<const D: usize>(x: Tensor<Flex, D>) -> Tensor<Flex, D> {
-    from_float(tanh_forward(&float(x)))
+/// `tanh` or `sigmoid` on `Flex` (inference).
+pub(super) fn curve_plain<const D: usize>(x: Tensor<Flex, D>, curve: Curve) -> Tensor<Flex, D> {
+    from_float(curve_forward(&float(x), curve))
 }
 
 // ----------------------------------------------------------------------- Adam

@@ -8,10 +8,10 @@
 pub(crate) mod adam;
 pub(crate) mod bce;
 pub(crate) mod conv;
+pub(crate) mod curve;
 mod direct;
 mod flex;
 pub(crate) mod pool;
-pub(crate) mod tanh;
 pub(crate) mod upsample;
 mod zeros;
 
@@ -25,6 +25,7 @@ use burn::tensor::module;
 use burn::tensor::ops::ConvOptions;
 
 use self::conv::ConvGeometry;
+use self::curve::Curve;
 use self::flex::{FlexAutodiff, all_f32, is_backend, moved};
 use self::pool::PoolGeometry;
 use self::upsample::UpsampleGeometry;
@@ -78,15 +79,32 @@ pub fn bce_with_logits<B: Backend, const D: usize>(
 
 /// Hyperbolic tangent, element-wise (a fused kernel on the default backend).
 pub fn tanh<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
+    curve(x, Curve::Tanh).unwrap_or_else(burn::tensor::activation::tanh)
+}
+
+/// Logistic sigmoid `1 / (1 + e^-x)`, element-wise (a fused kernel on the default
+/// backend: one pass forward, one backward from the saved output).
+pub fn sigmoid<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
+    curve(x, Curve::Sigmoid).unwrap_or_else(burn::tensor::activation::sigmoid)
+}
+
+/// The fused curve on the default backend; the tensor back (`Err`) on any other.
+fn curve<B: Backend, const D: usize>(
+    x: Tensor<B, D>,
+    curve: Curve,
+) -> Result<Tensor<B, D>, Tensor<B, D>> {
     if all_f32(&[x.dtype()]) {
         if is_backend::<B, FlexAutodiff>() {
-            return moved(flex::tanh_autodiff(moved::<B, FlexAutodiff, D>(x)));
+            return Ok(moved(flex::curve_autodiff(
+                moved::<B, FlexAutodiff, D>(x),
+                curve,
+            )));
         }
         if is_backend::<B, Flex>() {
-            return moved(flex::tanh_plain(moved::<B, Flex, D>(x)));
+            return Ok(moved(flex::curve_plain(moved::<B, Flex, D>(x), curve)));
         }
     }
-    burn::tensor::activation::tanh(x)
+    Err(x)
 }
 
 /// The same loss from burn's element-wise operations (the reference for the tests).
