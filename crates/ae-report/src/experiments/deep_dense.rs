@@ -16,7 +16,7 @@ const SOURCE: &str = "Project 2 states 150 epochs; it leaves batch, optimizer an
 define_experiment!(|s| Ok(vec![planned(s)?]), selected_data);
 
 fn planned(settings: &Settings) -> Result<PlannedRun> {
-    settings.planned(ID, "fc", "fc", Mnist, (1, 5, 150), 256, SOURCE)
+    settings.planned(ID, "fc", "fc", Mnist, (1, 3, 150), 256, SOURCE)
 }
 
 /// Loss curves, the first ten test images, their 10x10 codes and their reconstructions.

@@ -33,7 +33,7 @@ pub(super) fn planned(settings: &Settings) -> Result<PlannedRun> {
         "conv-gaussian-0.25",
         "conv",
         Mnist,
-        (1, 3, 100),
+        (1, 2, 100),
         1024,
         SOURCE,
     )?;

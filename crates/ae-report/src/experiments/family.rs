@@ -79,7 +79,7 @@ fn planned(settings: &Settings) -> Result<Vec<(Member, PlannedRun)>> {
         .into_iter()
         .map(|m| {
             let mut config =
-                settings.config(m.model, m.code, DatasetKind::Mnist, (1, 3, 50), 128)?;
+                settings.config(m.model, m.code, DatasetKind::Mnist, (1, 2, 50), 128)?;
             config.data.train_limit = Some(train_images(settings));
             config.noise = m.noise;
             config.objective.sparse = m.sparse;

@@ -52,7 +52,7 @@ fn latent2(settings: &Settings) -> Result<PlannedRun> {
 
 /// The VAE, which the tutorial does not train: the Keras VAE example's settings.
 fn vae(settings: &Settings) -> Result<PlannedRun> {
-    let mut config = settings.config("vae", Some(2), DatasetKind::Mnist, (1, 10, 50), 128)?;
+    let mut config = settings.config("vae", Some(2), DatasetKind::Mnist, (1, 3, 50), 128)?;
     config.objective.loss = ReconstructionLoss::Bce;
     config.data.classes = Some(CLASSES.to_vec());
     Ok(PlannedRun {
