@@ -177,8 +177,8 @@ impl<B: Backend> SimpleOptimizer<B> for Adadelta {
 
 /// Adam with Keras' defaults (beta1 0.9, beta2 0.999, epsilon 1e-7): burn's Adam, whose
 /// state (and so checkpoint) it shares, with the whole step fused into one in-place pass
-/// on the Flex backend (the crate's fused Adam kernel, equal to burn's
-/// arithmetic bit for bit).
+/// on the Flex backend (the crate's fused Adam kernel: burn's arithmetic bit for bit,
+/// except that subnormal moments are stored as zero).
 #[derive(Clone)]
 pub struct KerasAdam {
     constants: AdamConstants,
