@@ -18,9 +18,14 @@ use burn::tensor::{ElementConversion, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-/// Smallest shard given its own graph. Batches of 32 still gain from the split (training
-/// s/epoch on MNIST at batch 32: `shallow` 0.54 -> 0.47, `deep` 1.23 -> 1.00, `fc` 4.43 -> 3.89).
-pub const MIN_SHARD_IMAGES: usize = 16;
+/// Smallest shard given its own graph: batches of 256 and more are split. Each shard
+/// copies the parameters and builds a graph of its own, which smaller batches no longer
+/// repay since the fused kernels (training samples/s on MNIST, split against whole, two
+/// runs each, 2026-12-01: `deep` b32 19781, 21637 against 23987, 29257; `deep` b64 35145,
+/// 28155 against 37255, 31671; `fc` b128 18126, 17253 against 18421, 18257; `fc` b256
+/// 26323, 21900 against 26130, 19764). With 16 (batches from 32 split) the split had
+/// paid before those kernels: `shallow` 0.54 -> 0.47 s/epoch at batch 32.
+pub const MIN_SHARD_IMAGES: usize = 128;
 
 /// Images of one batch: the clean targets and, when denoising, the corrupted inputs.
 #[derive(Debug, Clone, Copy)]
@@ -249,7 +254,9 @@ mod tests {
             loss: ReconstructionLoss::Mse,
             ..Objective::default()
         };
-        let (clean, noisy) = (images(67, 0.0), images(67, 1.3));
+        // Odd, so the two shards differ in size.
+        let n = 2 * MIN_SHARD_IMAGES + 3;
+        let (clean, noisy) = (images(n, 0.0), images(n, 1.3));
         let cases = [
             ("deep", Objective::default(), None),
             ("shallow", l1, None),

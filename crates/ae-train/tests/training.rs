@@ -14,8 +14,13 @@ use ae_train::{
 };
 
 fn dataset() -> (tempfile::TempDir, Dataset) {
+    dataset_of(96)
+}
+
+/// A synthetic dataset with `train` training images (32 test images).
+fn dataset_of(train: usize) -> (tempfile::TempDir, Dataset) {
     let dir = tempfile::tempdir().unwrap();
-    write_synthetic_dataset(dir.path(), DatasetKind::Mnist, 96, 32, 3).unwrap();
+    write_synthetic_dataset(dir.path(), DatasetKind::Mnist, train, 32, 3).unwrap();
     let ds = Dataset::load(dir.path(), DatasetKind::Mnist).unwrap();
     (dir, ds)
 }
@@ -120,7 +125,8 @@ fn same_seed_gives_identical_history_and_another_seed_does_not() {
 
 #[test]
 fn history_does_not_depend_on_the_thread_count_when_batches_are_split() {
-    let (_g, ds) = dataset();
+    // Three batches of the smallest size that splits.
+    let (_g, ds) = dataset_of(6 * ae_train::MIN_SHARD_IMAGES);
     let out = tempfile::tempdir().unwrap();
     let mut c = config("deep", 2);
     // The smallest batch that splits: two shards, each with its own graph (`ae_train::step`).
@@ -402,7 +408,7 @@ fn invalid_configs_are_refused_naming_the_field_before_anything_is_written() {
 /// stalling the suite.
 #[test]
 fn concurrent_trainings_with_split_batches_finish() {
-    let (_g, ds) = dataset();
+    let (_g, ds) = dataset_of(4 * ae_train::MIN_SHARD_IMAGES);
     let out = tempfile::tempdir().unwrap();
     let (done, finished) = std::sync::mpsc::channel();
     let runs = 6;
