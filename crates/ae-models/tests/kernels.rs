@@ -320,12 +320,12 @@ fn bce_value_and_gradients_match_the_composed_loss() {
 }
 
 /// A fused element-wise curve and burn's, both backends.
-type Curve = fn(Tensor<Ad, 2>) -> Tensor<Ad, 2>;
-type PlainCurve = fn(Tensor<Flex, 1>) -> Tensor<Flex, 1>;
+type CurveFn = fn(Tensor<Ad, 2>) -> Tensor<Ad, 2>;
+type PlainCurveFn = fn(Tensor<Flex, 1>) -> Tensor<Flex, 1>;
 
 #[test]
 fn tanh_and_sigmoid_values_and_gradients_match_burn() {
-    let curves: [(&str, [Curve; 2], [PlainCurve; 2]); 2] = [
+    let curves: [(&str, [CurveFn; 2], [PlainCurveFn; 2]); 2] = [
         (
             "tanh",
             [kernels::tanh, burn::tensor::activation::tanh],

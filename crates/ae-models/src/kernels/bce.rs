@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use super::zeros::zeros;
+use super::elementwise::map2;
 
 /// Elements per parallel task.
 pub const CHUNK: usize = 8192;
@@ -123,15 +123,7 @@ pub fn mean_loss(logits: &[f32], target: &[f32]) -> f32 {
 /// Gradient of `scale * sum(loss)` with respect to the logits: `scale * (sigmoid(z) - t)`.
 pub fn logits_grad(logits: &[f32], target: &[f32], scale: f32) -> Vec<f32> {
     assert_eq!(logits.len(), target.len(), "logits and target lengths");
-    let mut grad = zeros(logits.len());
-    grad.par_chunks_mut(CHUNK)
-        .zip(logits.par_chunks(CHUNK).zip(target.par_chunks(CHUNK)))
-        .for_each(|(g, (z, t))| {
-            for ((g, &z), &t) in g.iter_mut().zip(z).zip(t) {
-                *g = scale * (sigmoid(z) - t);
-            }
-        });
-    grad
+    map2(logits, target, |z, t| scale * (sigmoid(z) - t))
 }
 
 /// Gradient of `scale * sum(loss)` with respect to the targets: `-scale * z`.

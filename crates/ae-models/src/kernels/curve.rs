@@ -8,14 +8,8 @@
 //! branch. `sigmoid z` is `e / (1 + e)` with `e = exp(-|z|)`, mirrored for `z >= 0`. Both
 //! backward steps use the saved output `y`: `dx = dy (1 - y^2)` and `dx = dy y (1 - y)`.
 
-use rayon::prelude::*;
-
-use super::zeros::zeros;
-
 use super::bce::{exp_nonpositive, sigmoid};
-
-/// Elements per parallel task.
-const CHUNK: usize = 8192;
+use super::elementwise::{map, map2};
 
 /// An S-shaped activation with a fused kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,33 +36,6 @@ pub fn tanh(x: f32) -> f32 {
     if a >= 0.625 { large } else { small }
 }
 
-/// `f` of every element (monomorphised per curve, so each loop vectorises).
-fn map(x: &[f32], f: impl Fn(f32) -> f32 + Sync) -> Vec<f32> {
-    let mut y = zeros(x.len());
-    y.par_chunks_mut(CHUNK)
-        .zip(x.par_chunks(CHUNK))
-        .for_each(|(y, x)| {
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = f(x);
-            }
-        });
-    y
-}
-
-/// `dy * slope(y)` of every element pair.
-fn map_gradient(y: &[f32], dy: &[f32], slope: impl Fn(f32) -> f32 + Sync) -> Vec<f32> {
-    assert_eq!(y.len(), dy.len(), "output and gradient lengths");
-    let mut dx = zeros(y.len());
-    dx.par_chunks_mut(CHUNK)
-        .zip(y.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
-        .for_each(|(dx, (y, dy))| {
-            for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
-                *dx = dy * slope(y);
-            }
-        });
-    dx
-}
-
 /// The curve of every element.
 pub fn forward(x: &[f32], curve: Curve) -> Vec<f32> {
     match curve {
@@ -83,9 +50,10 @@ pub fn forward(x: &[f32], curve: Curve) -> Vec<f32> {
 /// # Panics
 /// When the lengths differ.
 pub fn backward(y: &[f32], dy: &[f32], curve: Curve) -> Vec<f32> {
+    assert_eq!(y.len(), dy.len(), "output and gradient lengths");
     match curve {
-        Curve::Tanh => map_gradient(y, dy, |y| 1.0 - y * y),
-        Curve::Sigmoid => map_gradient(y, dy, |y| y * (1.0 - y)),
+        Curve::Tanh => map2(y, dy, |y, dy| dy * (1.0 - y * y)),
+        Curve::Sigmoid => map2(y, dy, |y, dy| dy * (y * (1.0 - y))),
     }
 }
 

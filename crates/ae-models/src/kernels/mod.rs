@@ -10,6 +10,7 @@ pub(crate) mod bce;
 pub(crate) mod conv;
 pub(crate) mod curve;
 mod direct;
+mod elementwise;
 mod flex;
 pub(crate) mod pool;
 pub(crate) mod upsample;
