@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use super::elementwise::map2;
+use super::elementwise::{map, map2};
 
 /// Elements per parallel task.
 pub const CHUNK: usize = 8192;
@@ -128,7 +128,7 @@ pub fn logits_grad(logits: &[f32], target: &[f32], scale: f32) -> Vec<f32> {
 
 /// Gradient of `scale * sum(loss)` with respect to the targets: `-scale * z`.
 pub fn target_grad(logits: &[f32], scale: f32) -> Vec<f32> {
-    logits.par_iter().map(|&z| -scale * z).collect()
+    map(logits, |z| -scale * z)
 }
 
 #[cfg(test)]

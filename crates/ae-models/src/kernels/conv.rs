@@ -16,6 +16,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::direct::{self, Planes};
+use super::elementwise::map2;
 use super::zeros::zeros;
 
 /// Images whose weight/bias gradients one task sums before the ordered reduction.
@@ -468,10 +469,7 @@ pub fn relu_pool_backward(
 
 /// The gradient through a ReLU whose output is `y`: `dy` where `y > 0`, else 0.
 fn relu_gated(dy: &[f32], y: &[f32]) -> Vec<f32> {
-    dy.par_iter()
-        .zip(y)
-        .map(|(&d, &y)| if y > 0.0 { d } else { 0.0 })
-        .collect()
+    map2(dy, y, |d, y| if y > 0.0 { d } else { 0.0 })
 }
 
 /// For stride 1 and dilation 1 the input gradient is itself a convolution: of `dy`, with
