@@ -402,7 +402,7 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
         results.push((case, runs));
     }
     let markdown = render(&results, &gemm, args.rounds, peers_note.as_deref());
-    ae_data::write_atomic(&args.out, markdown.as_bytes())
+    ae_io::write_atomic(&args.out, markdown.as_bytes())
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
     println!("{markdown}");
     Ok(())

@@ -134,7 +134,7 @@ pub fn run(args: &FidelityArgs) -> anyhow::Result<()> {
         println!("{} is up to date", args.out.display());
         return Ok(());
     }
-    ae_data::write_atomic(&args.out, text.as_bytes())
+    ae_io::write_atomic(&args.out, text.as_bytes())
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
     println!("wrote {}", args.out.display());
     Ok(())

@@ -91,7 +91,7 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", ae_data::describe(e.as_ref()));
+            eprintln!("error: {}", ae_io::describe_error(e.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }

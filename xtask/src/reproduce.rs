@@ -101,7 +101,7 @@ fn write_provenance(
         "seed": args.seed,
         "invocations": invocations,
     });
-    ae_data::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())
+    ae_io::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())
         .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))
 }
 
@@ -274,7 +274,7 @@ fn train_shard(
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     let path = args.out.join(SHARD_FILE);
-    ae_data::write_atomic(&path, serde_json::to_string_pretty(&record)?.as_bytes())
+    ae_io::write_atomic(&path, serde_json::to_string_pretty(&record)?.as_bytes())
         .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
     println!(
         "shard {shard}: {} runs trained in {:.1} s into {}",

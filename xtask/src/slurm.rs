@@ -86,7 +86,7 @@ pub fn emit(scheduler: Scheduler, args: &ReproduceArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)
         .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", out.display()))?;
     let path = out.join(SLURM_SCRIPT);
-    ae_data::write_atomic(&path, text.as_bytes())
+    ae_io::write_atomic(&path, text.as_bytes())
         .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
     println!(
         "wrote {}: submit it with `bash {}`",

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use ae_analysis::encode_set;
 use ae_data::Split;
-use ae_data::write_atomic;
+use ae_io::write_atomic;
 use ae_models::Autoencoder;
 use ae_train::{DefaultBackend, TrainData, load_run};
 use anyhow::{Context, bail};

@@ -85,7 +85,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", ae_data::describe(e.as_ref()));
+            eprintln!("error: {}", ae_io::describe_error(e.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -136,37 +136,5 @@ impl DataError {
     }
 }
 
-/// One line for an error and its causes, for command-line tools. The toolkit's error
-/// messages already quote their cause (`path: No space left on device`) and also
-/// expose it as `source()`, so a cause whose text is already in the line is skipped
-/// instead of repeated.
-pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = error.to_string();
-    let mut cause = error.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !line.contains(&text) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
-        cause = c.source();
-    }
-    line
-}
-
 /// Result alias of this crate.
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn describe_quotes_each_cause_once() {
-        let disk = std::io::Error::from_raw_os_error(28);
-        let e = DataError::io("/x/images.gz", disk);
-        let line = describe(&e);
-        assert_eq!(line.matches("No space left").count(), 1, "{line}");
-        assert!(line.starts_with("/x/images.gz: "), "{line}");
-    }
-}

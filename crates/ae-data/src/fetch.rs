@@ -81,7 +81,7 @@ fn download_verified(
         .take(MAX_DOWNLOAD)
         .read_to_end(&mut compressed)
         .map_err(|e| e.to_string())?;
-    let tmp = crate::atomic::temp_sibling(dest);
+    let tmp = ae_io::temp_sibling(dest);
     std::fs::write(&tmp, &compressed).map_err(|e| e.to_string())?;
     let check = idx::read_bytes(&tmp).map(|bytes| digest::verify(kind, role, &bytes));
     let outcome = match check {

@@ -123,7 +123,7 @@ pub fn save_png(img: &GrayImage, path: &Path) -> Result<()> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    crate::atomic::write_atomic(path, &bytes).map_err(|e| DataError::ImageWrite {
+    ae_io::write_atomic(path, &bytes).map_err(|e| DataError::ImageWrite {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })

@@ -17,7 +17,6 @@
 //! downloads from the canonical mirrors (`fetch_dataset`, `Dataset::load_or_fetch`).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-mod atomic;
 mod batch;
 mod dataset;
 mod digest;
@@ -33,14 +32,13 @@ mod synthetic;
 #[cfg(feature = "burn")]
 mod tensor;
 
-pub use atomic::write_atomic;
 pub use batch::{BatchBuffer, shuffled_indices, validation_split};
 pub use dataset::{
     Dataset, DatasetKind, FileReport, FileRole, IMAGE_SIDE, LoadedSplit, Split, file_path,
     files_present, load_split, resolve_data_dir,
 };
 pub use digest::{Verification, canonical_sha256, sha256_hex};
-pub use error::{DataError, Result, describe};
+pub use error::{DataError, Result};
 #[cfg(feature = "download")]
 pub use fetch::{fetch_dataset, mirrors};
 #[cfg(feature = "grid")]

@@ -79,5 +79,5 @@ pub fn write_gz(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
     enc.write_all(bytes).map_err(|e| DataError::io(path, e))?;
     let gz = enc.finish().map_err(|e| DataError::io(path, e))?;
-    crate::atomic::write_atomic(path, &gz).map_err(|e| DataError::io(path, e))
+    ae_io::write_atomic(path, &gz).map_err(|e| DataError::io(path, e))
 }

@@ -7,7 +7,7 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::Once;
 
-use ae_data::write_atomic;
+use ae_io::write_atomic;
 use image::{GrayImage, ImageFormat, RgbImage};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;

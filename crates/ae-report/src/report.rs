@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ae_data::write_atomic;
+use ae_io::write_atomic;
 
 use crate::error::{ReportError, Result};
 use crate::table::{CellStyler, Table, html_escape};

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use ae_data::sha256_hex;
-use ae_data::write_atomic;
+use ae_io::write_atomic;
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Record, Recorder};
 use burn::tensor::backend::Backend;
 use serde::{Deserialize, Serialize};

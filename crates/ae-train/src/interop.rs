@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ae_data::sha256_hex;
-use ae_data::write_atomic;
+use ae_io::write_atomic;
 use ae_models::WeightLayout;
 use ae_models::{LAYOUT_KEY, load_safetensors, safetensors_metadata, to_safetensors};
 use burn::module::Module;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use ae_data::write_atomic;
+use ae_io::write_atomic;
 
 use crate::checkpoint::{self, CHECKPOINT_FILE, EpochPosition};
 use crate::config::TrainingConfig;

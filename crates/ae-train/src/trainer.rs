@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use ae_data::write_atomic;
 use ae_data::{BatchBuffer, Dataset, ImageSet, flat_tensor, shuffled_indices};
+use ae_io::write_atomic;
 use ae_models::AnyAutoencoder;
 use burn::module::{AutodiffModule, Module};
 use burn::optim::Optimizer;
