@@ -3,7 +3,7 @@
 //! Each function has burn's semantics on every backend; on `Flex` and
 //! `Autodiff<Flex>` with `f32` tensors it runs this module's kernels instead of
 //! burn's composed operations (see `docs/performance.md` for what they save). The
-//! tests in `tests/kernels.rs` hold them to burn's reference results within 1e-5.
+//! tests in `tests/models/kernels.rs` hold them to burn's reference results within 1e-5.
 
 pub(crate) mod adam;
 pub(crate) mod bce;

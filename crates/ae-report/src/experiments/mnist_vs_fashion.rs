@@ -160,14 +160,14 @@ fn runs(settings: &Settings) -> Result<Vec<PlannedRun>> {
 
 /// Originals against reconstructions, weight images, final losses, the sweep.
 /// Seed 002(a): the gradients of the one-hidden-layer ReLU autoencoder, derived by hand,
-/// and the problem with that architecture. `crates/ae-models/tests/gradients.rs` checks
+/// and the problem with that architecture. `crates/ae-models/tests/models/gradients.rs` checks
 /// the same formulas against burn's autodiff and finite differences.
 const GRADIENT_DERIVATION: [&str; 5] = [
     "Seed 002(a), the gradients of the one-hidden-layer ReLU autoencoder. For a batch X of n images (n x 784, one per row): a1 = X W1 + b1, H = relu(a1), a2 = H W2 + b2, X^ = relu(a2), and the loss L = 1/(n 784) * sum over all entries of (X^ - X)^2.",
     "Backward, with 1[a > 0] the 0/1 derivative of relu and * the entrywise product: delta2 = dL/da2 = 2/(n 784) * (X^ - X) * 1[a2 > 0]; dL/dW2 = H^T delta2; dL/db2 = the column sums of delta2. Then delta1 = dL/da1 = (delta2 W2^T) * 1[a1 > 0]; dL/dW1 = X^T delta1; dL/db1 = the column sums of delta1.",
     "The problem with this architecture is in the two indicator factors. An output pixel whose pre-activation a2 is negative outputs 0 and gets no gradient, whatever its target: once that holds for every image, the pixel can never learn to light up again. A hidden unit that is negative on every input is dead in the same way, and its weights stop changing. The output relu is also unbounded above, while pixels lie in [0, 1].",
     "A sigmoid output with BCE, the choice of the models in this section, has neither problem: there dL/da2 = (X^ - X)/(n 784), which is zero only where the reconstruction is exact.",
-    "crates/ae-models/tests/gradients.rs checks these formulas, entry by entry, against burn's autodiff and against finite differences.",
+    "crates/ae-models/tests/models/gradients.rs checks these formulas, entry by entry, against burn's autodiff and against finite differences.",
 ];
 
 fn run<B: AutodiffBackend>(ctx: &Context<'_, B>) -> Result<Section> {

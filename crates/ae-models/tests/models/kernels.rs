@@ -1,7 +1,6 @@
 //! The fused kernels against burn's reference implementations: values and every
 //! gradient within 1e-5 of the largest reference magnitude (sums of thousands of terms
 //! differ in their last bits), on `Autodiff<Flex>` (training) and `Flex` (inference).
-#![allow(clippy::unwrap_used)]
 
 use ae_models::kernels::{self, FollowedBy, composed_bce_with_logits};
 use burn::backend::{Autodiff, Flex};

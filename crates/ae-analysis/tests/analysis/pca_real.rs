@@ -1,7 +1,6 @@
 //! The PCA accuracy bar on the real data (`AE_DATA_DIR` must name it, as the README's test
 //! command does; without it the test fails rather than passing untested): fit on the
 //! 60k training images in [0, 1], per-pixel test MSE within 1% of numpy's reference values.
-#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 

@@ -1,9 +1,7 @@
 //! SIGKILL, SIGINT and SIGTERM `ae train` at arbitrary moments, resume each time, and end
 //! with the history and weights of an uninterrupted run.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,7 +1,6 @@
 //! `cargo xtask reproduce --profile smoke` on synthetic data: every section is written,
 //! every figure decodes as PNG of the expected size, the tables match their snapshots,
 //! and a second run reuses the finished training runs.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::Command;
@@ -381,7 +380,7 @@ fn the_smoke_report_on_ndarray_has_the_tables_of_flex() {
     let config = std::fs::read_to_string(report.join("runs/deep-dense/fc/config.json")).unwrap();
     assert!(config.contains("\"backend\": \"ndarray\""), "{config}");
     // Flex's tables: the snapshot the smoke test holds.
-    let snapshot = include_str!("snapshots/reproduce_smoke__tables.snap");
+    let snapshot = include_str!("snapshots/automation__reproduce_smoke__tables.snap");
     let flex = snapshot.splitn(3, "---\n").nth(2).unwrap();
     assert_tables_close(&all_tables(&report), flex, TABLE_ABS, TABLE_REL);
 }

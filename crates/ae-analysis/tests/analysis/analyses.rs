@@ -1,5 +1,4 @@
 //! Latent protocol, weight images and the bottleneck sweep on synthetic data.
-#![allow(clippy::unwrap_used)]
 
 use ae_analysis::Method;
 use ae_analysis::bottleneck_sweep;

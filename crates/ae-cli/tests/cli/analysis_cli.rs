@@ -1,9 +1,7 @@
 //! `ae pca`, `ae classify`, `ae weights`, `ae latent`, `ae sweep`, `ae encode`,
 //! `ae five-class` end to end on synthetic data.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::Output;
 

@@ -1,5 +1,4 @@
 //! Code and output shapes of every named model.
-#![allow(clippy::unwrap_used, missing_docs)]
 
 use ae_models::AnyAutoencoder;
 use ae_models::{Autoencoder, MODEL_NAMES, ModelConfig, Objective};

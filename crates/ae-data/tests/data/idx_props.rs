@@ -1,5 +1,4 @@
 //! Property tests: the IDX parser returns a typed error, never panics, on any bytes.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 

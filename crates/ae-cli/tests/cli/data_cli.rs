@@ -1,5 +1,4 @@
 //! `ae data ...` end to end, on synthetic data folders.
-#![allow(clippy::unwrap_used)]
 
 use std::process::{Command, Output};
 

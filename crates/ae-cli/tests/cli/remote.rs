@@ -2,10 +2,8 @@
 //! server equals the same run on the local generic path, a bad address fails at once,
 //! and a server killed mid-run gives a clear error (no hang) and an intact checkpoint.
 //! Every wait is bounded; all traffic is to 127.0.0.1.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};

@@ -1,5 +1,4 @@
 //! Every malformed-input case of the loader gives a typed error naming the file.
-#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,9 +1,6 @@
 //! `ae export` and `ae import` end to end on synthetic data: a run goes out as
 //! safetensors and comes back as a run whose model is the same, in both layouts; a file
 //! that does not fit the model is refused by tensor name, with nothing written.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -14,7 +11,7 @@ use ae_models::Autoencoder;
 use ae_train::{DefaultBackend, load_run};
 use burn::tensor::{Tensor, TensorData};
 
-use common::ae;
+use crate::common::ae;
 
 fn ok(out: Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -1,6 +1,5 @@
 //! `cargo xtask reproduce --plan --json`: one JSON object per training run, printed
 //! without data (the data folder does not exist here) and without touching `--out`.
-#![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 

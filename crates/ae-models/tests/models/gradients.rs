@@ -1,6 +1,5 @@
 //! burn's autodiff against closed-form gradients and finite differences for
 //! `h = relu(W1 x + b1)`, `x^ = relu(W2 h + b2)`, `L = mean (x - x^)^2`.
-#![allow(clippy::unwrap_used, missing_docs)]
 
 use ae_models::mse;
 use ae_models::{Activation, Autoencoder};

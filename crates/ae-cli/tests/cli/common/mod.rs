@@ -1,6 +1,5 @@
 //! What the CLI tests share: the `ae` binary pointed at a data folder, and the
 //! parameters of a trained model.
-#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::{Command, Output};

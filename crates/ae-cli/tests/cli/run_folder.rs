@@ -1,8 +1,6 @@
 //! One writer per run folder, and runs extended with `--resume RUN --epochs N`.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -10,8 +8,8 @@ use std::time::{Duration, Instant};
 use ae_data::DatasetKind;
 use ae_data::write_synthetic_dataset;
 
-use common::ae as run_ae;
-use common::ae_command as ae;
+use crate::common::ae as run_ae;
+use crate::common::ae_command as ae;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

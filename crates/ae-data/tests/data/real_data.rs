@@ -1,6 +1,5 @@
 //! Loads the real datasets from `$AE_DATA_DIR`, which must name them (the README's test
 //! command sets it): an unset variable fails the tests rather than skipping them.
-#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 

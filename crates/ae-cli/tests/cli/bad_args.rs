@@ -1,6 +1,5 @@
 //! Every subcommand, given missing, unknown or malformed arguments, exits non-zero with
 //! clap's usage (or a clear error naming the argument), never a panic backtrace.
-#![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 

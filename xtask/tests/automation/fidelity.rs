@@ -1,6 +1,5 @@
 //! `cargo xtask fidelity`: the generated file follows the report folder's numbers, names
 //! what is missing, refuses a profile other than full, and `--check` detects staleness.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,7 +1,4 @@
 //! `ae train` end to end on synthetic data: JSON output, resume, refusals.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -9,7 +6,7 @@ use std::process::{Command, Output};
 use ae_data::DatasetKind;
 use ae_data::write_synthetic_dataset;
 
-use common::ae;
+use crate::common::ae;
 
 fn data() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,13 @@
+//! The `ae` binary end to end, one test crate so that what the tests share (and the
+//! burn code that reads runs back) is compiled and linked once.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod analysis_cli;
+mod bad_args;
+mod common;
+mod data_cli;
+mod interop_cli;
+mod kill_resume;
+mod remote;
+mod run_folder;
+mod train_cli;

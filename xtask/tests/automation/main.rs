@@ -1,0 +1,6 @@
+//! `cargo xtask` end to end, one test crate so that the tests link once.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod fidelity;
+mod plan;
+mod reproduce_smoke;
