@@ -328,12 +328,12 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
     if !args.backends.iter().any(|b| b == "flex") {
         bail!("--backends must include flex (the reference of the ratios)");
     }
-    // The test command's selection and features (ndarray is a default feature of `ae`), so
-    // nothing already built for the tests is compiled again; other backends add theirs.
+    // The test command's selection and features, so nothing already built for the tests
+    // is compiled again; backends other than flex add theirs.
     let features: Vec<String> = args
         .backends
         .iter()
-        .filter(|b| !matches!(b.as_str(), "flex" | "ndarray"))
+        .filter(|b| b.as_str() != "flex")
         .map(|b| format!("ae-cli/{b}"))
         .collect();
     let status = Command::new(cargo)

@@ -93,7 +93,10 @@ pub enum TrainError {
         source: ae_models::ModelError,
     },
     /// The requested backend was not compiled in.
-    #[error("backend `{0}` is not available in this build (rebuild with `--features {0}`)")]
+    #[error(
+        "backend `{0}` is not available in this build (rebuild with the `{0}` feature: \
+         `--features ae-cli/{0}` for `ae`, `--features xtask/{0}` for `cargo xtask`)"
+    )]
     BackendUnavailable(String),
     /// No burn server answers at a remote backend's address.
     #[error("no burn server answers at {address} ({reason}); start one with `ae serve`")]

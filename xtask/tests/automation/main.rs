@@ -2,5 +2,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod fidelity;
+#[cfg(feature = "ndarray")]
+mod ndarray;
 mod plan;
 mod reproduce_smoke;

@@ -8,6 +8,9 @@ mod common;
 mod data_cli;
 mod interop_cli;
 mod kill_resume;
+// Needs `ae serve` and the remote client, off by default: `.ci/run` runs it with
+// `--features ae-cli/remote,ae-cli/server`.
+#[cfg(all(feature = "remote", feature = "server"))]
 mod remote;
 mod run_folder;
 mod train_cli;
