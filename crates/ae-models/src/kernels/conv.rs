@@ -258,25 +258,16 @@ pub fn forward(
     if direct::covers(g) {
         return direct::forward(g, Planes::dense(x), weight, bias, relu);
     }
-    let (mut y, out) = im2col_forward(g, x, weight, bias);
-    if relu {
-        relu_in_place(&mut y);
-    }
-    (y, out)
+    im2col_forward(g, x, weight, bias, relu)
 }
 
-/// `max(y, 0)` over `y`, in parallel.
-fn relu_in_place(y: &mut [f32]) {
-    y.par_chunks_mut(1 << 14)
-        .for_each(|chunk| chunk.iter_mut().for_each(|v| *v = v.max(0.0)));
-}
-
-/// [`forward`] without the ReLU, through im2col and one GEMM per image.
+/// [`forward`] through im2col and one GEMM per image.
 fn im2col_forward(
     g: &ConvGeometry,
     x: &[f32],
     weight: &[f32],
     bias: Option<&[f32]>,
+    relu: bool,
 ) -> (Vec<f32>, [usize; 2]) {
     let out = g
         .out_size()
@@ -312,6 +303,9 @@ fn im2col_forward(
                     1.0,
                     Par::Seq,
                 );
+                if relu {
+                    y_img.iter_mut().for_each(|v| *v = v.max(0.0));
+                }
             },
         );
     (y, out)
@@ -404,7 +398,7 @@ pub fn backward(
     if want_x && let Some(transposed) = cheaper_input_gradient_geometry(g) {
         let mut grads = im2col_backward(g, x, weight, dy, false);
         let flipped = flip_and_swap_channels(g, weight);
-        grads.x = Some(im2col_forward(&transposed, dy, &flipped, None).0);
+        grads.x = Some(im2col_forward(&transposed, dy, &flipped, None, false).0);
         return grads;
     }
     im2col_backward(g, x, weight, dy, want_x)
@@ -712,7 +706,16 @@ mod tests {
         // The transposed path without the direct kernels, which would take over.
         let mut fast = im2col_backward(&g, &x, &w, &dy, false);
         let transposed = cheaper_input_gradient_geometry(&g).unwrap();
-        fast.x = Some(im2col_forward(&transposed, &dy, &flip_and_swap_channels(&g, &w), None).0);
+        fast.x = Some(
+            im2col_forward(
+                &transposed,
+                &dy,
+                &flip_and_swap_channels(&g, &w),
+                None,
+                false,
+            )
+            .0,
+        );
         let reference = im2col_backward(&g, &x, &w, &dy, true);
         for (a, b) in fast.x.unwrap().iter().zip(reference.x.unwrap()) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
@@ -798,10 +801,7 @@ mod tests {
             for relu in [false, true] {
                 let case = format!("case {i}, relu {relu}");
                 let (y, y_out) = forward(&g, &x, &w, Some(&bias), relu);
-                let (mut y_ref, _) = im2col_forward(&g, &x, &w, Some(&bias));
-                if relu {
-                    relu_in_place(&mut y_ref);
-                }
+                let (y_ref, _) = im2col_forward(&g, &x, &w, Some(&bias), relu);
                 assert_eq!(y_out, out, "{case}: output size");
                 assert_close(&format!("{case}: y"), &y, &y_ref);
                 let relu_output = relu.then_some(y_ref.as_slice());
