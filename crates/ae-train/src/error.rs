@@ -95,7 +95,8 @@ pub enum TrainError {
     /// The requested backend was not compiled in.
     #[error(
         "backend `{0}` is not available in this build (rebuild with the `{0}` feature: \
-         `--features ae-cli/{0}` for `ae`, `--features xtask/{0}` for `cargo xtask`)"
+         `cargo build --release --workspace --features ae-cli/{0}` for `ae`, \
+         `cargo run --release -p xtask --features {0} -- ...` for the xtask commands)"
     )]
     BackendUnavailable(String),
     /// No burn server answers at a remote backend's address.
