@@ -1,6 +1,8 @@
 //! The fused kernels of `ae_models::kernels` against burn's own operations on the same
 //! backend (`Autodiff<Flex>`), forward and backward, at the conv model's shapes:
-//! - conv: `enc1` (1 -> 16 channels, 28x28, batch 128) and `enc2` (16 -> 8, 14x14);
+//! - conv, the conv autoencoder's five 3x3 layers at batch 128: `enc1` (1 -> 16 channels,
+//!   28x28), `enc2` (16 -> 8, 14x14), `dec1` (8 -> 8, 7x7), `dec2` (8 -> 16, 14x14), `dec3`
+//!   (16 -> 1, 28x28);
 //! - max-pool 2x2 of `[128, 16, 28, 28]`;
 //! - BCE from logits of `[256, 784]`.
 #![allow(missing_docs, clippy::unwrap_used)]
@@ -35,7 +37,15 @@ fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
 
 fn conv(c: &mut Criterion) {
     let mut group = group(c, "kernels/conv2d_forward_backward");
-    for (name, batch, c_in, c_out, side) in [("enc1", 128, 1, 16, 28), ("enc2", 128, 16, 8, 14)] {
+    let layers = [
+        ("enc1", 1, 16, 28),
+        ("enc2", 16, 8, 14),
+        ("dec1", 8, 8, 7),
+        ("dec2", 8, 16, 14),
+        ("dec3", 16, 1, 28),
+    ];
+    for (name, c_in, c_out, side) in layers {
+        let batch = 128;
         let x = random([batch, c_in, side, side]).require_grad();
         let w = random([c_out, c_in, 3, 3]).require_grad();
         let b = random([c_out]).require_grad();

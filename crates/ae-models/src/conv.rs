@@ -15,7 +15,8 @@ use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
 use crate::kernels::{
-    conv2d_layer, conv2d_relu_layer, conv2d_relu_pool_layer, max_pool2d_layer, upsample_layer,
+    FollowedBy, conv2d_layer, conv2d_relu_layer, conv2d_relu_pool_layer, max_pool2d_layer,
+    upsample_conv2d_layer,
 };
 
 /// Configuration of the convolutional autoencoder.
@@ -152,10 +153,21 @@ impl<B: Backend> ConvAutoencoder<B> {
         self.output.apply(self.decode_pre_activation(code))
     }
 
+    /// A decoder layer: upsampling, convolution and activation (one fused operation for
+    /// ReLU; the upsampled maps are never stored on the default backend).
+    fn upsampled_hidden_conv(&self, layer: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        if self.hidden == Activation::Relu {
+            upsample_conv2d_layer(&self.up, layer, x, FollowedBy::Relu)
+        } else {
+            let y = upsample_conv2d_layer(&self.up, layer, x, FollowedBy::Nothing);
+            self.hidden.apply(y)
+        }
+    }
+
     fn decode_pre_activation(&self, code: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = upsample_layer(&self.up, self.hidden_conv(&self.dec1, code));
-        let h = upsample_layer(&self.up, self.hidden_conv(&self.dec2, h));
-        conv2d_layer(&self.out, h)
+        let h = self.hidden_conv(&self.dec1, code);
+        let h = self.upsampled_hidden_conv(&self.dec2, h);
+        upsample_conv2d_layer(&self.up, &self.out, h, FollowedBy::Nothing)
     }
 
     fn unflatten_code(&self, code: Tensor<B, 2>) -> Tensor<B, 4> {

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use super::direct::{self, Planes};
 use super::elementwise::map2;
+use super::upsample::{self, UpsampleGeometry};
 use super::zeros::zeros;
 
 /// Images whose weight/bias gradients one task sums before the ordered reduction.
@@ -391,7 +392,7 @@ pub fn backward(
             values: dy,
             gate: relu_output,
         };
-        return direct_backward(g, x, weight, dy, want_x);
+        return direct_backward(g, Planes::dense(x), weight, dy, want_x, [1, 1]);
     }
     let gated = relu_output.map(|y| relu_gated(dy, y));
     let dy = gated.as_deref().unwrap_or(dy);
@@ -404,19 +405,25 @@ pub fn backward(
     im2col_backward(g, x, weight, dy, want_x)
 }
 
-/// Both passes of the direct kernels, for any source of `dy`.
+/// Both passes of the direct kernels, for any source of `x` and `dy`; where `x` is
+/// upsampled by `scale`, the input gradient is summed back over its blocks.
 fn direct_backward(
     g: &ConvGeometry,
-    x: &[f32],
+    x: Planes<'_>,
     weight: &[f32],
     dy: Planes<'_>,
     want_x: bool,
+    scale: [usize; 2],
 ) -> ConvGrads {
     let (weight_grad, bias_grad) = direct::weight_gradients(g, x, dy);
     let dx = want_x.then(|| {
         let transposed = transposed_geometry(g).expect("direct::covers() implies it exists");
         let flipped = flip_and_swap_channels(g, weight);
-        direct::forward(&transposed, dy, &flipped, None, false).0
+        if scale == [1, 1] {
+            direct::forward(&transposed, dy, &flipped, None, false).0
+        } else {
+            direct::forward_block_summed(&transposed, dy, &flipped, scale)
+        }
     });
     ConvGrads {
         x: dx,
@@ -464,7 +471,75 @@ pub fn relu_pool_backward(
 ) -> ConvGrads {
     assert!(fuses_relu_pool(g), "checked by the caller");
     let dy = Planes::Unpooled { dy, pooled, argmax };
-    direct_backward(g, x, weight, dy, want_x)
+    direct_backward(g, Planes::dense(x), weight, dy, want_x, [1, 1])
+}
+
+/// [`forward`] on `x` upsampled by whole factors `scale` (nearest neighbour): `x` holds
+/// `[batch, in_channels, in_h / scale_h, in_w / scale_w]` and `g` is the convolution of
+/// the upsampled planes. The direct kernels upsample each image while they pad it, so
+/// the upsampled tensor is never stored; im2col is handed the upsampled tensor.
+///
+/// # Panics
+/// When a slice length does not match `g` and `scale`.
+pub fn upsampled_forward(
+    g: &ConvGeometry,
+    x: &[f32],
+    scale: [usize; 2],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+    relu: bool,
+) -> (Vec<f32>, [usize; 2]) {
+    if scale == [1, 1] {
+        return forward(g, x, weight, bias, relu);
+    }
+    if direct::covers(g) {
+        let x = Planes::Upsampled { values: x, scale };
+        return direct::forward(g, x, weight, bias, relu);
+    }
+    let up = upsample::forward(&upsample_geometry(g, scale), x);
+    forward(g, &up, weight, bias, relu)
+}
+
+/// [`backward`] of [`upsampled_forward`]: the input gradient (when `want_x`) has `x`'s
+/// size, each pixel's the sum over its block (with the direct kernels, summed as each
+/// image's gradient is computed, so the full-size gradient is never stored either).
+///
+/// # Panics
+/// When a slice length does not match `g` and `scale`.
+pub fn upsampled_backward(
+    g: &ConvGeometry,
+    x: &[f32],
+    scale: [usize; 2],
+    weight: &[f32],
+    dy: &[f32],
+    relu_output: Option<&[f32]>,
+    want_x: bool,
+) -> ConvGrads {
+    if scale == [1, 1] {
+        return backward(g, x, weight, dy, relu_output, want_x);
+    }
+    if direct::covers(g) {
+        let x = Planes::Upsampled { values: x, scale };
+        let dy = Planes::Dense {
+            values: dy,
+            gate: relu_output,
+        };
+        return direct_backward(g, x, weight, dy, want_x, scale);
+    }
+    let up_geometry = upsample_geometry(g, scale);
+    let up = upsample::forward(&up_geometry, x);
+    let mut grads = backward(g, &up, weight, dy, relu_output, want_x);
+    grads.x = grads.x.map(|dx| upsample::backward(&up_geometry, &dx));
+    grads
+}
+
+/// The upsampling whose output is `g`'s input.
+fn upsample_geometry(g: &ConvGeometry, scale: [usize; 2]) -> UpsampleGeometry {
+    UpsampleGeometry {
+        planes: g.batch * g.in_channels,
+        in_size: [g.in_size[0] / scale[0], g.in_size[1] / scale[1]],
+        scale,
+    }
 }
 
 /// The gradient through a ReLU whose output is `y`: `dy` where `y > 0`, else 0.
@@ -771,7 +846,7 @@ mod tests {
         // (channels in, out; size; kernel; padding): the autoencoder's layers, channel
         // counts that leave remainders of the register blocks, other kernels and paddings.
         type Case = ([usize; 2], [usize; 2], [usize; 2], [usize; 2]);
-        let cases: [Case; 8] = [
+        let cases: [Case; 9] = [
             ([1, 16], [28, 28], [3, 3], [1, 1]),
             ([16, 8], [14, 14], [3, 3], [1, 1]),
             ([8, 8], [7, 7], [3, 3], [1, 1]),
@@ -780,6 +855,8 @@ mod tests {
             ([5, 7], [6, 5], [2, 2], [1, 1]),
             ([2, 3], [4, 4], [1, 1], [0, 0]),
             ([6, 5], [8, 3], [3, 1], [0, 0]),
+            // 13 output channels: blocks of 8 (with 32 vector registers), 4 and 1.
+            ([4, 13], [11, 10], [3, 3], [1, 1]),
         ];
         for (i, (channels, in_size, kernel, padding)) in cases.into_iter().enumerate() {
             let g = ConvGeometry {

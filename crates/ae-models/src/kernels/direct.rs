@@ -5,8 +5,10 @@
 //! pixels. An output pixel `(y, x)` then sits at flat index `y * wp + x` of a grid with
 //! the same row stride, and kernel tap `(i, j)` reads the padded input at that index
 //! plus `i * wp + j`: every tap is one contiguous, unit-stride read. Blocks of [`VECTORS`]
-//! vectors of outputs of [`OUT_BLOCK`] channels stay in registers across all input channels and
-//! taps, so each loaded input vector feeds `OUT_BLOCK` multiply-adds. The `wp - out_w`
+//! vectors of outputs of [`OUT_BLOCK`] channels ([`OUT_BLOCK_WIDE`] where the instruction
+//! set has 32 vector registers) stay in registers across all input channels and taps, so
+//! each loaded input vector feeds one multiply-add per channel of the block; a single
+//! channel takes [`SINGLE_VECTORS`] vectors at a time instead. The `wp - out_w`
 //! columns past each output row are computed and dropped (2 of 30 at 28 pixels).
 //!
 //! Why: with im2col, the copies into and out of the column matrix took more time than
@@ -28,15 +30,23 @@ use super::zeros::zeros;
 
 /// Vectors of output pixels per register block of the forward pass.
 const VECTORS: usize = 2;
+/// Vectors of output pixels per register block of a single output channel, which has no
+/// other channel to share its input loads: more pixels share the loop's overhead.
+const SINGLE_VECTORS: usize = 8;
 /// The output grid is computed in runs of this many pixels: a multiple of `VECTORS`
 /// vectors of every instruction set (8 lanes with AVX2, 16 with AVX-512, 4 with NEON).
 const GRID_STEP: usize = 32;
-/// Output channels per register block of the forward pass.
+/// Output channels per register block of the forward pass with 16 vector registers
+/// (AVX2), and with 32 (AVX-512, NEON).
 const OUT_BLOCK: usize = 4;
-/// Output channels per register block of the weight gradient.
+const OUT_BLOCK_WIDE: usize = 8;
+/// Output channels per register block of the weight gradient (8 with 32 registers was
+/// slower: criterion, `cargo bench --workspace --bench kernels -- conv`).
 const GRAD_OUT_BLOCK: usize = 4;
-/// Kernel taps per register block of the weight gradient.
+/// Kernel taps per register block of the weight gradient, and for a single output
+/// channel (whose one gradient vector per pixel run would otherwise feed 3 multiply-adds).
 const GRAD_TAP_BLOCK: usize = 3;
+const GRAD_TAP_BLOCK_SINGLE: usize = 9;
 
 /// Whether this CPU has the vector instructions (with fused multiply-add) the kernels
 /// are compiled for.
@@ -154,6 +164,12 @@ pub(super) enum Planes<'a> {
         pooled: &'a [f32],
         argmax: &'a [u32],
     },
+    /// `[batch, channels, h / scale_h, w / scale_w]` values, nearest-neighbour upsampled
+    /// by `scale` as they are placed (the upsampled planes are never stored).
+    Upsampled {
+        values: &'a [f32],
+        scale: [usize; 2],
+    },
 }
 
 impl<'a> Planes<'a> {
@@ -174,6 +190,11 @@ impl<'a> Planes<'a> {
                 let len = planes * (h / 2) * (w / 2);
                 assert_eq!(dy.len(), len, "pooled gradient length");
                 assert!(pooled.len() == len && argmax.len() == len, "pooling length");
+            }
+            Planes::Upsampled { values, scale } => {
+                assert!(h % scale[0] == 0 && w % scale[1] == 0, "upsampling scale");
+                let len = planes * (h / scale[0]) * (w / scale[1]);
+                assert_eq!(values.len(), len, "input length");
             }
         }
     }
@@ -207,6 +228,17 @@ impl<'a> Planes<'a> {
                         }
                     }
                 }
+                Planes::Upsampled { values, scale } => {
+                    let small_w = w / scale[1];
+                    let at = (image * channels + c) * (h / scale[0]) * small_w;
+                    for y in 0..h {
+                        let src = at + (y / scale[0]) * small_w;
+                        let dst = plane[row(y)].chunks_exact_mut(scale[1]);
+                        for (block, &v) in dst.zip(&values[src..src + small_w]) {
+                            block.fill(v);
+                        }
+                    }
+                }
             }
         }
     }
@@ -225,23 +257,15 @@ fn copy_gated(dst: &mut [f32], src: &[f32], gate: Option<&[f32]>) {
     }
 }
 
-/// `weight` (`[out_channels, in_channels, taps]`) regrouped as the forward pass reads it:
-/// per block of output channels (`OUT_BLOCK`, then single channels for the remainder),
-/// `[in_channels, taps, block]`, so that one tap's weights for the block are adjacent.
+/// `weight` (`[out_channels, in_channels, taps]`) transposed to `[in_channels, taps,
+/// out_channels]`, so that one tap's weights for any block of output channels are adjacent.
 fn pack_weights(g: &ConvGeometry, taps: usize, weight: &[f32]) -> Vec<f32> {
     let (oc, ic) = (g.out_channels, g.in_channels);
     let mut packed = Vec::with_capacity(weight.len());
-    let mut o0 = 0;
-    while o0 < oc {
-        let width = if o0 + OUT_BLOCK <= oc { OUT_BLOCK } else { 1 };
-        for c in 0..ic {
-            for t in 0..taps {
-                for o in o0..o0 + width {
-                    packed.push(weight[(o * ic + c) * taps + t]);
-                }
-            }
+    for c in 0..ic {
+        for t in 0..taps {
+            packed.extend((0..oc).map(|o| weight[(o * ic + c) * taps + t]));
         }
-        o0 += width;
     }
     packed
 }
@@ -277,6 +301,51 @@ pub(super) fn forward(
         }
     });
     (y, l.out)
+}
+
+/// The convolution of `x` (no bias), each output plane then summed over blocks of
+/// `scale` pixels: `[batch, out_channels, out_h / scale_h, out_w / scale_w]`. This is the
+/// input gradient of a convolution on upsampled planes ([`Planes::Upsampled`]): the
+/// upsampling's backward step applied to each image's output grid as it is copied out,
+/// so the full-size gradient is never stored.
+pub(super) fn forward_block_summed(
+    g: &ConvGeometry,
+    x: Planes<'_>,
+    weight: &[f32],
+    scale: [usize; 2],
+) -> Vec<f32> {
+    let l = Layout::new(g);
+    let [sh, sw] = scale;
+    let [oh, ow] = l.out;
+    assert!(
+        oh % sh == 0 && ow % sw == 0,
+        "output size divisible by the scale"
+    );
+    let small_w = ow / sw;
+    let small_len = (oh / sh) * small_w;
+    let mut summed = zeros(g.batch * g.out_channels * small_len);
+    let outputs = summed.par_chunks_mut(g.out_channels * small_len);
+    each_image(g, &l, x, weight, outputs, |grid, summed_img| {
+        let mut column_sums = vec![0.0f32; ow];
+        for (dst, src) in summed_img
+            .chunks_exact_mut(small_len)
+            .zip(grid.chunks_exact(l.flat))
+        {
+            // Whole rows of a block row added first (vectorised), then column runs.
+            for (dst_row, block_rows) in dst.chunks_exact_mut(small_w).zip(src.chunks(sh * l.wp)) {
+                column_sums.fill(0.0);
+                for row in block_rows.chunks(l.wp).take(sh) {
+                    for (sum, &v) in column_sums.iter_mut().zip(&row[..ow]) {
+                        *sum += v;
+                    }
+                }
+                for (d, run) in dst_row.iter_mut().zip(column_sums.chunks_exact(sw)) {
+                    *d = run.iter().sum::<f32>();
+                }
+            }
+        }
+    });
+    summed
 }
 
 /// Convolution with bias, ReLU and 2x2 max pooling (stride 2, the last row or column of
@@ -387,20 +456,44 @@ impl WithSimd for ForwardImage<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let (oc, ic, taps) = self.image.sizes();
+        let (oc, ic, _) = self.image.sizes();
         let PaddedImage { l, padded, .. } = self.image;
+        let run = ForwardRun {
+            l,
+            in_channels: ic,
+            padded,
+            packed: self.packed,
+        };
+        let grid = self.grid;
+        let wide = S::REGISTER_COUNT >= 32;
         let mut o0 = 0;
         while o0 < oc {
-            let weights = &self.packed[o0 * ic * taps..];
-            if o0 + OUT_BLOCK <= oc {
-                forward_block::<S, OUT_BLOCK>(simd, l, ic, padded, weights, o0, self.grid);
+            if wide && o0 + OUT_BLOCK_WIDE <= oc {
+                forward_block::<S, OUT_BLOCK_WIDE, VECTORS>(simd, run, o0, 0..l.flat, grid);
+                o0 += OUT_BLOCK_WIDE;
+            } else if o0 + OUT_BLOCK <= oc {
+                forward_block::<S, OUT_BLOCK, VECTORS>(simd, run, o0, 0..l.flat, grid);
                 o0 += OUT_BLOCK;
             } else {
-                forward_block::<S, 1>(simd, l, ic, padded, weights, o0, self.grid);
+                // Runs of SINGLE_VECTORS vectors, then VECTORS for what is left of the
+                // grid (a multiple of GRID_STEP, so of VECTORS vectors).
+                let main = l.flat - l.flat % (SINGLE_VECTORS * S::F32_LANES);
+                forward_block::<S, 1, SINGLE_VECTORS>(simd, run, o0, 0..main, grid);
+                forward_block::<S, 1, VECTORS>(simd, run, o0, main..l.flat, grid);
                 o0 += 1;
             }
         }
     }
+}
+
+/// What every register block of one image's forward pass reads.
+#[derive(Clone, Copy)]
+struct ForwardRun<'a> {
+    l: &'a Layout,
+    in_channels: usize,
+    padded: &'a [f32],
+    /// Weights from [`pack_weights`].
+    packed: &'a [f32],
 }
 
 /// One unaligned vector from the start of `slice`.
@@ -409,31 +502,35 @@ fn load<S: Simd>(slice: &[f32]) -> S::f32s {
     S::as_simd_f32s(&slice[..S::F32_LANES]).0[0]
 }
 
-/// Output channels `o0..o0 + BLOCK` of one image; `weights` starts at the block's
-/// packed weights (`[in_channels, taps, BLOCK]`). Each step computes
-/// [`VECTORS`] vectors of pixels for every channel of the block.
+/// Output channels `o0..o0 + BLOCK` of one image at the grid positions `pixels` (a
+/// multiple of `VECS` vectors long). Each step computes `VECS` vectors of pixels for every
+/// channel of the block, over all input channels and taps.
 #[inline(always)]
-fn forward_block<S: Simd, const BLOCK: usize>(
+fn forward_block<S: Simd, const BLOCK: usize, const VECS: usize>(
     simd: S,
-    l: &Layout,
-    in_channels: usize,
-    padded: &[f32],
-    weights: &[f32],
+    run: ForwardRun<'_>,
     o0: usize,
+    pixels: std::ops::Range<usize>,
     grid: &mut [f32],
 ) {
+    let ForwardRun {
+        l,
+        in_channels,
+        padded,
+        packed,
+    } = run;
     let (lanes, taps) = (S::F32_LANES, l.taps.len());
-    let step = VECTORS * lanes;
-    for start in (0..l.flat).step_by(step) {
-        let mut acc = [[simd.splat_f32s(0.0); VECTORS]; BLOCK];
+    let oc = packed.len() / (in_channels * taps);
+    let step = VECS * lanes;
+    for start in pixels.step_by(step) {
+        let mut acc = [[simd.splat_f32s(0.0); VECS]; BLOCK];
         for c in 0..in_channels {
             let plane = &padded[c * l.plane..(c + 1) * l.plane];
-            let channel_weights = &weights[c * taps * BLOCK..(c + 1) * taps * BLOCK];
-            for (&offset, w) in l.taps.iter().zip(channel_weights.chunks_exact(BLOCK)) {
+            let channel_weights = &packed[c * taps * oc..(c + 1) * taps * oc];
+            for (&offset, tap_weights) in l.taps.iter().zip(channel_weights.chunks_exact(oc)) {
                 let pixels = &plane[start + offset..start + offset + step];
-                let x: [S::f32s; VECTORS] =
-                    std::array::from_fn(|v| load::<S>(&pixels[v * lanes..]));
-                for (acc_o, &w_o) in acc.iter_mut().zip(w) {
+                let x: [S::f32s; VECS] = std::array::from_fn(|v| load::<S>(&pixels[v * lanes..]));
+                for (acc_o, &w_o) in acc.iter_mut().zip(&tap_weights[o0..o0 + BLOCK]) {
                     let w_o = simd.splat_f32s(w_o);
                     for (a, &x_v) in acc_o.iter_mut().zip(&x) {
                         *a = simd.mul_add_f32s(w_o, x_v, *a);
@@ -449,16 +546,15 @@ fn forward_block<S: Simd, const BLOCK: usize>(
 }
 
 /// Weight and bias gradients (`[out_channels, in_channels, kh, kw]`, `[out_channels]`)
-/// from the input `x` and the output gradient `dy`, summed over the batch in fixed blocks
+/// from the input planes `x` and the output gradient `dy`, summed over the batch in fixed blocks
 /// of [`IMAGES_PER_BLOCK`] images in order (independent of the thread count).
 pub(super) fn weight_gradients(
     g: &ConvGeometry,
-    x: &[f32],
+    x: Planes<'_>,
     dy: Planes<'_>,
 ) -> (Vec<f32>, Vec<f32>) {
     let l = Layout::new(g);
     let (oc, ic) = (g.out_channels, g.in_channels);
-    let x = Planes::dense(x);
     x.check(g.batch, ic, g.in_size);
     dy.check(g.batch, oc, l.out);
     let taps = l.taps.len();
@@ -503,24 +599,17 @@ impl WithSimd for WeightGradImage<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(mut self, simd: S) {
-        let (oc, ic, taps) = self.image.sizes();
+        let (oc, ic, _) = self.image.sizes();
         for c in 0..ic {
-            let mut t0 = 0;
-            while t0 < taps {
-                let whole_taps = t0 + GRAD_TAP_BLOCK <= taps;
-                let mut o0 = 0;
-                while o0 < oc {
-                    let at = BlockAt { c, o0, t0 };
-                    let whole_outs = o0 + GRAD_OUT_BLOCK <= oc;
-                    match (whole_outs, whole_taps) {
-                        (true, true) => self.block::<S, GRAD_OUT_BLOCK, GRAD_TAP_BLOCK>(simd, at),
-                        (true, false) => self.block::<S, GRAD_OUT_BLOCK, 1>(simd, at),
-                        (false, true) => self.block::<S, 1, GRAD_TAP_BLOCK>(simd, at),
-                        (false, false) => self.block::<S, 1, 1>(simd, at),
-                    }
-                    o0 += if whole_outs { GRAD_OUT_BLOCK } else { 1 };
+            let mut o0 = 0;
+            while o0 < oc {
+                if o0 + GRAD_OUT_BLOCK <= oc {
+                    self.taps::<S, GRAD_OUT_BLOCK, GRAD_TAP_BLOCK>(simd, c, o0);
+                    o0 += GRAD_OUT_BLOCK;
+                } else {
+                    self.taps::<S, 1, GRAD_TAP_BLOCK_SINGLE>(simd, c, o0);
+                    o0 += 1;
                 }
-                t0 += if whole_taps { GRAD_TAP_BLOCK } else { 1 };
             }
         }
     }
@@ -536,6 +625,32 @@ struct BlockAt {
 }
 
 impl WeightGradImage<'_> {
+    /// Every tap of input channel `c` for output channels `o0..o0 + OUTS`: blocks of
+    /// `TAPS` taps, then of 3, then single taps.
+    #[inline(always)]
+    fn taps<S: Simd, const OUTS: usize, const TAPS: usize>(
+        &mut self,
+        simd: S,
+        c: usize,
+        o0: usize,
+    ) {
+        let taps = self.image.l.taps.len();
+        let mut t0 = 0;
+        while t0 < taps {
+            let at = BlockAt { c, o0, t0 };
+            if t0 + TAPS <= taps {
+                self.block::<S, OUTS, TAPS>(simd, at);
+                t0 += TAPS;
+            } else if t0 + GRAD_TAP_BLOCK <= taps {
+                self.block::<S, OUTS, GRAD_TAP_BLOCK>(simd, at);
+                t0 += GRAD_TAP_BLOCK;
+            } else {
+                self.block::<S, OUTS, 1>(simd, at);
+                t0 += 1;
+            }
+        }
+    }
+
     /// Adds `sum_i grid[o][i] * padded[c][i + tap offset]` for `OUTS` output channels and
     /// `TAPS` taps, one vector of pixels at a time.
     #[inline(always)]

@@ -97,11 +97,12 @@ pub(super) fn all_f32(dtypes: &[DType]) -> bool {
 
 // ---------------------------------------------------------------- convolution
 
-/// Saved for the backward step: the contiguous input and weight, and for a fused ReLU its
-/// output (which shares the output's buffer).
+/// Saved for the backward step: the contiguous input (before its upsampling by `scale`)
+/// and weight, and for a fused ReLU its output (which shares the output's buffer).
 #[derive(Debug, Clone)]
 struct ConvState {
     x: FlexTensor,
+    scale: [usize; 2],
     weight: FlexTensor,
     geometry: ConvGeometry,
     relu_output: Option<FlexTensor>,
@@ -123,13 +124,15 @@ impl Backward<Flex, 3> for ConvBackward {
         let dy = contiguous(&grads.consume::<Flex>(&ops.node));
         let ConvState {
             x,
+            scale,
             weight,
             geometry,
             relu_output,
         } = ops.state;
-        let g = conv::backward(
+        let g = conv::upsampled_backward(
             &geometry,
             values(&x),
+            scale,
             values(&weight),
             values(&dy),
             relu_output.as_ref().map(values),
@@ -159,16 +162,18 @@ fn register_conv_grads(
     }
 }
 
+/// The convolution of `x` upsampled by `scale` (see [`conv::upsampled_forward`]).
 fn conv_forward(
     geometry: &ConvGeometry,
-    x: &FlexTensor,
+    (x, scale): (&FlexTensor, [usize; 2]),
     weight: &FlexTensor,
     bias: &FlexTensor,
     relu: bool,
 ) -> FlexTensor {
-    let (y, out) = conv::forward(
+    let (y, out) = conv::upsampled_forward(
         geometry,
         values(x),
+        scale,
         values(weight),
         Some(values(bias)),
         relu,
@@ -176,10 +181,11 @@ fn conv_forward(
     flex_tensor(y, [geometry.batch, geometry.out_channels, out[0], out[1]])
 }
 
-/// Convolution with bias, then a ReLU when `relu`, on `Autodiff<Flex>`: one graph node.
+/// Convolution with bias of `x` upsampled by `scale` (`[1, 1]`: `x` itself), then a ReLU
+/// when `relu`, on `Autodiff<Flex>`: one graph node.
 pub(super) fn conv2d_autodiff(
     geometry: &ConvGeometry,
-    x: Tensor<FlexAutodiff, 4>,
+    (x, scale): (Tensor<FlexAutodiff, 4>, [usize; 2]),
     weight: Tensor<FlexAutodiff, 4>,
     bias: Tensor<FlexAutodiff, 1>,
     relu: bool,
@@ -188,7 +194,7 @@ pub(super) fn conv2d_autodiff(
     let (x_values, w_values) = (contiguous(&x.primitive), contiguous(&weight.primitive));
     let y = conv_forward(
         geometry,
-        &x_values,
+        (&x_values, scale),
         &w_values,
         &contiguous(&bias.primitive),
         relu,
@@ -196,6 +202,7 @@ pub(super) fn conv2d_autodiff(
     let relu_output = relu.then(|| y.clone());
     let state = || ConvState {
         x: x_values,
+        scale,
         weight: w_values,
         geometry: *geometry,
         relu_output,
@@ -203,10 +210,10 @@ pub(super) fn conv2d_autodiff(
     from_float(record(ConvBackward, [&x, &weight, &bias], state, y))
 }
 
-/// Convolution with bias, then a ReLU when `relu`, on `Flex` (inference).
+/// [`conv2d_autodiff`] on `Flex` (inference).
 pub(super) fn conv2d_plain(
     geometry: &ConvGeometry,
-    x: Tensor<Flex, 4>,
+    (x, scale): (Tensor<Flex, 4>, [usize; 2]),
     weight: Tensor<Flex, 4>,
     bias: Tensor<Flex, 1>,
     relu: bool,
@@ -214,7 +221,7 @@ pub(super) fn conv2d_plain(
     let (x, weight, bias) = (float(x), float(weight), float(bias));
     from_float(conv_forward(
         geometry,
-        &contiguous(&x),
+        (&contiguous(&x), scale),
         &contiguous(&weight),
         &contiguous(&bias),
         relu,

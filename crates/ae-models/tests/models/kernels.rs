@@ -6,11 +6,12 @@ use ae_models::kernels::{self, FollowedBy, composed_bce_with_logits};
 use burn::backend::{Autodiff, Flex};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
+use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode as NnInterpolateMode};
 use burn::nn::pool::MaxPool2dConfig;
 use burn::tensor::activation::relu;
 use burn::tensor::backend::Backend;
-use burn::tensor::module::{conv2d as reference_conv2d, max_pool2d};
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::module::{conv2d as reference_conv2d, interpolate, max_pool2d};
+use burn::tensor::ops::{ConvOptions, InterpolateMode, InterpolateOptions};
 use burn::tensor::{Distribution, Tensor, TensorData};
 
 type Ad = Autodiff<Flex>;
@@ -200,6 +201,184 @@ fn convolutions_match_burn(then: FollowedBy) {
             ),
         ] {
             assert_close(&format!("case {i}: d{name}"), &fused, &reference);
+        }
+    }
+}
+
+/// An upsampling followed by a convolution: the input, the scale and the convolution.
+struct UpsampledCase {
+    batch: usize,
+    channels: [usize; 2],
+    size: [usize; 2],
+    scale: [usize; 2],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+}
+
+const UPSAMPLED_CASES: [UpsampledCase; 4] = [
+    // the conv autoencoder's two upsampled decoder layers
+    UpsampledCase {
+        batch: 3,
+        channels: [8, 16],
+        size: [7, 7],
+        scale: [2, 2],
+        kernel: [3, 3],
+        stride: [1, 1],
+        padding: [1, 1],
+    },
+    UpsampledCase {
+        batch: 2,
+        channels: [16, 1],
+        size: [14, 14],
+        scale: [2, 2],
+        kernel: [3, 3],
+        stride: [1, 1],
+        padding: [1, 1],
+    },
+    // unequal scales, a 5x3 kernel, padding on one axis, 13 output channels
+    UpsampledCase {
+        batch: 2,
+        channels: [3, 13],
+        size: [5, 4],
+        scale: [3, 2],
+        kernel: [5, 3],
+        stride: [1, 1],
+        padding: [2, 0],
+    },
+    // strided: not a direct kernel, so the upsampling is stored and im2col runs
+    UpsampledCase {
+        batch: 2,
+        channels: [2, 3],
+        size: [4, 5],
+        scale: [2, 2],
+        kernel: [3, 3],
+        stride: [2, 1],
+        padding: [1, 1],
+    },
+];
+
+/// `max |a - b| <= 1e-5 * max |b|`, and no longer so once one value of `a` moves by 1e-3
+/// of that scale (the comparison can fail).
+fn assert_close_and_sensitive(what: &str, a: &[f32], b: &[f32]) {
+    assert_close(what, a, b);
+    let mut moved = a.to_vec();
+    let (_, scale) = difference(a, b);
+    moved[a.len() / 2] += 1e-3 * scale;
+    let (worst, scale) = difference(&moved, b);
+    assert!(
+        worst > 1e-5 * scale,
+        "{what}: a perturbation went unnoticed"
+    );
+}
+
+/// [`kernels::upsampled_conv2d_followed_by`] against burn's nearest interpolation, then
+/// its convolution (and ReLU): the output, the gradients of the small input, the weight
+/// and the bias, on `Autodiff<Flex>`; the output on `Flex`.
+#[test]
+fn upsampled_convolutions_match_burn() {
+    for then in [FollowedBy::Nothing, FollowedBy::Relu] {
+        for (index, c) in UPSAMPLED_CASES.iter().enumerate() {
+            let seed = 100 + 10 * index as u64;
+            let i = format!("{index} ({then:?})");
+            let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], seed).require_grad();
+            let w = random(
+                [c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]],
+                seed + 1,
+            )
+            .require_grad();
+            let b = random([c.channels[1]], seed + 2).require_grad();
+            let options = ConvOptions::new(c.stride, c.padding, [1, 1], 1);
+            let fused = kernels::upsampled_conv2d_followed_by(
+                x.clone(),
+                c.scale,
+                w.clone(),
+                b.clone(),
+                options.clone(),
+                then,
+            );
+            let size = [c.size[0] * c.scale[0], c.size[1] * c.scale[1]];
+            let nearest = InterpolateOptions::new(InterpolateMode::Nearest);
+            let up = interpolate(x.clone(), size, nearest);
+            let conv = reference_conv2d(up, w.clone(), Some(b.clone()), options.clone());
+            let reference = if then == FollowedBy::Relu {
+                relu(conv)
+            } else {
+                conv
+            };
+            assert_eq!(fused.dims(), reference.dims(), "case {i}: output shape");
+            assert_close_and_sensitive(
+                &format!("case {i}: output"),
+                &values(fused.clone()),
+                &values(reference.clone()),
+            );
+            let plain = kernels::upsampled_conv2d_followed_by(
+                x.clone().inner(),
+                c.scale,
+                w.clone().inner(),
+                b.clone().inner(),
+                options,
+                then,
+            );
+            assert_close(
+                &format!("case {i}: output on Flex"),
+                &values(plain),
+                &values(reference.clone()),
+            );
+
+            let upstream = random(fused.dims(), seed + 3);
+            let grads_fused = (fused * upstream.clone()).sum().backward();
+            let grads_reference = (reference * upstream).sum().backward();
+            for (name, fused, reference) in [
+                (
+                    "x",
+                    values(x.grad(&grads_fused).unwrap()),
+                    values(x.grad(&grads_reference).unwrap()),
+                ),
+                (
+                    "weight",
+                    values(w.grad(&grads_fused).unwrap()),
+                    values(w.grad(&grads_reference).unwrap()),
+                ),
+                (
+                    "bias",
+                    values(b.grad(&grads_fused).unwrap()),
+                    values(b.grad(&grads_reference).unwrap()),
+                ),
+            ] {
+                assert_close_and_sensitive(&format!("case {i}: d{name}"), &fused, &reference);
+            }
+        }
+    }
+}
+
+/// [`kernels::upsample_conv2d_layer`] gives the two layers' output, fused or not.
+#[test]
+fn upsample_conv_layer_matches_the_two_layers() {
+    let device = Default::default();
+    let conv = Conv2dConfig::new([4, 3], [3, 3])
+        .with_padding(PaddingConfig2d::Same)
+        .init::<Ad>(&device);
+    let x = random([2, 4, 6, 5], 21);
+    for (scale, mode) in [
+        ([2.0, 2.0], NnInterpolateMode::Nearest),
+        ([4.0, 1.0], NnInterpolateMode::Nearest),
+        ([1.5, 2.0], NnInterpolateMode::Nearest),
+        ([2.0, 2.0], NnInterpolateMode::Linear),
+    ] {
+        let up = Interpolate2dConfig::new()
+            .with_scale_factor(Some(scale))
+            .with_mode(mode.clone())
+            .init();
+        for then in [FollowedBy::Nothing, FollowedBy::Relu] {
+            let fused = kernels::upsample_conv2d_layer(&up, &conv, x.clone(), then);
+            let y = conv.forward(up.forward(x.clone()));
+            let reference = if then == FollowedBy::Relu { relu(y) } else { y };
+            assert_close(
+                &format!("{scale:?} {mode:?} {then:?}"),
+                &values(fused),
+                &values(reference),
+            );
         }
     }
 }
@@ -422,7 +601,6 @@ fn max_pooling_values_and_gradients_match_burn() {
 
 #[test]
 fn nearest_upsampling_values_and_gradients_match_burn() {
-    use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
     for (i, (shape, scale)) in [
         ([3, 8, 7, 7], [2.0, 2.0]),
         ([2, 16, 14, 14], [2.0, 2.0]),
@@ -435,7 +613,7 @@ fn nearest_upsampling_values_and_gradients_match_burn() {
     {
         let layer = Interpolate2dConfig::new()
             .with_scale_factor(Some(scale))
-            .with_mode(InterpolateMode::Nearest)
+            .with_mode(NnInterpolateMode::Nearest)
             .init();
         let x = random(shape, 300 + i as u64).require_grad();
         let (fused, reference) = (
