@@ -519,7 +519,7 @@ impl WithSimd for ForwardImage<'_> {
         let PaddedImage { l, padded, .. } = self.image;
         let run = ForwardRun {
             l,
-            in_channels: ic,
+            channels: [ic, oc],
             padded,
             packed: self.packed,
         };
@@ -549,7 +549,8 @@ impl WithSimd for ForwardImage<'_> {
 #[derive(Clone, Copy)]
 struct ForwardRun<'a> {
     l: &'a Layout,
-    in_channels: usize,
+    /// Input and output channels.
+    channels: [usize; 2],
     padded: &'a [f32],
     /// Weights from [`pack_weights`].
     packed: &'a [f32],
@@ -574,12 +575,11 @@ fn forward_block<S: Simd, const BLOCK: usize, const VECS: usize>(
 ) {
     let ForwardRun {
         l,
-        in_channels,
+        channels: [in_channels, oc],
         padded,
         packed,
     } = run;
     let (lanes, taps) = (S::F32_LANES, l.taps.len());
-    let oc = packed.len() / (in_channels * taps);
     let step = VECS * lanes;
     for start in pixels.step_by(step) {
         let mut acc = [[simd.splat_f32s(0.0); VECS]; BLOCK];

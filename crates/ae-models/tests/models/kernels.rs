@@ -56,7 +56,25 @@ struct Case {
     dilation: [usize; 2],
 }
 
+/// A convolution's input, weight and bias (all tracking gradients) and options.
+type Operands = (Tensor<Ad, 4>, Tensor<Ad, 4>, Tensor<Ad, 1>, ConvOptions<2>);
+
 impl Case {
+    /// Random operands for this case, drawn from `seed`, `seed + 1` and `seed + 2`.
+    fn operands(&self, seed: u64) -> Operands {
+        let [c_in, c_out] = self.channels;
+        let x = random([self.batch, c_in, self.size[0], self.size[1]], seed);
+        let w = random([c_out, c_in, self.kernel[0], self.kernel[1]], seed + 1);
+        let b = random([c_out], seed + 2);
+        let options = ConvOptions::new(self.stride, self.padding, self.dilation, 1);
+        (
+            x.require_grad(),
+            w.require_grad(),
+            b.require_grad(),
+            options,
+        )
+    }
+
     /// A same-padded 3x3 convolution, stride 1: the conv autoencoder's layers.
     const fn same_3x3(batch: usize, channels: [usize; 2], side: usize) -> Case {
         Case {
@@ -154,14 +172,7 @@ fn convolutions_match_burn(then: FollowedBy) {
     for (index, c) in CASES.iter().enumerate() {
         let seed = 10 * index as u64;
         let i = format!("{index} ({then:?})");
-        let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], seed).require_grad();
-        let w = random(
-            [c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]],
-            seed + 1,
-        )
-        .require_grad();
-        let b = random([c.channels[1]], seed + 2).require_grad();
-        let options = ConvOptions::new(c.stride, c.padding, c.dilation, 1);
+        let (x, w, b, options) = c.operands(seed);
         let (x_, w_, b_, o_) = (x.clone(), w.clone(), b.clone(), options.clone());
         let fused = kernels::conv2d_followed_by(x_, w_, b_, o_, then);
         let conv = reference_conv2d(x.clone(), w.clone(), Some(b.clone()), options);
@@ -179,82 +190,82 @@ fn convolutions_match_burn(then: FollowedBy) {
             &values(reference.clone()),
         );
 
-        // A non-uniform upstream gradient: the loss weighs every output differently.
-        let upstream = random(fused.dims(), seed + 3);
-        let grads_fused = (fused * upstream.clone()).sum().backward();
-        let grads_reference = (reference * upstream).sum().backward();
-        for (name, fused, reference) in [
-            (
-                "x",
-                values(x.grad(&grads_fused).unwrap()),
-                values(x.grad(&grads_reference).unwrap()),
-            ),
-            (
-                "weight",
-                values(w.grad(&grads_fused).unwrap()),
-                values(w.grad(&grads_reference).unwrap()),
-            ),
-            (
-                "bias",
-                values(b.grad(&grads_fused).unwrap()),
-                values(b.grad(&grads_reference).unwrap()),
-            ),
-        ] {
-            assert_close(&format!("case {i}: d{name}"), &fused, &reference);
-        }
+        let operands = (&x, &w, &b);
+        assert_gradients_match(&i, (fused, reference), operands, seed + 3, assert_close);
     }
 }
 
-/// An upsampling followed by a convolution: the input, the scale and the convolution.
+/// The gradients of a convolution's input, weight and bias through `fused` and through
+/// `reference` (the same operands), under a non-uniform upstream gradient (the loss
+/// weighs every output differently), held to each other by `compare`.
+fn assert_gradients_match(
+    what: &str,
+    (fused, reference): (Tensor<Ad, 4>, Tensor<Ad, 4>),
+    (x, w, b): (&Tensor<Ad, 4>, &Tensor<Ad, 4>, &Tensor<Ad, 1>),
+    seed: u64,
+    compare: fn(&str, &[f32], &[f32]),
+) {
+    let upstream = random(fused.dims(), seed);
+    let grads_fused = (fused * upstream.clone()).sum().backward();
+    let grads_reference = (reference * upstream).sum().backward();
+    for (name, fused, reference) in [
+        (
+            "x",
+            values(x.grad(&grads_fused).unwrap()),
+            values(x.grad(&grads_reference).unwrap()),
+        ),
+        (
+            "weight",
+            values(w.grad(&grads_fused).unwrap()),
+            values(w.grad(&grads_reference).unwrap()),
+        ),
+        (
+            "bias",
+            values(b.grad(&grads_fused).unwrap()),
+            values(b.grad(&grads_reference).unwrap()),
+        ),
+    ] {
+        compare(&format!("case {what}: d{name}"), &fused, &reference);
+    }
+}
+
+/// An upsampling by `scale` followed by the convolution `conv`, whose `size` is the
+/// input's before the upsampling.
 struct UpsampledCase {
-    batch: usize,
-    channels: [usize; 2],
-    size: [usize; 2],
+    conv: Case,
     scale: [usize; 2],
-    kernel: [usize; 2],
-    stride: [usize; 2],
-    padding: [usize; 2],
 }
 
 const UPSAMPLED_CASES: [UpsampledCase; 4] = [
     // the conv autoencoder's two upsampled decoder layers
     UpsampledCase {
-        batch: 3,
-        channels: [8, 16],
-        size: [7, 7],
+        conv: Case::same_3x3(3, [8, 16], 7),
         scale: [2, 2],
-        kernel: [3, 3],
-        stride: [1, 1],
-        padding: [1, 1],
     },
     UpsampledCase {
-        batch: 2,
-        channels: [16, 1],
-        size: [14, 14],
+        conv: Case::same_3x3(2, [16, 1], 14),
         scale: [2, 2],
-        kernel: [3, 3],
-        stride: [1, 1],
-        padding: [1, 1],
     },
     // unequal scales, a 5x3 kernel, padding on one axis, 13 output channels
     UpsampledCase {
-        batch: 2,
-        channels: [3, 13],
-        size: [5, 4],
+        conv: Case {
+            batch: 2,
+            channels: [3, 13],
+            size: [5, 4],
+            kernel: [5, 3],
+            stride: [1, 1],
+            padding: [2, 0],
+            dilation: [1, 1],
+        },
         scale: [3, 2],
-        kernel: [5, 3],
-        stride: [1, 1],
-        padding: [2, 0],
     },
     // strided: not a direct kernel, so the upsampling is stored and im2col runs
     UpsampledCase {
-        batch: 2,
-        channels: [2, 3],
-        size: [4, 5],
+        conv: Case {
+            stride: [2, 1],
+            ..Case::same_3x3(2, [2, 3], 4)
+        },
         scale: [2, 2],
-        kernel: [3, 3],
-        stride: [2, 1],
-        padding: [1, 1],
     },
 ];
 
@@ -281,14 +292,7 @@ fn upsampled_convolutions_match_burn() {
         for (index, c) in UPSAMPLED_CASES.iter().enumerate() {
             let seed = 100 + 10 * index as u64;
             let i = format!("{index} ({then:?})");
-            let x = random([c.batch, c.channels[0], c.size[0], c.size[1]], seed).require_grad();
-            let w = random(
-                [c.channels[1], c.channels[0], c.kernel[0], c.kernel[1]],
-                seed + 1,
-            )
-            .require_grad();
-            let b = random([c.channels[1]], seed + 2).require_grad();
-            let options = ConvOptions::new(c.stride, c.padding, [1, 1], 1);
+            let (x, w, b, options) = c.conv.operands(seed);
             let fused = kernels::upsampled_conv2d_followed_by(
                 x.clone(),
                 c.scale,
@@ -297,7 +301,7 @@ fn upsampled_convolutions_match_burn() {
                 options.clone(),
                 then,
             );
-            let size = [c.size[0] * c.scale[0], c.size[1] * c.scale[1]];
+            let size = [c.conv.size[0] * c.scale[0], c.conv.size[1] * c.scale[1]];
             let nearest = InterpolateOptions::new(InterpolateMode::Nearest);
             let up = interpolate(x.clone(), size, nearest);
             let conv = reference_conv2d(up, w.clone(), Some(b.clone()), options.clone());
@@ -326,28 +330,9 @@ fn upsampled_convolutions_match_burn() {
                 &values(reference.clone()),
             );
 
-            let upstream = random(fused.dims(), seed + 3);
-            let grads_fused = (fused * upstream.clone()).sum().backward();
-            let grads_reference = (reference * upstream).sum().backward();
-            for (name, fused, reference) in [
-                (
-                    "x",
-                    values(x.grad(&grads_fused).unwrap()),
-                    values(x.grad(&grads_reference).unwrap()),
-                ),
-                (
-                    "weight",
-                    values(w.grad(&grads_fused).unwrap()),
-                    values(w.grad(&grads_reference).unwrap()),
-                ),
-                (
-                    "bias",
-                    values(b.grad(&grads_fused).unwrap()),
-                    values(b.grad(&grads_reference).unwrap()),
-                ),
-            ] {
-                assert_close_and_sensitive(&format!("case {i}: d{name}"), &fused, &reference);
-            }
+            let operands = (&x, &w, &b);
+            let compare = assert_close_and_sensitive;
+            assert_gradients_match(&i, (fused, reference), operands, seed + 3, compare);
         }
     }
 }
