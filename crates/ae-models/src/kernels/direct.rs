@@ -26,6 +26,7 @@ use super::conv::{
     BlockSums, ConvGeometry, IMAGES_PER_BLOCK, lane_sum, ordered_sum, transposed_geometry,
 };
 use super::pool::pool_2x2;
+use super::upsample::sum_block_row;
 use super::zeros::zeros;
 
 /// Vectors of output pixels per register block of the forward pass.
@@ -378,29 +379,7 @@ pub(super) fn forward_block_summed(
             .zip(grid.chunks_exact(l.flat))
         {
             for (dst_row, block_rows) in dst.chunks_exact_mut(small_w).zip(src.chunks(sh * l.wp)) {
-                if scale == [2, 2] {
-                    // The seeds' case written out (a loop over each 2-pixel run was 6% of a
-                    // `conv` epoch); the same additions in the same order as below.
-                    let (top, bottom) = (&block_rows[..ow], &block_rows[l.wp..l.wp + ow]);
-                    for ((d, t), b) in dst_row
-                        .iter_mut()
-                        .zip(top.chunks_exact(2))
-                        .zip(bottom.chunks_exact(2))
-                    {
-                        *d = (t[0] + b[0]) + (t[1] + b[1]);
-                    }
-                    continue;
-                }
-                // Whole rows of a block row added first, then column runs.
-                column_sums.fill(0.0);
-                for row in block_rows.chunks(l.wp).take(sh) {
-                    for (sum, &v) in column_sums.iter_mut().zip(&row[..ow]) {
-                        *sum += v;
-                    }
-                }
-                for (d, run) in dst_row.iter_mut().zip(column_sums.chunks_exact(sw)) {
-                    *d = run.iter().sum::<f32>();
-                }
+                sum_block_row(dst_row, block_rows, l.wp, scale, &mut column_sums);
             }
         }
     });
