@@ -17,7 +17,6 @@ use rayon::prelude::*;
 
 use super::direct::{self, Planes};
 use super::elementwise::map2;
-use super::upsample::{self, UpsampleGeometry};
 use super::zeros::zeros;
 
 /// Images whose weight/bias gradients one task sums before the ordered reduction.
@@ -474,13 +473,20 @@ pub fn relu_pool_backward(
     direct_backward(g, Planes::dense(x), weight, dy, want_x, [1, 1])
 }
 
+/// Whether [`upsampled_forward`] computes `g` on upsampled planes: where the direct
+/// kernels run (elsewhere the caller stores the upsampling and convolves it).
+pub fn fuses_upsampling(g: &ConvGeometry) -> bool {
+    direct::covers(g)
+}
+
 /// [`forward`] on `x` upsampled by whole factors `scale` (nearest neighbour): `x` holds
 /// `[batch, in_channels, in_h / scale_h, in_w / scale_w]` and `g` is the convolution of
 /// the upsampled planes. The direct kernels upsample each image while they pad it, so
-/// the upsampled tensor is never stored; im2col is handed the upsampled tensor.
+/// the upsampled tensor is never stored. A scale of `[1, 1]` is [`forward`] itself.
 ///
 /// # Panics
-/// When a slice length does not match `g` and `scale`.
+/// Unless the scale is `[1, 1]` or [`fuses_upsampling`], or when a slice length does not
+/// match `g` and `scale`.
 pub fn upsampled_forward(
     g: &ConvGeometry,
     x: &[f32],
@@ -492,20 +498,22 @@ pub fn upsampled_forward(
     if scale == [1, 1] {
         return forward(g, x, weight, bias, relu);
     }
-    if direct::covers(g) {
-        let x = Planes::Upsampled { values: x, scale };
-        return direct::forward(g, x, weight, bias, relu);
-    }
-    let up = upsample::forward(&upsample_geometry(g, scale), x);
-    forward(g, &up, weight, bias, relu)
+    assert!(fuses_upsampling(g), "checked by the caller");
+    direct::forward(
+        g,
+        Planes::Upsampled { values: x, scale },
+        weight,
+        bias,
+        relu,
+    )
 }
 
 /// [`backward`] of [`upsampled_forward`]: the input gradient (when `want_x`) has `x`'s
-/// size, each pixel's the sum over its block (with the direct kernels, summed as each
-/// image's gradient is computed, so the full-size gradient is never stored either).
+/// size, each pixel's the sum over its block, summed as each image's gradient is
+/// computed, so the full-size gradient is never stored either.
 ///
 /// # Panics
-/// When a slice length does not match `g` and `scale`.
+/// As [`upsampled_forward`].
 pub fn upsampled_backward(
     g: &ConvGeometry,
     x: &[f32],
@@ -518,28 +526,13 @@ pub fn upsampled_backward(
     if scale == [1, 1] {
         return backward(g, x, weight, dy, relu_output, want_x);
     }
-    if direct::covers(g) {
-        let x = Planes::Upsampled { values: x, scale };
-        let dy = Planes::Dense {
-            values: dy,
-            gate: relu_output,
-        };
-        return direct_backward(g, x, weight, dy, want_x, scale);
-    }
-    let up_geometry = upsample_geometry(g, scale);
-    let up = upsample::forward(&up_geometry, x);
-    let mut grads = backward(g, &up, weight, dy, relu_output, want_x);
-    grads.x = grads.x.map(|dx| upsample::backward(&up_geometry, &dx));
-    grads
-}
-
-/// The upsampling whose output is `g`'s input.
-fn upsample_geometry(g: &ConvGeometry, scale: [usize; 2]) -> UpsampleGeometry {
-    UpsampleGeometry {
-        planes: g.batch * g.in_channels,
-        in_size: [g.in_size[0] / scale[0], g.in_size[1] / scale[1]],
-        scale,
-    }
+    assert!(fuses_upsampling(g), "checked by the caller");
+    let x = Planes::Upsampled { values: x, scale };
+    let dy = Planes::Dense {
+        values: dy,
+        gate: relu_output,
+    };
+    direct_backward(g, x, weight, dy, want_x, scale)
 }
 
 /// The gradient through a ReLU whose output is `y`: `dy` where `y > 0`, else 0.

@@ -238,11 +238,12 @@ pub fn conv2d_followed_by<B: Backend>(
 }
 
 /// [`conv2d_followed_by`] on `x` upsampled by whole factors `scale` (nearest neighbour,
-/// as [`upsample_layer`]). On the default backend, with `then` `Nothing` or `Relu`, one
-/// fused operation: each image is upsampled as the convolution pads it, and the input
-/// gradient is summed back over the blocks as it is computed, so neither the upsampled
-/// tensor nor its gradient is ever stored (for the seeds' decoder, 6.4 MB each per batch
-/// of 128). Elsewhere the upsampling, then [`conv2d_followed_by`].
+/// as [`upsample_layer`]). On the default backend, with `then` `Nothing` or `Relu` and a
+/// convolution that the direct kernels compute (stride 1, dilation 1), one fused
+/// operation: each image is upsampled as the convolution pads it, and the input gradient
+/// is summed back over the blocks as it is computed, so neither the upsampled tensor nor
+/// its gradient is ever stored (for the seeds' decoder, 6.4 MB each per batch of 128).
+/// Elsewhere the upsampling, then [`conv2d_followed_by`].
 ///
 /// # Shapes
 /// - `x`: `[batch, in_channels, h, w]`
@@ -260,7 +261,11 @@ pub fn upsampled_conv2d_followed_by<B: Backend>(
         ..g
     });
     let (x, weight, bias) = match geometry {
-        Some(g) if then != FollowedBy::ReluMaxPool2x2 && !scale.contains(&0) => {
+        Some(g)
+            if then != FollowedBy::ReluMaxPool2x2
+                && !scale.contains(&0)
+                && conv::fuses_upsampling(&g) =>
+        {
             match fused_conv2d(&g, (x, scale), weight, bias, then == FollowedBy::Relu) {
                 Ok(y) => return y,
                 Err(operands) => operands,
