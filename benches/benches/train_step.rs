@@ -1,5 +1,7 @@
-//! One training step (forward, backward, optimizer) of `fc` at batch 256 and `conv` at
-//! batch 128 on random inputs, as the trainer runs it (`ae_train::step`); prints samples
+//! One training step (forward, backward, optimizer) of `fc` at batch 256, `conv` at batch
+//! 128, and the small dense models at the seeds' small batches (`deep3` with a 256-unit
+//! code at 64 as in the five-class protocol, `deep` at 32 as in the MNIST/Fashion section)
+//! on random inputs, as the trainer runs it (`ae_train::step`); prints samples
 //! per second from criterion's median.
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -21,10 +23,11 @@ fn bench_step<B: AutodiffBackend>(
     c: &mut Criterion,
     backend: &str,
     model_name: &str,
+    code: Option<usize>,
     batch: usize,
 ) {
     let device = B::Device::default();
-    let mut model: AnyAutoencoder<B> = ModelConfig::named(model_name, None, 28, 28)
+    let mut model: AnyAutoencoder<B> = ModelConfig::named(model_name, code, 28, 28)
         .unwrap()
         .init(&device)
         .unwrap();
@@ -46,7 +49,8 @@ fn bench_step<B: AutodiffBackend>(
     group
         .sample_size(20)
         .measurement_time(Duration::from_secs(8));
-    group.bench_function(format!("{model_name}_b{batch}"), |b| {
+    let code = code.map(|c| format!("-{c}")).unwrap_or_default();
+    group.bench_function(format!("{model_name}{code}_b{batch}"), |b| {
         b.iter(|| {
             // The trainer's step: the batch split into shards where the model allows it.
             let step = batch_gradients(&model, &objective, images, &mut rng, &device);
@@ -57,13 +61,16 @@ fn bench_step<B: AutodiffBackend>(
 }
 
 fn benches(c: &mut Criterion) {
-    bench_step::<ae_train::DefaultBackend>(c, "flex", "fc", 256);
-    bench_step::<ae_train::DefaultBackend>(c, "flex", "conv", 128);
+    type Flex = ae_train::DefaultBackend;
+    bench_step::<Flex>(c, "flex", "fc", None, 256);
+    bench_step::<Flex>(c, "flex", "conv", None, 128);
+    bench_step::<Flex>(c, "flex", "deep3", Some(256), 64);
+    bench_step::<Flex>(c, "flex", "deep", None, 32);
     #[cfg(feature = "ndarray")]
     {
         type Nd = burn::backend::Autodiff<burn::backend::NdArray>;
-        bench_step::<Nd>(c, "ndarray", "fc", 256);
-        bench_step::<Nd>(c, "ndarray", "conv", 128);
+        bench_step::<Nd>(c, "ndarray", "fc", None, 256);
+        bench_step::<Nd>(c, "ndarray", "conv", None, 128);
     }
 }
 

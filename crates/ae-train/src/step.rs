@@ -17,15 +17,19 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{ElementConversion, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use std::cell::RefCell;
+use std::rc::Rc;
 
-/// Smallest shard given its own graph: batches of 256 and more are split. Each shard
-/// copies the parameters and builds a graph of its own, which smaller batches no longer
-/// repay since the fused kernels (training samples/s on MNIST, split against whole, two
-/// runs each, 2026-12-01: `deep` b32 19781, 21637 against 23987, 29257; `deep` b64 35145,
-/// 28155 against 37255, 31671; `fc` b128 18126, 17253 against 18421, 18257; `fc` b256
-/// 26323, 21900 against 26130, 19764). With 16 (batches from 32 split) the split had
-/// paid before those kernels: `shallow` 0.54 -> 0.47 s/epoch at batch 32.
-pub const MIN_SHARD_IMAGES: usize = 128;
+/// Smallest shard given its own graph: batches of 64 and more are split. Each shard
+/// copies the parameters and builds a graph of its own; since each shard runs on a pool
+/// of its own (see `in_parallel`), that pays from shards of 32 up.
+/// Criterion medians of `cargo bench --bench train_step` (2026-12-01, 2-core Xeon, whole
+/// against split, alternated): `deep3-256` b64 5.37, 5.68, 5.14, 5.53, 6.02 ms against
+/// 4.61, 3.93, 4.24, 3.93, 5.06; `deep` b32, split in shards of 16, 1.45, 1.48, 1.48, 1.63
+/// against 1.30, 1.40, 1.57, 1.94 (no gain, so it stays whole). Before the pools, both
+/// shards fanned their kernels out to the one global pool and the split paid only from
+/// batch 256 on.
+pub const MIN_SHARD_IMAGES: usize = 32;
 
 /// Images of one batch: the clean targets and, when denoising, the corrupted inputs.
 #[derive(Debug, Clone, Copy)]
@@ -126,20 +130,7 @@ pub fn batch_gradients<'a, B: AutodiffBackend>(
         let share = shard.len() as f64 / images as f64;
         move || shard_gradients(&replica, objective, shard, share, &mut rng, &device)
     };
-    // The second shard runs on a scoped thread of its own, not on a rayon worker: burn's
-    // autodiff holds a graph's lock through its backward pass (whose kernels fan out to
-    // rayon's pool), and every backward ends by locking each live graph to clean it up.
-    // A backward on a rayon worker could then block that worker on the lock of a graph
-    // whose kernels wait for the pool: with two trainings at once, both workers blocked
-    // and the process hung. Off the pool, its workers only ever run kernel work.
-    let (mut ga, mut gb) = std::thread::scope(|scope| {
-        let second = scope.spawn(job(b, 1));
-        let first = job(a, 0)();
-        let second = second
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, second)
-    });
+    let (mut ga, mut gb) = in_parallel(job(a, 0), job(b, 1));
     model.visit(&mut AddGradients::<B> {
         into: &mut ga.grads,
         from: &mut gb.grads,
@@ -149,6 +140,75 @@ pub fn batch_gradients<'a, B: AutodiffBackend>(
         loss: ga.loss + gb.loss,
         grads: ga.grads,
     }
+}
+
+/// Runs `first` and `second` at once, each on a pool of its own with half the calling
+/// pool's threads (one each on two cores), so each shard's kernels (which fan out to the
+/// current rayon pool) run on its own cores instead of both shards queueing small kernels
+/// on one shared pool. Without the pools (they could not be built), on the calling thread
+/// and a scoped one.
+///
+/// The pools belong to the calling thread, so trainings running at once never share
+/// them: burn's autodiff holds a graph's lock through its backward pass, and every
+/// backward ends by locking each live graph to clean it up. A backward that another
+/// graph's kernels wait for (on a shared pool's worker, or stolen by a worker waiting in
+/// such a kernel) could block on that graph's lock: with two trainings on the global pool,
+/// both workers blocked and the process hung. A shard pool's workers only ever run that
+/// shard's job and its kernels.
+fn in_parallel<T, F, G>(first: F, second: G) -> (T, T)
+where
+    T: Send,
+    F: FnOnce() -> T + Send,
+    G: FnOnce() -> T + Send,
+{
+    let Some(pools) = shard_pools() else {
+        return std::thread::scope(|scope| {
+            let second = scope.spawn(second);
+            let first = first();
+            let second = second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (first, second)
+        });
+    };
+    let [pool_a, pool_b] = &*pools;
+    let mut second_result = None;
+    let first_result = pool_b.in_place_scope(|scope| {
+        scope.spawn(|_| second_result = Some(second()));
+        pool_a.install(first)
+    });
+    let second_result = second_result.expect("a rayon scope waits for the jobs it spawned");
+    (first_result, second_result)
+}
+
+/// Shard pools of the calling thread, each holding this many threads.
+type ShardPools = (usize, Rc<[rayon::ThreadPool; 2]>);
+
+thread_local! {
+    static SHARD_POOLS: RefCell<Option<ShardPools>> = const { RefCell::new(None) };
+}
+
+/// The calling thread's two shard pools, each with half the current pool's threads (at
+/// least one), built on first use and rebuilt when that count changes.
+fn shard_pools() -> Option<Rc<[rayon::ThreadPool; 2]>> {
+    let threads = (rayon::current_num_threads() / 2).max(1);
+    SHARD_POOLS.with(|cell| {
+        if let Some((size, pools)) = &*cell.borrow()
+            && *size == threads
+        {
+            return Some(Rc::clone(pools));
+        }
+        let pool = |shard: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(move |i| format!("ae-shard-{shard}-{i}"))
+                .build()
+                .ok()
+        };
+        let pools = Rc::new([pool(0)?, pool(1)?]);
+        *cell.borrow_mut() = Some((threads, Rc::clone(&pools)));
+        Some(pools)
+    })
 }
 
 /// Loss of one shard, scaled by its `share` of the batch, and its gradients.
