@@ -222,14 +222,13 @@ pub fn load_split(dir: &Path, kind: DatasetKind, split: Split) -> Result<LoadedS
     let label_path = file_path(dir, kind, label_role);
     // Images and labels decompress independently; doing both at once hides the label file's cost.
     let (images, labels) = std::thread::scope(|s| {
-        let labels = s.spawn(|| read_checked(&label_path, kind, label_role, idx::parse_labels));
-        let images = read_checked(&image_path, kind, image_role, idx::parse_images);
-        let labels = labels.join().unwrap_or_else(|_| {
-            Err(DataError::io(
-                &label_path,
-                std::io::Error::other("label reader thread panicked"),
-            ))
+        let labels = s.spawn(|| {
+            read_checked(&label_path, kind, label_role, |bytes, path| {
+                idx::parse_labels(&bytes, path)
+            })
         });
+        let images = read_checked(&image_path, kind, image_role, idx::parse_images_owned);
+        let labels = joined(labels, &label_path);
         (images, labels)
     });
     let (images, image_report) = images?;
@@ -263,18 +262,29 @@ pub fn load_split(dir: &Path, kind: DatasetKind, split: Split) -> Result<LoadedS
     })
 }
 
+/// The result of a reader thread; a panic there becomes an I/O error naming `path`.
+fn joined<T>(reader: std::thread::ScopedJoinHandle<'_, Result<T>>, path: &Path) -> Result<T> {
+    reader.join().unwrap_or_else(|_| {
+        Err(DataError::io(
+            path,
+            std::io::Error::other("reader thread panicked"),
+        ))
+    })
+}
+
 fn read_checked<T>(
     path: &Path,
     kind: DatasetKind,
     role: FileRole,
-    parse: impl Fn(&[u8], &Path) -> Result<T>,
+    parse: impl FnOnce(Vec<u8>, &Path) -> Result<T>,
 ) -> Result<(T, FileReport)>
 where
     T: ItemCount,
 {
     let bytes = idx::read_bytes(path)?;
-    let parsed = parse(&bytes, path)?;
+    // The digest first: parsing keeps the bytes.
     let verification = digest::verify(kind, role, &bytes);
+    let parsed = parse(bytes, path)?;
     let report = FileReport {
         role,
         path: path.to_path_buf(),
@@ -314,8 +324,15 @@ pub struct Dataset {
 impl Dataset {
     /// Loads both splits of `kind` from `dir` (no download).
     pub fn load(dir: &Path, kind: DatasetKind) -> Result<Self> {
-        let train = load_split(dir, kind, Split::Train)?;
-        let test = load_split(dir, kind, Split::Test)?;
+        // The splits decompress independently: the test split's files load on a second
+        // thread while the training images load on this one.
+        let (train, test) = std::thread::scope(|s| {
+            let test = s.spawn(|| load_split(dir, kind, Split::Test));
+            let train = load_split(dir, kind, Split::Train);
+            let test = joined(test, &file_path(dir, kind, FileRole::TestImages));
+            (train, test)
+        });
+        let (train, test) = (train?, test?);
         let files = train.files.into_iter().chain(test.files).collect();
         Ok(Dataset {
             kind,

@@ -91,7 +91,7 @@ fn gzip_error(path: &Path, e: std::io::Error) -> DataError {
 
 /// Reads and validates an image file (magic 2051).
 pub fn read_images(path: &Path) -> Result<IdxImages> {
-    parse_images(&read_bytes(path)?, path)
+    parse_images_owned(read_bytes(path)?, path)
 }
 
 /// Reads and validates a label file (magic 2049).
@@ -99,8 +99,35 @@ pub fn read_labels(path: &Path) -> Result<IdxLabels> {
     parse_labels(&read_bytes(path)?, path)
 }
 
+/// Bytes before the pixels of an image file: magic and three dimensions.
+const IMAGES_HEADER: usize = 16;
+
 /// Parses the uncompressed bytes of an image file; `path` is only used in errors.
 pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
+    let (count, rows, cols) = image_dims(bytes, path)?;
+    Ok(IdxImages {
+        count,
+        rows,
+        cols,
+        pixels: bytes[IMAGES_HEADER..].to_vec(),
+    })
+}
+
+/// [`parse_images`] on bytes it may keep: the pixels stay in `bytes`' allocation (the
+/// header is shifted out) instead of being copied into a new one.
+pub fn parse_images_owned(mut bytes: Vec<u8>, path: &Path) -> Result<IdxImages> {
+    let (count, rows, cols) = image_dims(&bytes, path)?;
+    bytes.drain(..IMAGES_HEADER);
+    Ok(IdxImages {
+        count,
+        rows,
+        cols,
+        pixels: bytes,
+    })
+}
+
+/// Count, rows and columns of an image file, its header and payload length checked.
+fn image_dims(bytes: &[u8], path: &Path) -> Result<(usize, usize, usize)> {
     let dims = parse_header(bytes, path, IMAGES_MAGIC, "images", 3)?;
     let (count, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
@@ -109,13 +136,8 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
             reason: format!("image size {rows}x{cols} has a zero side"),
         });
     }
-    let payload = checked_payload(bytes, path, 16, count, rows.saturating_mul(cols))?;
-    Ok(IdxImages {
-        count,
-        rows,
-        cols,
-        pixels: payload.to_vec(),
-    })
+    checked_payload(bytes, path, IMAGES_HEADER, count, rows.saturating_mul(cols))?;
+    Ok((count, rows, cols))
 }
 
 /// Parses the uncompressed bytes of a label file; `path` is only used in errors.
@@ -229,6 +251,10 @@ mod tests {
     fn round_trip_images_and_labels() {
         let p = Path::new("t.idx");
         assert_eq!(parse_images(&encode_images(&tiny()), p).unwrap(), tiny());
+        assert_eq!(
+            parse_images_owned(encode_images(&tiny()), p).unwrap(),
+            tiny()
+        );
         assert_eq!(
             parse_labels(&encode_labels(&[3, 1, 4]), p).unwrap().labels,
             vec![3, 1, 4]

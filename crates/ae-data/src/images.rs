@@ -1,6 +1,8 @@
 //! [`ImageSet`]: labelled 8-bit images held once in memory, with the selections the
 //! seed experiments use (class subsets, first-N, seeded stratified splits).
 
+use std::sync::Arc;
+
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -13,7 +15,9 @@ pub const PIXEL_MAX: f32 = 255.0;
 /// Labelled images, row-major bytes; pixels are scaled to `[0, 1]` only when batched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageSet {
-    pixels: Vec<u8>,
+    /// Shared, so that clones and relabelled copies (every training run's selection of
+    /// the whole set) do not copy the 47 MB of MNIST's training images.
+    pixels: Arc<Vec<u8>>,
     labels: Vec<u8>,
     rows: usize,
     cols: usize,
@@ -34,7 +38,7 @@ impl ImageSet {
             });
         }
         Ok(ImageSet {
-            pixels,
+            pixels: Arc::new(pixels),
             labels,
             rows,
             cols,
@@ -113,7 +117,7 @@ impl ImageSet {
         }
         let labels = indices.iter().map(|&i| self.labels[i]).collect();
         Ok(ImageSet {
-            pixels,
+            pixels: Arc::new(pixels),
             labels,
             rows: self.rows,
             cols: self.cols,
@@ -156,12 +160,10 @@ impl ImageSet {
                 ),
             });
         }
-        let mut pixels = self.pixels.clone();
-        pixels.extend_from_slice(&other.pixels);
-        let mut labels = self.labels.clone();
-        labels.extend_from_slice(&other.labels);
+        let pixels = [self.pixels(), other.pixels()].concat();
+        let labels = [self.labels(), other.labels()].concat();
         Ok(ImageSet {
-            pixels,
+            pixels: Arc::new(pixels),
             labels,
             rows: self.rows,
             cols: self.cols,
@@ -182,7 +184,7 @@ impl ImageSet {
             labels.push(pos as u8);
         }
         Ok(ImageSet {
-            pixels: self.pixels.clone(),
+            pixels: Arc::clone(&self.pixels),
             labels,
             rows: self.rows,
             cols: self.cols,

@@ -44,8 +44,8 @@ pub use fetch::{fetch_dataset, mirrors};
 #[cfg(feature = "grid")]
 pub use grid::{GridLayout, render_grid, save_png};
 pub use idx::{
-    IdxImages, IdxLabels, encode_images, encode_labels, gunzip, parse_images, parse_labels,
-    read_bytes, read_images, read_labels,
+    IdxImages, IdxLabels, encode_images, encode_labels, gunzip, parse_images, parse_images_owned,
+    parse_labels, read_bytes, read_images, read_labels,
 };
 pub use images::ImageSet;
 pub use noise::Noise;

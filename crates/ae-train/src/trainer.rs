@@ -177,8 +177,8 @@ pub fn train<B: AutodiffBackend>(
     let progress = Progress::new(opts.progress, config.epochs, batches);
     let skipped = position.map_or(0, |p| p.batches_done);
     progress.skip_to((resumed_from * batches + skipped) as u64);
-    let val_input = noisy_copy(config, &data.val);
     let val_target = data.val.to_f32();
+    let val_noisy = noisy_copy(config, &val_target);
     let mut buffer = BatchBuffer::new();
     let mut noisy_values = Vec::new();
     let mut epoch_seconds = Vec::new();
@@ -281,7 +281,7 @@ pub fn train<B: AutodiffBackend>(
         let (val_loss, val_reconstruction) = evaluate(
             &model.valid(),
             config,
-            &val_input,
+            val_noisy.as_deref().unwrap_or(&val_target),
             &val_target,
             pixels,
             device,
@@ -435,15 +435,18 @@ impl<B: Backend> burn::module::ModuleVisitor<B> for Materialize {
     }
 }
 
-/// Validation inputs: the clean images, or a noisy copy drawn once from the seed so
-/// every epoch is scored on the same corrupted images.
-fn noisy_copy(config: &TrainingConfig, set: &ImageSet) -> Vec<f32> {
-    let mut values = set.to_f32();
+/// Validation inputs when they differ from the clean `values`: a noisy copy drawn once
+/// from the seed, so every epoch is scored on the same corrupted images.
+fn noisy_copy(config: &TrainingConfig, values: &[f32]) -> Option<Vec<f32>> {
+    if config.noise.is_none() {
+        return None;
+    }
+    let mut noisy = values.to_vec();
     config.noise.apply(
-        &mut values,
+        &mut noisy,
         &mut StdRng::seed_from_u64(derive_seed(config.seed, 0, 3)),
     );
-    values
+    Some(noisy)
 }
 
 /// Mean total loss and mean reconstruction loss of `config`'s objective over `inputs`
