@@ -129,13 +129,27 @@ impl Objective {
         Ok(())
     }
 
-    /// Whether the loss of a batch is the mean of per-image terms drawn without random
-    /// numbers, so that shards of the batch, their losses weighted by their share of the
-    /// images, add up to the batch's loss and gradient. False for a VAE (it samples) and
+    /// Whether the loss of a batch is the mean of per-image terms, so that shards of the
+    /// batch, their losses weighted by their share of the images, add up to the batch's
+    /// loss and gradient. A VAE's noise is drawn image after image
+    /// ([`Objective::draw_noise`]), so each shard can be given its images' draws. False
     /// for the KL sparsity penalty (it compares the batch's mean activation to `rho`).
-    pub fn is_mean_over_images<B: Backend>(&self, model: &AnyAutoencoder<B>) -> bool {
-        !matches!(model, AnyAutoencoder::Vae(_))
-            && !matches!(self.sparse, Some(Sparsity::Kl { .. }))
+    pub fn is_mean_over_images(&self) -> bool {
+        !matches!(self.sparse, Some(Sparsity::Kl { .. }))
+    }
+
+    /// The random numbers [`Objective::batch_loss`] draws for a batch of `images`
+    /// images, image after image: a VAE's noise, `None` for other models.
+    pub fn draw_noise<B: Backend>(
+        &self,
+        model: &AnyAutoencoder<B>,
+        images: usize,
+        rng: &mut StdRng,
+    ) -> Option<Vec<f32>> {
+        match model {
+            AnyAutoencoder::Vae(vae) => Some(vae.draw_noise(images, rng)),
+            _ => None,
+        }
     }
 
     /// Loss of `model` reconstructing `target` from `input` (equal unless denoising);
@@ -147,9 +161,23 @@ impl Objective {
         target: Tensor<B, 2>,
         rng: &mut StdRng,
     ) -> BatchLoss<B> {
+        let noise = self.draw_noise(model, input.dims()[0], rng);
+        self.batch_loss_with_noise(model, input, target, noise)
+    }
+
+    /// [`Objective::batch_loss`] with its random numbers given: the rows of `input`'s
+    /// images in what [`Objective::draw_noise`] drew for a batch. A VAE given `None`
+    /// decodes its posterior means.
+    pub fn batch_loss_with_noise<B: Backend>(
+        &self,
+        model: &AnyAutoencoder<B>,
+        input: Tensor<B, 2>,
+        target: Tensor<B, 2>,
+        noise: Option<Vec<f32>>,
+    ) -> BatchLoss<B> {
         if let AnyAutoencoder::Vae(vae) = model {
             let terms = vae_elbo(
-                vae.forward_sampled(input, rng),
+                vae.forward_with_noise(input, noise),
                 target,
                 vae.likelihood(),
                 vae.beta(),

@@ -152,13 +152,31 @@ impl<B: Backend> Vae<B> {
     /// drawn from `rng` (a host generator, so runs do not depend on the backend's
     /// process-wide random state), decode.
     pub fn forward_sampled(&self, x: Tensor<B, 2>, rng: &mut StdRng) -> VaeOutput<B> {
+        let noise = self.draw_noise(x.dims()[0], rng);
+        self.forward_with_noise(x, Some(noise))
+    }
+
+    /// The noise [`Vae::forward_sampled`] draws for `images` images: `images x latent`
+    /// values from `N(0, 1)`, image after image.
+    pub fn draw_noise(&self, images: usize, rng: &mut StdRng) -> Vec<f32> {
+        standard_normals(images * self.latent, rng)
+    }
+
+    /// [`Vae::forward_sampled`] with its noise given (from [`Vae::draw_noise`]), so the
+    /// images of a batch can be split and still see the draws of the whole batch. With
+    /// `None`, the codes are the posterior means.
+    ///
+    /// # Panics
+    /// When `noise` does not hold `batch x latent` values.
+    pub fn forward_with_noise(&self, x: Tensor<B, 2>, noise: Option<Vec<f32>>) -> VaeOutput<B> {
         let (mean, logvar) = self.encode_distribution(x);
-        let [batch, latent] = mean.dims();
-        let eps: Vec<f32> = (0..batch * latent)
-            .map(|_| StandardNormal.sample(rng))
-            .collect();
-        let eps = Tensor::from_data(TensorData::new(eps, [batch, latent]), &mean.device());
-        let z = mean.clone() + (logvar.clone() * 0.5).exp() * eps;
+        let z = match noise {
+            Some(noise) => {
+                let eps = Tensor::from_data(TensorData::new(noise, mean.dims()), &mean.device());
+                mean.clone() + (logvar.clone() * 0.5).exp() * eps
+            }
+            None => mean.clone(),
+        };
         VaeOutput {
             reconstruction: self.decode(z),
             mean,
@@ -169,9 +187,7 @@ impl<B: Backend> Vae<B> {
     /// Decodes `n` codes drawn from the prior `N(0, I)` with `rng` (seeded by the caller,
     /// so samples are reproducible).
     pub fn sample_prior(&self, n: usize, rng: &mut StdRng, device: &B::Device) -> Tensor<B, 2> {
-        let z: Vec<f32> = (0..n * self.latent)
-            .map(|_| StandardNormal.sample(rng))
-            .collect();
+        let z = standard_normals(n * self.latent, rng);
         self.decode(Tensor::from_data(
             TensorData::new(z, [n, self.latent]),
             device,
@@ -224,4 +240,9 @@ impl<B: Backend> Autoencoder<B> for Vae<B> {
     fn code_shape(&self) -> Vec<usize> {
         vec![self.latent]
     }
+}
+
+/// `count` draws from `N(0, 1)`.
+fn standard_normals(count: usize, rng: &mut StdRng) -> Vec<f32> {
+    (0..count).map(|_| StandardNormal.sample(rng)).collect()
 }

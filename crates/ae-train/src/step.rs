@@ -15,7 +15,6 @@ use burn::module::{AutodiffModule, Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{ElementConversion, Tensor};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -81,15 +80,15 @@ pub struct BatchGradients {
     pub grads: GradientsParams,
 }
 
-/// How many shards a batch of `images` is split into (1 or 2): dense models whose loss
-/// is a mean over images (the conv model's kernels already parallelise over images).
+/// How many shards a batch of `images` is split into (1 or 2): dense models and VAEs whose
+/// loss is a mean over images (the conv model's kernels already parallelise over images).
 pub fn shard_count<B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,
     images: usize,
 ) -> usize {
-    let dense = matches!(model, AnyAutoencoder::Dense(_));
-    if dense && objective.is_mean_over_images(model) && images >= 2 * MIN_SHARD_IMAGES {
+    let dense = matches!(model, AnyAutoencoder::Dense(_) | AnyAutoencoder::Vae(_));
+    if dense && objective.is_mean_over_images() && images >= 2 * MIN_SHARD_IMAGES {
         2
     } else {
         1
@@ -104,11 +103,12 @@ pub fn whole_batch_gradients<B: AutodiffBackend>(
     rng: &mut StdRng,
     device: &B::Device,
 ) -> BatchGradients {
-    shard_gradients(model, objective, batch, 1.0, rng, device)
+    let noise = objective.draw_noise(model, batch.len(), rng);
+    shard_gradients(model, objective, batch, 1.0, noise, device)
 }
 
 /// Loss and gradients of `model` on `batch`, split over two threads where
-/// the model and batch allow it (dense models, batches of two minimum shards); `rng` draws the VAE's samples.
+/// the model and batch allow it (see [`shard_count`]); `rng` draws the VAE's samples.
 pub fn batch_gradients<'a, B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,
@@ -121,16 +121,21 @@ pub fn batch_gradients<'a, B: AutodiffBackend>(
         return whole_batch_gradients(model, objective, batch, rng, device);
     }
     let (a, b) = batch.split_at(images.div_ceil(2));
+    // The random numbers (a VAE's noise) are drawn for the whole batch, image after
+    // image, and each shard gets its images' share: the same draws as the whole batch.
+    let mut noise_a = objective.draw_noise(model, images, rng);
+    let noise_b = noise_a
+        .as_mut()
+        .map(|noise| noise.split_off(noise.len() / images * a.len()));
     // Each shard gets fresh leaves (`from_inner`), so the two graphs share no node and
-    // backpropagate without a common lock. Objectives that split draw no random numbers:
-    // the shards' streams stay unused.
-    let job = |shard: BatchImages<'a>, stream: u64| {
+    // backpropagate without a common lock.
+    let job = |shard: BatchImages<'a>, noise: Option<Vec<f32>>| {
         let replica = AnyAutoencoder::<B>::from_inner(model.valid());
-        let (mut rng, device) = (StdRng::seed_from_u64(stream), device.clone());
-        let share = shard.len() as f64 / images as f64;
-        move || shard_gradients(&replica, objective, shard, share, &mut rng, &device)
+        let (share, device) = (shard.len() as f64 / images as f64, device.clone());
+        move || shard_gradients(&replica, objective, shard, share, noise, &device)
     };
-    let (mut ga, mut gb) = in_parallel(job(a, 0), job(b, 1));
+    let (first, second) = (job(a, noise_a), job(b, noise_b));
+    let (mut ga, mut gb) = in_parallel(first, second);
     model.visit(&mut AddGradients::<B> {
         into: &mut ga.grads,
         from: &mut gb.grads,
@@ -217,7 +222,7 @@ fn shard_gradients<B: AutodiffBackend>(
     objective: &Objective,
     shard: BatchImages<'_>,
     share: f64,
-    rng: &mut StdRng,
+    noise: Option<Vec<f32>>,
     device: &B::Device,
 ) -> BatchGradients {
     let (n, pixels) = (shard.len(), shard.pixels);
@@ -226,7 +231,9 @@ fn shard_gradients<B: AutodiffBackend>(
         Some(noisy) => flat_tensor::<B>(noisy, n, pixels, device),
         None => target.clone(),
     };
-    let loss: Tensor<B, 1> = objective.batch_loss(model, input, target, rng).total;
+    let loss: Tensor<B, 1> = objective
+        .batch_loss_with_noise(model, input, target, noise)
+        .total;
     let value: f64 = loss.clone().into_scalar().elem();
     let loss = if share == 1.0 {
         loss
@@ -264,6 +271,7 @@ mod tests {
     use super::*;
     use ae_models::{ModelConfig, ReconstructionLoss, Sparsity};
     use burn::backend::{Autodiff, Flex};
+    use rand::{RngExt, SeedableRng};
 
     type B = Autodiff<Flex>;
 
@@ -322,6 +330,7 @@ mod tests {
             ("shallow", l1, None),
             ("logistic", contractive, None),
             ("deep", mse, Some(noisy.as_slice())),
+            ("vae", Objective::default(), None),
         ];
         for (name, objective, noisy) in cases {
             let model = model(name);
@@ -331,16 +340,27 @@ mod tests {
                 pixels: 784,
             };
             assert_eq!(shard_count(&model, &objective, batch.len()), 2, "{name}");
-            let mut rng = StdRng::seed_from_u64(0);
-            let whole = shard_gradients(
+            let (mut rng_whole, mut rng_sharded) =
+                (StdRng::seed_from_u64(0), StdRng::seed_from_u64(0));
+            let whole = whole_batch_gradients(
                 &model,
                 &objective,
                 batch,
-                1.0,
-                &mut rng,
+                &mut rng_whole,
                 &Default::default(),
             );
-            let sharded = batch_gradients(&model, &objective, batch, &mut rng, &Default::default());
+            let sharded = batch_gradients(
+                &model,
+                &objective,
+                batch,
+                &mut rng_sharded,
+                &Default::default(),
+            );
+            assert_eq!(
+                rng_whole.random::<u64>(),
+                rng_sharded.random::<u64>(),
+                "{name}: the split batch leaves its generator where the whole batch does"
+            );
             assert!(
                 (whole.loss - sharded.loss).abs() <= 1e-6 * whole.loss.abs(),
                 "{name}: {} vs {}",
@@ -367,7 +387,7 @@ mod tests {
     }
 
     #[test]
-    fn only_dense_per_image_objectives_of_two_minimum_shards_split() {
+    fn only_dense_and_vae_per_image_objectives_of_two_minimum_shards_split() {
         let kl = Objective {
             sparse: Some(Sparsity::Kl {
                 rho: 0.05,
@@ -396,8 +416,8 @@ mod tests {
             .unwrap();
         assert_eq!(
             shard_count(&vae, &Objective::default(), 256),
-            1,
-            "the VAE samples"
+            2,
+            "the VAE's draws follow the images"
         );
         let conv: AnyAutoencoder<B> = ModelConfig::named("conv", None, 28, 28)
             .unwrap()
