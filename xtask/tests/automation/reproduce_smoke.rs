@@ -325,3 +325,26 @@ fn two_shards_at_once_merge_into_the_report_of_one_run() {
     assert!(message.contains("with different configs"), "{message}");
     assert!(!target.join("runs").exists(), "a refused merge copied runs");
 }
+
+#[test]
+fn jobs_train_the_plan_at_once_into_the_report_of_one_run() {
+    let data = synthetic_data();
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("reports");
+    let jobs = reproduce_command(data.path(), &report, &["--jobs", "2"])
+        .output()
+        .unwrap();
+    assert!(succeeded(&jobs));
+    // The same tables as one run at a time: the runs do not depend on their company.
+    insta::assert_snapshot!("tables", all_tables(&report));
+    let index = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(index.contains("training runs, 2 at once"), "no timing row");
+    // Every run was trained before the sections: rendering again trains nothing.
+    let rendered = reproduce(data.path(), &report);
+    assert!(succeeded(&rendered));
+    let log = String::from_utf8_lossy(&rendered.stderr);
+    assert!(
+        !log.contains("epoch 1/"),
+        "the render trained a run:\n{log}"
+    );
+}
