@@ -2,9 +2,9 @@
 //! the objective allows it.
 //!
 //! burn's CPU operations parallelise inside each matrix product, but the seeds' dense
-//! models are small: a batch of 256 spends much of its time in element-wise work, small
-//! products and autodiff bookkeeping that run on one core (`fc` kept 1.4 of 2 cores
-//! busy). Splitting the batch into two shards, each with its own autodiff graph on its
+//! models and VAEs are small: a batch of 64 to 256 spends much of its time in element-wise
+//! work, small products and autodiff bookkeeping that run on one core (`fc` kept 1.4 of 2
+//! cores busy). Splitting the batch into two shards, each with its own autodiff graph on its
 //! own core, and adding their gradients keeps both cores busy, as data-parallel training
 //! does across devices. The split depends only on the batch size, never on the thread
 //! count, so results stay the same on one core and on many.
@@ -87,8 +87,8 @@ pub fn shard_count<B: AutodiffBackend>(
     objective: &Objective,
     images: usize,
 ) -> usize {
-    let dense = matches!(model, AnyAutoencoder::Dense(_) | AnyAutoencoder::Vae(_));
-    if dense && objective.is_mean_over_images() && images >= 2 * MIN_SHARD_IMAGES {
+    let splittable = matches!(model, AnyAutoencoder::Dense(_) | AnyAutoencoder::Vae(_));
+    if splittable && objective.is_mean_over_images() && images >= 2 * MIN_SHARD_IMAGES {
         2
     } else {
         1
@@ -108,7 +108,8 @@ pub fn whole_batch_gradients<B: AutodiffBackend>(
 }
 
 /// Loss and gradients of `model` on `batch`, split over two threads where
-/// the model and batch allow it (see [`shard_count`]); `rng` draws the VAE's samples.
+/// the model and batch allow it (dense models and VAEs whose loss is a mean over images,
+/// batches of `2 x` [`MIN_SHARD_IMAGES`] and more); `rng` draws the VAE's samples.
 pub fn batch_gradients<'a, B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,
@@ -154,12 +155,12 @@ pub fn batch_gradients<'a, B: AutodiffBackend>(
 /// and a scoped one.
 ///
 /// The pools belong to the calling thread, so trainings running at once never share
-/// them: burn's autodiff holds a graph's lock through its backward pass, and every
-/// backward ends by locking each live graph to clean it up. A backward that another
-/// graph's kernels wait for (on a shared pool's worker, or stolen by a worker waiting in
-/// such a kernel) could block on that graph's lock: with two trainings on the global pool,
-/// both workers blocked and the process hung. A shard pool's workers only ever run that
-/// shard's job and its kernels.
+/// them. burn's autodiff holds a graph's lock through its backward pass, and every
+/// backward ends by locking each live graph to clean it up. Were a backward to run on a
+/// pool that another graph's kernels need, it could wait for that graph's lock while the
+/// graph's holder waited for the pool: with two trainings' shards on the global pool,
+/// both workers blocked and the process hung. A shard pool only ever runs its shard's
+/// job and that job's kernels.
 fn in_parallel<T, F, G>(first: F, second: G) -> (T, T)
 where
     T: Send,
