@@ -33,6 +33,17 @@ pub(crate) fn succeeded(output: &std::process::Output) -> bool {
     output.status.success()
 }
 
+/// A reproduction into `out`, whose runs are all finished, trains nothing.
+fn assert_renders_without_training(data: &Path, out: &Path) {
+    let rendered = reproduce(data, out);
+    assert!(succeeded(&rendered));
+    let log = String::from_utf8_lossy(&rendered.stderr);
+    assert!(
+        !log.contains("epoch 1/"),
+        "the render trained a run:\n{log}"
+    );
+}
+
 /// Section Markdown files in report order (as linked from index.html).
 fn sections(out: &Path) -> Vec<String> {
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
@@ -291,13 +302,7 @@ fn two_shards_at_once_merge_into_the_report_of_one_run() {
         .output()
         .unwrap();
     assert!(succeeded(&merge));
-    let rendered = reproduce(data.path(), &report);
-    assert!(succeeded(&rendered));
-    let log = String::from_utf8_lossy(&rendered.stderr);
-    assert!(
-        !log.contains("epoch 1/"),
-        "the render trained a run:\n{log}"
-    );
+    assert_renders_without_training(data.path(), &report);
     insta::assert_snapshot!("tables", all_tables(&report));
 
     // A shard of another seed holds the same runs with other configs: refused, and
@@ -340,11 +345,5 @@ fn jobs_train_the_plan_at_once_into_the_report_of_one_run() {
     let index = std::fs::read_to_string(report.join("index.html")).unwrap();
     assert!(index.contains("training runs, 2 at once"), "no timing row");
     // Every run was trained before the sections: rendering again trains nothing.
-    let rendered = reproduce(data.path(), &report);
-    assert!(succeeded(&rendered));
-    let log = String::from_utf8_lossy(&rendered.stderr);
-    assert!(
-        !log.contains("epoch 1/"),
-        "the render trained a run:\n{log}"
-    );
+    assert_renders_without_training(data.path(), &report);
 }
