@@ -236,6 +236,15 @@ struct ShardTraining<'a> {
     runs: Vec<ae_report::PlannedRun>,
 }
 
+impl ShardTraining<'_> {
+    /// Trains the runs on the backend `--backend` names.
+    fn train(self) -> anyhow::Result<()> {
+        let placement = self.args.placement();
+        placement.dispatch(self)??;
+        Ok(())
+    }
+}
+
 impl WithBackend for ShardTraining<'_> {
     type Output = ae_report::Result<()>;
 
@@ -270,7 +279,7 @@ fn train_shard(
         fashion,
         runs,
     };
-    args.placement().dispatch(training)??;
+    training.train()?;
     let record = serde_json::json!({
         "shard": shard.to_string(),
         "profile": args.profile.name(),
@@ -306,12 +315,12 @@ fn train_in_jobs(args: &ReproduceArgs, mnist: &Dataset, fashion: &Dataset) -> an
                     fashion,
                     runs: shard_runs(&plan, Shard { index, count }),
                 };
-                scope.spawn(move || args.placement().dispatch(training))
+                scope.spawn(move || training.train())
             })
             .collect();
         for job in jobs {
             job.join()
-                .map_err(|_| anyhow::anyhow!("a training job panicked"))???;
+                .map_err(|_| anyhow::anyhow!("a training job panicked"))??;
         }
         Ok(())
     })
