@@ -351,32 +351,34 @@ mod tests {
 
     #[test]
     fn fused_adam_equals_burns_adam_bit_for_bit() {
-        let fused = KerasAdam::default();
-        let reference = AdamConfig::new().with_epsilon(1e-7).build();
-        let n = 40_000; // several parallel chunks
-        let wave = |k: f32| t(&(0..n).map(|i| ((i as f32) * k).sin()).collect::<Vec<_>>());
-        let (mut x_fused, mut x_ref) = (wave(0.37), wave(0.37));
-        assert!(
-            kernels::fused_adam_applies(&x_fused, &wave(0.1)),
-            "the test must exercise the fused path"
-        );
-        let (mut s_fused, mut s_ref) = (None, None);
-        for step in 1..=3 {
-            let grad = wave(0.11 * step as f32);
-            let (x, s) = fused.step(1e-3, x_fused, grad.clone(), s_fused);
-            (x_fused, s_fused) = (x, s);
-            let (x, s) = reference.step(1e-3, x_ref, grad, s_ref);
-            (x_ref, s_ref) = (x, s);
-            assert_eq!(
-                values(x_fused.clone()),
-                values(x_ref.clone()),
-                "parameters after step {step}"
+        // One layer small enough for the calling thread, one of several parallel chunks.
+        for n in [1_000, 40_000] {
+            let fused = KerasAdam::default();
+            let reference = AdamConfig::new().with_epsilon(1e-7).build();
+            let wave = |k: f32| t(&(0..n).map(|i| ((i as f32) * k).sin()).collect::<Vec<_>>());
+            let (mut x_fused, mut x_ref) = (wave(0.37), wave(0.37));
+            assert!(
+                kernels::fused_adam_applies(&x_fused, &wave(0.1)),
+                "the test must exercise the fused path"
             );
+            let (mut s_fused, mut s_ref) = (None, None);
+            for step in 1..=3 {
+                let grad = wave(0.11 * step as f32);
+                let (x, s) = fused.step(1e-3, x_fused, grad.clone(), s_fused);
+                (x_fused, s_fused) = (x, s);
+                let (x, s) = reference.step(1e-3, x_ref, grad, s_ref);
+                (x_ref, s_ref) = (x, s);
+                assert_eq!(
+                    values(x_fused.clone()),
+                    values(x_ref.clone()),
+                    "parameters after step {step}"
+                );
+            }
+            let (a, b) = (s_fused.unwrap().momentum, s_ref.unwrap().momentum);
+            assert_eq!(a.time, b.time);
+            assert_eq!(values(a.moment_1), values(b.moment_1));
+            assert_eq!(values(a.moment_2), values(b.moment_2));
         }
-        let (a, b) = (s_fused.unwrap().momentum, s_ref.unwrap().momentum);
-        assert_eq!(a.time, b.time);
-        assert_eq!(values(a.moment_1), values(b.moment_1));
-        assert_eq!(values(a.moment_2), values(b.moment_2));
     }
 
     #[test]

@@ -15,10 +15,15 @@
 //! `1e-30 * lr`, below the last bit of any parameter of normal size, so the parameters stay
 //! equal to burn's bit for bit in practice (tested on normal-sized values).
 
+use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
 /// Elements per parallel task.
 const CHUNK: usize = 16_384;
+
+/// Below this many parameters a step runs on the calling thread (handing it to the pool
+/// costs a wake-up round trip, more than a small layer's update).
+const PARALLEL_MIN: usize = 2 * CHUNK;
 
 /// Adam's constants.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,21 +62,70 @@ pub fn step(
         "Adam slices differ in length"
     );
     let bias_correction_2_sqrt = (1.0 - c.beta_2.powi(time)).sqrt();
-    let combined = bias_correction_2_sqrt / (1.0 - c.beta_1.powi(time));
-    let eps = c.epsilon * bias_correction_2_sqrt;
-    let (f1, f2) = (1.0 - c.beta_1, 1.0 - c.beta_2);
+    let rule = Rule {
+        c,
+        lr,
+        combined: bias_correction_2_sqrt / (1.0 - c.beta_1.powi(time)),
+        eps: c.epsilon * bias_correction_2_sqrt,
+    };
+    let arch = Arch::new();
+    if n < PARALLEL_MIN {
+        arch.dispatch(Update {
+            rule,
+            x: param,
+            m: moment_1,
+            v: moment_2,
+            g: grad,
+        });
+        return;
+    }
     param
         .par_chunks_mut(CHUNK)
         .zip(moment_1.par_chunks_mut(CHUNK))
         .zip(moment_2.par_chunks_mut(CHUNK))
         .zip(grad.par_chunks(CHUNK))
-        .for_each(|(((x, m), v), g)| {
-            for (((x, m), v), &g) in x.iter_mut().zip(m).zip(v).zip(g) {
-                *m = flush_subnormal(*m * c.beta_1 + g * f1);
-                *v = flush_subnormal(*v * c.beta_2 + (g * g) * f2);
-                *x -= (*m * combined) / (v.sqrt() + eps) * lr;
-            }
-        });
+        .for_each(|(((x, m), v), g)| arch.dispatch(Update { rule, x, m, v, g }));
+}
+
+/// The constants of one step, held by value so the loop reads them from registers.
+#[derive(Clone, Copy)]
+struct Rule {
+    c: AdamConstants,
+    lr: f32,
+    /// `s / (1 - b1^t)`.
+    combined: f32,
+    /// `eps s`.
+    eps: f32,
+}
+
+/// One chunk of a step, compiled for the CPU's widest vectors (the same bits on every
+/// instruction set: no reductions, no fused multiply-adds).
+struct Update<'a> {
+    rule: Rule,
+    x: &'a mut [f32],
+    m: &'a mut [f32],
+    v: &'a mut [f32],
+    g: &'a [f32],
+}
+
+impl WithSimd for Update<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        let Rule {
+            c,
+            lr,
+            combined,
+            eps,
+        } = self.rule;
+        let (f1, f2) = (1.0 - c.beta_1, 1.0 - c.beta_2);
+        for (((x, m), v), &g) in self.x.iter_mut().zip(self.m).zip(self.v).zip(self.g) {
+            *m = flush_subnormal(*m * c.beta_1 + g * f1);
+            *v = flush_subnormal(*v * c.beta_2 + (g * g) * f2);
+            *x -= (*m * combined) / (v.sqrt() + eps) * lr;
+        }
+    }
 }
 
 #[cfg(test)]

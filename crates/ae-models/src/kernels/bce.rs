@@ -7,9 +7,10 @@
 //! `d loss / d t = -z`. Sums run in fixed chunks of [`CHUNK`] elements, accumulated in
 //! `f64` and added in order, so the value does not depend on the number of threads.
 
+use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
-use super::elementwise::{map, map2};
+use super::elementwise::{PARALLEL_MIN, map, map2};
 
 /// Elements per parallel task.
 pub const CHUNK: usize = 8192;
@@ -17,6 +18,7 @@ pub const CHUNK: usize = 8192;
 /// `exp(x)` for `x <= 0` (Cephes' single-precision polynomial, relative error about
 /// 2e-7), written without branches or library calls so the loops vectorise; inputs
 /// below -87 give `exp(-87)`, which is below the loss's resolution.
+#[inline]
 pub(super) fn exp_nonpositive(x: f32) -> f32 {
     const LOG2_E: f32 = std::f32::consts::LOG2_E;
     // ln 2 split in two so that n * LN2_HI is exact.
@@ -24,8 +26,14 @@ pub(super) fn exp_nonpositive(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_4e-4;
     // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer.
     const ROUND: f32 = 12_582_912.0;
+    // ROUND's bits, whose low mantissa bits hold the integer added to it.
+    const ROUND_BITS: u32 = 0x4B40_0000;
     let x = x.max(-87.0);
-    let n = (x * LOG2_E + ROUND) - ROUND;
+    let shifted = x * LOG2_E + ROUND;
+    let n = shifted - ROUND;
+    // n's integer value, read from the mantissa instead of a saturating cast (whose NaN
+    // check keeps loops of this function from vectorising).
+    let n_int = shifted.to_bits().wrapping_sub(ROUND_BITS);
     let r = x - n * LN2_HI - n * LN2_LO;
     let mut p = 1.987_569_2e-4_f32;
     for c in [
@@ -38,7 +46,7 @@ pub(super) fn exp_nonpositive(x: f32) -> f32 {
         p = p * r + c;
     }
     let poly = p * r * r + r + 1.0;
-    poly * f32::from_bits(((n as i32 + 127) << 23) as u32)
+    poly * f32::from_bits(n_int.wrapping_add(127) << 23)
 }
 
 /// `ln(1 + u)` for `u` in `[0, 1]`: `2 atanh(s)` with `s = u / (2 + u) <= 1/3`, whose odd
@@ -66,21 +74,23 @@ fn element_loss(z: f32, t: f32) -> f32 {
 }
 
 /// `sigmoid(z)` without overflow for any `z`; NaN stays NaN (a diverging run must still
-/// be caught by the loss check).
+/// be caught by the loss check). Both halves are computed and one selected, so loops of
+/// it vectorise.
+#[inline]
 pub(super) fn sigmoid(z: f32) -> f32 {
     let e = exp_nonpositive(-z.abs());
     let below_half = e / (1.0 + e);
-    if z >= 0.0 {
+    let mirrored = if z >= 0.0 {
         1.0 - below_half
-    } else if z < 0.0 {
-        below_half
     } else {
-        z
-    }
+        below_half
+    };
+    if z.is_nan() { z } else { mirrored }
 }
 
 /// Sum of the element losses of one chunk: eight f32 lanes per block of
 /// [`BLOCK`] elements (so the loop vectorises), blocks added in f64.
+#[inline(always)]
 fn chunk_loss(z: &[f32], t: &[f32]) -> f64 {
     const BLOCK: usize = 256;
     let mut total = 0.0f64;
@@ -103,6 +113,22 @@ fn chunk_loss(z: &[f32], t: &[f32]) -> f64 {
     total
 }
 
+/// [`chunk_loss`] compiled for the CPU's widest vectors (the same sums in the same order
+/// on every instruction set).
+struct ChunkLoss<'a> {
+    z: &'a [f32],
+    t: &'a [f32],
+}
+
+impl WithSimd for ChunkLoss<'_> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) -> f64 {
+        chunk_loss(self.z, self.t)
+    }
+}
+
 /// Mean loss over all elements (0 for empty input).
 ///
 /// # Panics
@@ -112,23 +138,34 @@ pub fn mean_loss(logits: &[f32], target: &[f32]) -> f32 {
     if logits.is_empty() {
         return 0.0;
     }
-    let partial: Vec<f64> = logits
-        .par_chunks(CHUNK)
-        .zip(target.par_chunks(CHUNK))
-        .map(|(z, t)| chunk_loss(z, t))
-        .collect();
+    let arch = Arch::new();
+    let chunk = |(z, t)| arch.dispatch(ChunkLoss { z, t });
+    // The same chunks, summed in the same order, on the calling thread or the pool.
+    let partial: Vec<f64> = if logits.len() < PARALLEL_MIN {
+        logits
+            .chunks(CHUNK)
+            .zip(target.chunks(CHUNK))
+            .map(chunk)
+            .collect()
+    } else {
+        logits
+            .par_chunks(CHUNK)
+            .zip(target.par_chunks(CHUNK))
+            .map(chunk)
+            .collect()
+    };
     (partial.iter().sum::<f64>() / logits.len() as f64) as f32
 }
 
 /// Gradient of `scale * sum(loss)` with respect to the logits: `scale * (sigmoid(z) - t)`.
 pub fn logits_grad(logits: &[f32], target: &[f32], scale: f32) -> Vec<f32> {
     assert_eq!(logits.len(), target.len(), "logits and target lengths");
-    map2(logits, target, |z, t| scale * (sigmoid(z) - t))
+    map2(logits, target, move |z, t| scale * (sigmoid(z) - t))
 }
 
 /// Gradient of `scale * sum(loss)` with respect to the targets: `-scale * z`.
 pub fn target_grad(logits: &[f32], scale: f32) -> Vec<f32> {
-    map(logits, |z| -scale * z)
+    map(logits, move |z| -scale * z)
 }
 
 #[cfg(test)]
