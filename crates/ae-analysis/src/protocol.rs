@@ -4,13 +4,13 @@
 //! MLPs classify their codes, with the raw pixels as the baseline.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ae_data::{DatasetKind, ImageSet, Noise};
 use ae_models::{ModelConfig, ReconstructionLoss};
 use ae_train::{
-    BackendKind, ProgressMode, TrainData, TrainingConfig, derive_seed, train_or_resume,
+    BackendKind, ProgressMode, TrainData, TrainingConfig, derive_seed, run_jobs_at_once,
+    train_or_resume,
 };
 use burn::tensor::backend::AutodiffBackend;
 
@@ -353,11 +353,11 @@ pub fn five_class_protocol<B: AutodiffBackend>(
         });
     }
     // Every (representation, classifier) pair is an independent, seeded training: they
-    // run on all cores, each pair on one thread, and land in their places in order.
+    // run on all cores, each pair on one core, and land in their places in order.
     let jobs: Vec<(usize, &ClassifierKind)> = (0..features.len())
         .flat_map(|m| config.classifiers.iter().map(move |kind| (m, kind)))
         .collect();
-    let reports = in_parallel(jobs.len(), |j| {
+    let reports = run_jobs_at_once(jobs.len(), |j| {
         let (m, kind) = jobs[j];
         let mut c = ClassifierConfig::new(kind.clone(), config.seed);
         c.max_epochs = config.classifier_epochs;
@@ -373,42 +373,6 @@ pub fn five_class_protocol<B: AutodiffBackend>(
         originals: shown_values,
         methods,
     })
-}
-
-/// `job(0..jobs)` on as many threads as the machine has cores (std threads: burn's
-/// autodiff must not run a backward pass on a rayon worker, see `ae_train::batch_gradients`),
-/// results in job order.
-fn in_parallel<T: Send>(jobs: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(jobs)
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let j = next.fetch_add(1, Ordering::Relaxed);
-                        if j >= jobs {
-                            return mine;
-                        }
-                        mine.push((j, job(j)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    done.sort_by_key(|(j, _)| *j);
-    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// One autoencoder of the protocol: its row label, run folder and training settings.
@@ -496,18 +460,6 @@ pub fn mean_squared_error(a: &[f32], b: &[f32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parallel_jobs_run_once_each_and_return_in_order() {
-        let runs = AtomicUsize::new(0);
-        let out = in_parallel(37, |j| {
-            runs.fetch_add(1, Ordering::Relaxed);
-            j * j
-        });
-        assert_eq!(out, (0..37).map(|j| j * j).collect::<Vec<_>>());
-        assert_eq!(runs.load(Ordering::Relaxed), 37);
-        assert!(in_parallel(0, |j| j).is_empty());
-    }
 
     fn report(name: &str, val_accuracy: f64, test_accuracy: f64) -> ClassifierReport {
         ClassifierReport {
