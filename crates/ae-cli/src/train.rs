@@ -214,6 +214,7 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
         } else {
             ProgressMode::Auto
         },
+        label: None,
         stop: stop_on_signals()?,
     };
     let job = TrainJob {

@@ -23,11 +23,14 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     plain: bool,
     epochs: usize,
+    /// What each line starts with: the run's name and a colon, or nothing.
+    prefix: String,
 }
 
 impl Progress {
-    /// Starts progress for `epochs` epochs of `batches` batches each.
-    pub fn new(mode: ProgressMode, epochs: usize, batches: usize) -> Self {
+    /// Starts progress for `epochs` epochs of `batches` batches each; lines start with
+    /// `label` when there is one (runs trained at once print between each other's lines).
+    pub fn new(mode: ProgressMode, epochs: usize, batches: usize, label: Option<&str>) -> Self {
         let use_bar = mode == ProgressMode::Auto && std::io::stderr().is_terminal();
         let bar = use_bar.then(|| {
             let bar = ProgressBar::new((epochs * batches) as u64);
@@ -41,6 +44,7 @@ impl Progress {
             bar,
             plain: mode != ProgressMode::Quiet && !use_bar,
             epochs,
+            prefix: label.map_or_else(String::new, |label| format!("{label}: ")),
         }
     }
 
@@ -55,8 +59,8 @@ impl Progress {
     pub fn batch(&self, epoch: usize, batch: usize, batches: usize, running_loss: f64) {
         if let Some(bar) = &self.bar {
             bar.set_prefix(format!(
-                "epoch {epoch}/{} batch {batch}/{batches}",
-                self.epochs
+                "{}epoch {epoch}/{} batch {batch}/{batches}",
+                self.prefix, self.epochs
             ));
             bar.set_message(format!("{running_loss:.5}"));
             bar.inc(1);
@@ -66,8 +70,13 @@ impl Progress {
     /// Called after each epoch.
     pub fn epoch(&self, record: &EpochRecord) {
         let line = format!(
-            "epoch {}/{}: loss {:.5} val_loss {:.5} ({:.2} s)",
-            record.epoch, self.epochs, record.train_loss, record.val_loss, record.seconds
+            "{}epoch {}/{}: loss {:.5} val_loss {:.5} ({:.2} s)",
+            self.prefix,
+            record.epoch,
+            self.epochs,
+            record.train_loss,
+            record.val_loss,
+            record.seconds
         );
         if let Some(bar) = &self.bar {
             bar.println(line);

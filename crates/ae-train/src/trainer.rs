@@ -83,6 +83,8 @@ impl TrainData {
 pub struct RunOptions {
     /// Progress display.
     pub progress: ProgressMode,
+    /// Name the progress lines start with (none: plain `epoch 1/5: ...` lines).
+    pub label: Option<String>,
     /// Polled between batches: when raised, the run writes a mid-epoch checkpoint and
     /// returns [`TrainError::Interrupted`].
     pub stop: StopRequest,
@@ -174,7 +176,7 @@ pub fn train<B: AutodiffBackend>(
 
     let pixels = data.train.pixels_per_image();
     let batches = batches_per_epoch(config, data.train.len());
-    let progress = Progress::new(opts.progress, config.epochs, batches);
+    let progress = Progress::new(opts.progress, config.epochs, batches, opts.label.as_deref());
     let skipped = position.map_or(0, |p| p.batches_done);
     progress.skip_to((resumed_from * batches + skipped) as u64);
     let val_target = data.val.to_f32();
@@ -347,7 +349,7 @@ fn recorded_timing(run_dir: &Path) -> Option<Timing> {
 /// loaded without training, an interrupted one resumes from its last checkpoint, and a
 /// run of the same config with fewer epochs is extended. A folder holding a run of
 /// another config is refused rather than overwritten; so is a folder that another
-/// process holds.
+/// process holds. Progress lines start with the folder's last two names.
 pub fn train_or_resume<B: AutodiffBackend>(
     config: &TrainingConfig,
     data: &TrainData,
@@ -373,9 +375,23 @@ pub fn train_or_resume<B: AutodiffBackend>(
     };
     let opts = RunOptions {
         progress,
+        label: Some(run_label(run_dir)),
         ..RunOptions::default()
     };
     train::<B>(config, data, &run, &opts, device)
+}
+
+/// A run's folder and the folder above it (`convolutional/conv`, `mnist-sweep/code-5`):
+/// the name its progress lines start with.
+fn run_label(run_dir: &Path) -> String {
+    let mut parts: Vec<String> = run_dir
+        .components()
+        .rev()
+        .take(2)
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.reverse();
+    parts.join("/")
 }
 
 /// Loads a finished (or interrupted) run: its config, model and history.
@@ -506,6 +522,17 @@ fn write_history(run_dir: &Path, history: &[EpochRecord]) -> Result<()> {
 mod tests {
     use super::*;
     use ae_models::ModelConfig;
+
+    #[test]
+    fn runs_are_labelled_by_their_folder_and_the_one_above() {
+        assert_eq!(
+            run_label(Path::new(
+                "reports/runs/mnist-vs-fashion/mnist-sweep/code-5"
+            )),
+            "mnist-sweep/code-5"
+        );
+        assert_eq!(run_label(Path::new("conv")), "conv");
+    }
 
     #[test]
     fn iteration_epochs_draw_independent_batches_of_distinct_images() {

@@ -68,6 +68,7 @@ fn run_with(
     };
     let opts = RunOptions {
         progress: ProgressMode::Quiet,
+        label: None,
         stop,
     };
     train::<DefaultBackend>(config, data, &run, &opts, &Default::default())
