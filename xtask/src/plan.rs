@@ -52,6 +52,7 @@ pub fn to_json(planned: &PlannedRun) -> Value {
         "contractive": c.objective.contractive,
         "noise": c.noise.to_string(),
         "seed": c.seed,
+        "estimated_gflop": (planned.estimated_flops() / 1e9).round(),
         "source": planned.source,
     })
 }

@@ -4,6 +4,7 @@
 //! interrupted ones resumed, so a killed reproduction continues where it stopped. The
 //! report folder is locked for the whole reproduction (`<out>/.lock`).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -153,9 +154,10 @@ pub struct ReproduceArgs {
     pub(crate) shards: Option<usize>,
     /// Train the plan's runs first, this many at once (the plan dealt out by estimated
     /// cost, as `--shard` slices it), then render the report from the finished runs. Two
-    /// keep a small machine's cores busier than one training can (its serial steps
-    /// interleave with the other's); each run's seconds per epoch then include the other
-    /// run's share of the machine.
+    /// keep a small machine's cores busier than one of the full profile's large trainings
+    /// can (its serial steps interleave with the other's); the quick profile's small runs
+    /// gain nothing. Each run's seconds per epoch then include the other run's share of the
+    /// machine.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..), conflicts_with_all = ["plan", "emit", "shard"])]
     pub(crate) jobs: u16,
 }
@@ -201,21 +203,25 @@ impl ReproduceArgs {
 /// Prints the plan of the chosen experiments.
 fn print_plan(args: &ReproduceArgs) -> anyhow::Result<()> {
     let runs = planned_runs(args)?;
-    if args.json {
-        for run in &runs {
-            println!("{}", crate::plan::to_json(run));
-        }
+    let text = if args.json {
+        runs.iter()
+            .map(|run| format!("{}\n", crate::plan::to_json(run)))
+            .collect()
     } else {
-        print!("{}", crate::plan::to_table(&runs).to_markdown());
         let flops = ae_report::estimated_flops(&runs);
-        println!(
-            "{} training runs ({} profile), about {:.1} TFLOP of training (6 per forward multiply-accumulate and image seen).",
+        format!(
+            "{}{} training runs ({} profile), about {:.1} TFLOP of training (6 per forward multiply-accumulate and image seen).\n",
+            crate::plan::to_table(&runs).to_markdown(),
             runs.len(),
             args.profile.name(),
             flops / 1e12
-        );
+        )
+    };
+    // A reader that stops early (`--plan --json | head`) is not an error.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The training runs of the experiments that `--only` selects, in report order.
