@@ -255,6 +255,7 @@ pub fn run(args: &TrainArgs, data_dir: &Path) -> anyhow::Result<ExitCode> {
             "epochs": history.len(),
             "seconds_per_epoch": timing.map(|t| t.seconds_per_epoch),
             "samples_per_second": timing.map(|t| t.samples_per_second),
+            "cpu_per_wall": timing.and_then(|t| t.cpu_per_wall),
             "backend": config.backend.name(),
             "model": args.model.as_deref().unwrap_or("resumed"),
             "dataset": config.data.dataset.name(),

@@ -99,6 +99,13 @@ pub struct Timing {
     pub samples_per_second: f64,
     /// Epochs trained by this invocation (after any resume).
     pub epochs_run: usize,
+    /// CPU time of the whole process over wall time, across the epochs this invocation
+    /// trained (validation and checkpoint writes included, start-up and loading not): 2.0
+    /// is two cores busy throughout. It counts every thread of the process, so a
+    /// reproduction training two runs at once (`--jobs 2`) counts both. `None` where the
+    /// process's CPU time cannot be read, and in summaries written before it was recorded.
+    #[serde(default)]
+    pub cpu_per_wall: Option<f64>,
 }
 
 /// What a finished run returns.
@@ -187,6 +194,7 @@ pub fn train<B: AutodiffBackend>(
     let mut throughput = Vec::new();
     let threaded = config.backend.threads_share_tensors();
     let mut writer = BackgroundWriter::new(threaded);
+    let (loop_started, cpu_at_start) = (Instant::now(), crate::stats::process_cpu_seconds());
 
     for epoch in resumed_from + 1..=config.epochs {
         let started = Instant::now();
@@ -315,6 +323,9 @@ pub fn train<B: AutodiffBackend>(
         }
     }
     writer.finish()?;
+    let cpu_per_wall = cpu_at_start
+        .zip(crate::stats::process_cpu_seconds())
+        .map(|(start, end)| (end - start) / loop_started.elapsed().as_secs_f64().max(1e-9));
     progress.finish();
     // A resume of a finished run trains nothing: keep the timings of the run that did.
     let timing = if epoch_seconds.is_empty() {
@@ -324,6 +335,7 @@ pub fn train<B: AutodiffBackend>(
             seconds_per_epoch: crate::stats::median(&epoch_seconds),
             samples_per_second: crate::stats::median(&throughput),
             epochs_run: epoch_seconds.len(),
+            cpu_per_wall,
         };
         let summary_path = run_dir.join(SUMMARY_FILE);
         let summary = serde_json::to_string_pretty(&timing).unwrap_or_default();
