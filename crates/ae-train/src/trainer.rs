@@ -281,7 +281,8 @@ pub fn train<B: AutodiffBackend>(
                     last_good_epoch: epoch - 1,
                 });
             }
-            model = optim.step(config.learning_rate, model, grads);
+            model =
+                crate::step::on_a_pool_thread(|| optim.step(config.learning_rate, model, grads));
             loss_sum += value * n as f64;
             seen += n;
             progress.batch(epoch, b + 1, batches, loss_sum / seen as f64);

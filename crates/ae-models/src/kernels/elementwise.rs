@@ -62,6 +62,40 @@ pub(super) fn map2(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> 
     y
 }
 
+/// `into[i] += from[i]` for every element, in place (the same bits as `into + from`:
+/// one addition per element, commutative).
+///
+/// # Panics
+/// When the lengths differ (callers check with their own message first).
+pub(super) fn add_assign(into: &mut [f32], from: &[f32]) {
+    assert_eq!(into.len(), from.len(), "element-wise operand lengths");
+    let arch = Arch::new();
+    if into.len() < PARALLEL_MIN {
+        arch.dispatch(AddAssign { into, from });
+        return;
+    }
+    into.par_chunks_mut(CHUNK)
+        .zip(from.par_chunks(CHUNK))
+        .for_each(|(into, from)| arch.dispatch(AddAssign { into, from }));
+}
+
+/// One chunk of [`add_assign`].
+struct AddAssign<'a> {
+    into: &'a mut [f32],
+    from: &'a [f32],
+}
+
+impl WithSimd for AddAssign<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        for (into, &from) in self.into.iter_mut().zip(self.from) {
+            *into += from;
+        }
+    }
+}
+
 /// One chunk of [`map`].
 struct Map<'a, F> {
     y: &'a mut [f32],
@@ -116,6 +150,9 @@ mod tests {
                 a.iter().map(|x| x + 1.0).collect::<Vec<_>>()
             );
             assert_eq!(map2(&a, &b, |x, y| y - x), a);
+            let mut sum = a.clone();
+            add_assign(&mut sum, &b);
+            assert_eq!(sum, map2(&a, &b, |x, y| x + y));
         }
         assert!(map(&[], |x| x).is_empty());
     }

@@ -25,6 +25,7 @@ use super::adam::{self, AdamConstants};
 use super::bce;
 use super::conv::{self, ConvGeometry};
 use super::curve::{self, Curve};
+use super::elementwise;
 use super::pool::{self, PoolGeometry};
 use super::upsample::{self, UpsampleGeometry};
 
@@ -600,6 +601,17 @@ fn unique_contiguous(t: FlexTensor) -> FlexTensor {
     t
 }
 
+/// `into + from`, written into `into`'s buffer when `into` holds it alone.
+pub(super) fn add_in_place<const D: usize>(
+    into: Tensor<Flex, D>,
+    from: Tensor<Flex, D>,
+) -> Tensor<Flex, D> {
+    let from = contiguous(&float(from));
+    let mut into = unique_contiguous(float(into));
+    elementwise::add_assign(into.storage_mut::<f32>(), values(&from));
+    from_float(into)
+}
+
 /// One in-place Adam step on `Flex` tensors; returns the parameter and the moments.
 pub(super) fn adam_step<const D: usize>(
     constants: AdamConstants,
@@ -654,5 +666,18 @@ mod tests {
         let (grad, _) = tensor(0.5);
         let (param, m, v) = adam_step(constants, 1e-3, 1, param, grad, m, v);
         assert_eq!([buffer(param), buffer(m), buffer(v)], [p_at, m_at, v_at]);
+    }
+
+    #[test]
+    fn gradients_are_added_in_place_unless_the_buffer_is_shared() {
+        let ((into, into_at), (from, _)) = (tensor(1.5), tensor(0.25));
+        let sum = add_in_place(into, from.clone());
+        assert_eq!(float(sum.clone()).bytes().as_ptr(), into_at);
+        assert_eq!(sum.into_data().to_vec::<f32>().ok(), Some(vec![1.75; 64]));
+
+        let (shared, _) = tensor(1.0);
+        let sum = add_in_place(shared.clone(), from);
+        assert_eq!(sum.into_data().to_vec::<f32>().ok(), Some(vec![1.25; 64]));
+        assert_eq!(shared.into_data().to_vec::<f32>().ok(), Some(vec![1.0; 64]));
     }
 }

@@ -117,6 +117,24 @@ pub fn composed_bce_with_logits<B: Backend, const D: usize>(
     (logits.clone().clamp_min(0.0) - logits * target + softplus_neg_abs).mean()
 }
 
+/// `into + from`, element-wise (same shapes): on `Flex`, written in place into `into`'s
+/// buffer when nothing else holds it, in parallel chunks for large tensors. Adding the
+/// gradients of two data-parallel shards this way allocates nothing and keeps both cores
+/// on it (burn's `add` writes a fresh tensor on the calling thread).
+///
+/// # Panics
+/// When the shapes differ.
+pub fn add_in_place<B: Backend, const D: usize>(
+    into: Tensor<B, D>,
+    from: Tensor<B, D>,
+) -> Tensor<B, D> {
+    assert_eq!(into.dims(), from.dims(), "add_in_place: operand shapes");
+    if is_backend::<B, Flex>() && all_f32(&[into.dtype(), from.dtype()]) {
+        return moved(flex::add_in_place(moved(into), moved(from)));
+    }
+    into + from
+}
+
 /// One Adam step of a parameter tensor on `Flex`, in place (the crate's fused Adam kernel).
 ///
 /// `moments` is `(time, moment_1, moment_2)` of the previous step, `None` on the first

@@ -628,3 +628,20 @@ fn nearest_upsampling_values_and_gradients_match_burn() {
         );
     }
 }
+
+/// [`kernels::add_in_place`] against burn's `+` on `Flex`, below and above the size from
+/// which it runs in parallel chunks (the data-parallel step's gradient sums).
+#[test]
+fn in_place_addition_matches_burn() {
+    for (len, seed) in [(1000, 31), (400 * 784 + 13, 32)] {
+        let a = random([len], seed).inner();
+        let b = random([len], seed + 100).inner();
+        let expected = values(a.clone() + b.clone());
+        let sum = values(kernels::add_in_place(a.clone(), b));
+        assert_close_and_sensitive(&format!("{len} elements"), &sum, &expected);
+        assert_eq!(
+            sum, expected,
+            "{len} elements: one addition each, the same bits"
+        );
+    }
+}
