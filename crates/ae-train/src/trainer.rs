@@ -281,8 +281,12 @@ pub fn train<B: AutodiffBackend>(
                     last_good_epoch: epoch - 1,
                 });
             }
-            model =
-                crate::step::on_a_pool_thread(|| optim.step(config.learning_rate, model, grads));
+            let lr = config.learning_rate;
+            model = if threaded {
+                crate::step::on_a_pool_thread(|| optim.step(lr, model, grads))
+            } else {
+                optim.step(lr, model, grads)
+            };
             loss_sum += value * n as f64;
             seen += n;
             progress.batch(epoch, b + 1, batches, loss_sum / seen as f64);
