@@ -452,14 +452,16 @@ fn render(
             let med = |f: fn(&Measurement) -> f64| {
                 ae_train::median(&of.iter().map(|m| f(m)).collect::<Vec<_>>())
             };
-            (
-                med(|m| m.seconds_per_epoch),
-                med(|m| m.train_seconds_per_epoch),
-                med(|m| m.train_loss),
-                med(|m| m.val_loss),
-                med(|m| m.cpu_over_wall),
-                med(|m| m.train_cpu_over_wall),
-            )
+            // The medians over rounds, field by field.
+            Measurement {
+                framework: name.to_string(),
+                seconds_per_epoch: med(|m| m.seconds_per_epoch),
+                train_seconds_per_epoch: med(|m| m.train_seconds_per_epoch),
+                train_loss: med(|m| m.train_loss),
+                val_loss: med(|m| m.val_loss),
+                cpu_over_wall: med(|m| m.cpu_over_wall),
+                train_cpu_over_wall: med(|m| m.train_cpu_over_wall),
+            }
         };
         let ours_name = frameworks
             .iter()
@@ -467,43 +469,54 @@ fn render(
             .cloned()
             .unwrap_or_default();
         let ours = summary(&ours_name);
-        let ours_epoch = ours.0;
         let peers: Vec<_> = frameworks
             .iter()
             .filter(|f| !f.starts_with("autoencoders-rs"))
             .map(|f| summary(f))
             .collect();
-        let best_peer = |f: fn(&(f64, f64, f64, f64, f64, f64)) -> f64| {
-            peers.iter().map(f).fold(f64::NAN, f64::min)
-        };
+        let best_peer = |f: fn(&Measurement) -> f64| peers.iter().map(f).fold(f64::NAN, f64::min);
         let gflops =
             |train: f64| case.flops_per_image().unwrap_or(f64::NAN) * TRAIN_IMAGES / train / 1e9;
         let n = ae_report::Table::num;
         goals.push([
             case.model.to_string(),
-            n(ours.0 / best_peer(|p| p.0), 3),
-            n(ours.1 / best_peer(|p| p.1), 3),
-            format!("{:.0}%", 100.0 * gflops(ours.1) / best_gemm),
-            format!("{} ({})", n(ours.5, 3), n(ours.4, 3)),
+            n(
+                ours.seconds_per_epoch / best_peer(|p| p.seconds_per_epoch),
+                3,
+            ),
+            n(
+                ours.train_seconds_per_epoch / best_peer(|p| p.train_seconds_per_epoch),
+                3,
+            ),
+            format!(
+                "{:.0}%",
+                100.0 * gflops(ours.train_seconds_per_epoch) / best_gemm
+            ),
+            format!(
+                "{} ({})",
+                n(ours.train_cpu_over_wall, 3),
+                n(ours.cpu_over_wall, 3)
+            ),
         ]);
         for name in &frameworks {
-            let (epoch, train, loss, val, cpu, train_cpu) = summary(name);
+            let m = summary(name);
+            let train = m.train_seconds_per_epoch;
             table.push([
                 case.model.to_string(),
                 name.clone(),
-                n(epoch, 3),
+                n(m.seconds_per_epoch, 3),
                 n(train, 3),
                 format!("{:.0}", TRAIN_IMAGES / train),
                 n(gflops(train), 3),
-                n(cpu, 2),
-                if train_cpu.is_finite() {
-                    n(train_cpu, 2)
+                n(m.cpu_over_wall, 2),
+                if m.train_cpu_over_wall.is_finite() {
+                    n(m.train_cpu_over_wall, 2)
                 } else {
                     "not reported".to_string()
                 },
-                n(loss, 4),
-                n(val, 4),
-                n(ours_epoch / epoch, 3),
+                n(m.train_loss, 4),
+                n(m.val_loss, 4),
+                n(ours.seconds_per_epoch / m.seconds_per_epoch, 3),
             ]);
         }
     }
