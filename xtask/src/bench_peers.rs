@@ -558,3 +558,52 @@ fn render(
 fn gemm_medians(gemm: &GemmRates) -> [Option<f64>; 2] {
     [&gemm.ours, &gemm.torch].map(|rates| (!rates.is_empty()).then(|| ae_train::median(rates)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(framework: &str, epoch: f64, cpu: f64, train_cpu: f64) -> Measurement {
+        Measurement {
+            framework: framework.to_string(),
+            seconds_per_epoch: epoch,
+            train_seconds_per_epoch: epoch - 0.1,
+            train_loss: 0.1,
+            val_loss: 0.09,
+            cpu_over_wall: cpu,
+            train_cpu_over_wall: train_cpu,
+        }
+    }
+
+    #[test]
+    fn goals_take_medians_over_rounds_and_the_faster_peer() {
+        let runs = vec![
+            measured("autoencoders-rs (flex)", 3.0, 1.80, 1.90),
+            measured("autoencoders-rs (flex)", 3.4, 1.84, 1.86),
+            measured("autoencoders-rs (flex)", 9.0, 1.70, 1.20),
+            measured("pytorch torch 2", 10.0, 1.8, f64::NAN),
+            measured("keras-tensorflow keras 3", 12.0, 1.4, f64::NAN),
+        ];
+        let gemm = GemmRates {
+            ours: vec![300.0],
+            torch: vec![350.0],
+            torch_version: "2".into(),
+        };
+        let text = render(&[(&CASES[1], runs)], &gemm, 3, None);
+        // Ours: medians 3.4 s (train 3.3), CPU/wall 1.80, training 1.86; the faster peer
+        // is PyTorch's 10.0 s (train 9.9).
+        assert!(
+            text.contains("| conv | 0.340 | 0.333 |"),
+            "ratios to the faster peer:\n{text}"
+        );
+        assert!(
+            text.contains("| 1.86 (1.80) |"),
+            "CPU/wall goal cell:\n{text}"
+        );
+        assert!(
+            text.contains("not reported"),
+            "peers' training CPU/wall:\n{text}"
+        );
+        assert!(text.contains("**350 GFLOP/s**"), "GEMM rate:\n{text}");
+    }
+}
