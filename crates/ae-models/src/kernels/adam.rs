@@ -18,12 +18,12 @@
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
+// Below the element-wise kernels' threshold a step runs on the calling thread: handing it
+// to the pool costs a wake-up round trip, more than a small layer's update.
+use super::elementwise::PARALLEL_MIN;
+
 /// Elements per parallel task.
 const CHUNK: usize = 16_384;
-
-/// Below this many parameters a step runs on the calling thread (handing it to the pool
-/// costs a wake-up round trip, more than a small layer's update).
-const PARALLEL_MIN: usize = 2 * CHUNK;
 
 /// Adam's constants.
 #[derive(Debug, Clone, Copy, PartialEq)]
