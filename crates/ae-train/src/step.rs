@@ -108,9 +108,9 @@ pub fn whole_batch_gradients<B: AutodiffBackend>(
     shard_gradients(model, objective, batch, 1.0, noise, device)
 }
 
-/// Loss and gradients of `model` on `batch`, split over two threads where
-/// the model and batch allow it (dense models and VAEs whose loss is a mean over images,
-/// batches of `2 x` [`MIN_SHARD_IMAGES`] and more); `rng` draws the VAE's samples.
+/// Loss and gradients of `model` on `batch`, split over two threads where the objective
+/// and batch allow it (a loss that is a mean over images, batches of `2 x`
+/// [`MIN_SHARD_IMAGES`] and more); `rng` draws the VAE's samples.
 pub fn batch_gradients<'a, B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,
