@@ -42,9 +42,10 @@ impl BackendKind {
 impl BackendKind {
     /// Whether the training loop may use one tensor from several threads at once: on the
     /// CPU backends, where it splits a batch over two threads (the data-parallel step of
-    /// [`crate::batch_gradients`]), steps the optimizer from a thread of the rayon pool,
-    /// scores validation batches in parallel and writes checkpoints on a thread of their
-    /// own. burn's remote client must not see one tensor
+    /// [`crate::batch_gradients`]), adds the shards' gradients and steps the optimizer on
+    /// the same two threads, half the parameters each, scores validation batches in
+    /// parallel and writes checkpoints on a thread of their own. burn's remote client must
+    /// not see one tensor
     /// used from two threads (its server can run the second thread's operations before the
     /// first has made the tensor), and a GPU gains nothing from it.
     pub fn threads_share_tensors(self) -> bool {

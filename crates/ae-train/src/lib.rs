@@ -16,6 +16,7 @@ mod run_dir;
 mod stats;
 mod step;
 mod trainer;
+mod update;
 mod writer;
 
 pub use backend::{

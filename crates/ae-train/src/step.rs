@@ -111,16 +111,61 @@ pub fn whole_batch_gradients<B: AutodiffBackend>(
 /// Loss and gradients of `model` on `batch`, split over two threads where the objective
 /// and batch allow it (a loss that is a mean over images, batches of `2 x`
 /// [`MIN_SHARD_IMAGES`] and more); `rng` draws the VAE's samples.
-pub fn batch_gradients<'a, B: AutodiffBackend>(
+pub fn batch_gradients<B: AutodiffBackend>(
+    model: &AnyAutoencoder<B>,
+    objective: &Objective,
+    batch: BatchImages<'_>,
+    rng: &mut StdRng,
+    device: &B::Device,
+) -> BatchGradients {
+    let ShardGradients { loss, grads } = sharded_gradients(model, objective, batch, rng, device);
+    let grads = match grads {
+        Shards::One(grads) => grads,
+        Shards::Two(mut into, mut from) => {
+            on_a_pool_thread(|| {
+                model.visit(&mut AddGradients::<B> {
+                    into: &mut into,
+                    from: &mut from,
+                    backend: std::marker::PhantomData,
+                })
+            });
+            into
+        }
+    };
+    BatchGradients { loss, grads }
+}
+
+/// A batch's mean loss and its gradients as the shards left them, not yet added.
+pub(crate) struct ShardGradients {
+    /// Mean total loss over the batch's images.
+    pub loss: f64,
+    /// The gradients of one or two shards.
+    pub grads: Shards,
+}
+
+/// Gradients of a whole batch, or of its two shards (each scaled by its share).
+pub(crate) enum Shards {
+    One(GradientsParams),
+    Two(GradientsParams, GradientsParams),
+}
+
+/// [`batch_gradients`] without the sum of the two shards' gradients, which
+/// [`crate::update::step_in_halves`] does on the shard threads.
+pub(crate) fn sharded_gradients<'a, B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,
     batch: BatchImages<'a>,
     rng: &mut StdRng,
     device: &B::Device,
-) -> BatchGradients {
+) -> ShardGradients {
     let images = batch.len();
     if shard_count(objective, images) == 1 {
-        return whole_batch_gradients(model, objective, batch, rng, device);
+        let BatchGradients { loss, grads } =
+            whole_batch_gradients(model, objective, batch, rng, device);
+        return ShardGradients {
+            loss,
+            grads: Shards::One(grads),
+        };
     }
     let (a, b) = batch.split_at(images.div_ceil(2));
     // The random numbers (a VAE's noise) are drawn for the whole batch, image after
@@ -137,17 +182,10 @@ pub fn batch_gradients<'a, B: AutodiffBackend>(
         move || shard_gradients(&replica, objective, shard, share, noise, &device)
     };
     let (first, second) = (job(a, noise_a), job(b, noise_b));
-    let (mut ga, mut gb) = in_parallel(first, second);
-    on_a_pool_thread(|| {
-        model.visit(&mut AddGradients::<B> {
-            into: &mut ga.grads,
-            from: &mut gb.grads,
-            backend: std::marker::PhantomData,
-        })
-    });
-    BatchGradients {
+    let (ga, gb) = in_parallel(first, second);
+    ShardGradients {
         loss: ga.loss + gb.loss,
-        grads: ga.grads,
+        grads: Shards::Two(ga.grads, gb.grads),
     }
 }
 
@@ -175,7 +213,7 @@ pub fn on_a_pool_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 /// graph's holder waited for the pool: with two trainings' shards on the global pool,
 /// both workers blocked and the process hung. A shard pool only ever runs its shard's
 /// job and that job's kernels.
-fn in_parallel<T, F, G>(first: F, second: G) -> (T, T)
+pub(crate) fn in_parallel<T, F, G>(first: F, second: G) -> (T, T)
 where
     T: Send,
     F: FnOnce() -> T + Send,
@@ -262,10 +300,10 @@ fn shard_gradients<B: AutodiffBackend>(
 }
 
 /// Adds each parameter's gradient in `from` to the one in `into`.
-struct AddGradients<'a, B> {
-    into: &'a mut GradientsParams,
-    from: &'a mut GradientsParams,
-    backend: std::marker::PhantomData<B>,
+pub(crate) struct AddGradients<'a, B> {
+    pub into: &'a mut GradientsParams,
+    pub from: &'a mut GradientsParams,
+    pub backend: std::marker::PhantomData<B>,
 }
 
 impl<B: AutodiffBackend> ModuleVisitor<B> for AddGradients<'_, B> {

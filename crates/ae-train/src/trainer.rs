@@ -24,7 +24,9 @@ use crate::history::{EpochRecord, history_csv};
 use crate::interrupt::StopRequest;
 use crate::progress::{Progress, ProgressMode};
 use crate::run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, SUMMARY_FILE};
-use crate::step::{BatchGradients, BatchImages, batch_gradients, whole_batch_gradients};
+use crate::step::{
+    BatchGradients, BatchImages, ShardGradients, Shards, sharded_gradients, whole_batch_gradients,
+};
 use crate::writer::BackgroundWriter;
 
 /// Batches in one epoch of `n` training images.
@@ -260,18 +262,17 @@ pub fn train<B: AutodiffBackend>(
                 noisy,
                 pixels,
             };
-            let gradients = if threaded {
-                batch_gradients
+            let batch_rng = &mut batch_rng(0, b);
+            let ShardGradients { loss: value, grads } = if threaded {
+                sharded_gradients(&model, &config.objective, batch, batch_rng, device)
             } else {
-                whole_batch_gradients
+                let BatchGradients { loss, grads } =
+                    whole_batch_gradients(&model, &config.objective, batch, batch_rng, device);
+                ShardGradients {
+                    loss,
+                    grads: Shards::One(grads),
+                }
             };
-            let BatchGradients { loss: value, grads } = gradients(
-                &model,
-                &config.objective,
-                batch,
-                &mut batch_rng(0, b),
-                device,
-            );
             if !value.is_finite() {
                 progress.finish();
                 return Err(TrainError::NonFiniteLoss {
@@ -282,10 +283,14 @@ pub fn train<B: AutodiffBackend>(
                 });
             }
             let lr = config.learning_rate;
-            model = if threaded {
-                crate::step::on_a_pool_thread(|| optim.step(lr, model, grads))
-            } else {
-                optim.step(lr, model, grads)
+            model = match grads {
+                Shards::Two(first, second) => {
+                    crate::update::step_in_halves(&mut optim, lr, model, first, second)
+                }
+                Shards::One(grads) if threaded => {
+                    crate::step::on_a_pool_thread(|| optim.step(lr, model, grads))
+                }
+                Shards::One(grads) => optim.step(lr, model, grads),
             };
             loss_sum += value * n as f64;
             seen += n;
