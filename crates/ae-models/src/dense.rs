@@ -9,6 +9,7 @@ use burn::tensor::backend::Backend;
 use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
+use crate::kernels::linear_layer;
 
 /// One dense layer: output width and activation.
 #[derive(Config, Debug, Copy, PartialEq)]
@@ -175,7 +176,7 @@ fn run_stack<B: Backend>(
     mut x: Tensor<B, 2>,
 ) -> Tensor<B, 2> {
     for (layer, act) in layers.iter().zip(activations) {
-        x = act.apply(layer.forward(x));
+        x = act.apply(linear_layer(layer, x));
     }
     x
 }
@@ -213,7 +214,7 @@ impl<B: Backend> Autoencoder<B> for DenseAutoencoder<B> {
             return None;
         }
         let h = run_stack(hidden, &self.decoder_activations, code);
-        Some(last.forward(h))
+        Some(linear_layer(last, h))
     }
 
     fn code_shape(&self) -> Vec<usize> {

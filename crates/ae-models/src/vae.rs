@@ -14,6 +14,7 @@ use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::dense::glorot_linear;
 use crate::error::{ModelError, Result};
+use crate::kernels::linear_layer;
 
 /// Bounds of the log-variance: keeps `exp(logvar)` and the KL term finite.
 pub const LOGVAR_RANGE: (f32, f32) = (-10.0, 10.0);
@@ -139,13 +140,10 @@ impl<B: Backend> Vae<B> {
     pub fn encode_distribution(&self, x: Tensor<B, 2>) -> (Tensor<B, 2>, Tensor<B, 2>) {
         let mut h = x;
         for layer in &self.encoder {
-            h = self.hidden_activation.apply(layer.forward(h));
+            h = self.hidden_activation.apply(linear_layer(layer, h));
         }
-        let logvar = self
-            .logvar
-            .forward(h.clone())
-            .clamp(LOGVAR_RANGE.0, LOGVAR_RANGE.1);
-        (self.mean.forward(h), logvar)
+        let logvar = linear_layer(&self.logvar, h.clone()).clamp(LOGVAR_RANGE.0, LOGVAR_RANGE.1);
+        (linear_layer(&self.mean, h), logvar)
     }
 
     /// Training pass: encode, sample `z = mu + exp(logvar / 2) * eps` with `eps ~ N(0, I)`
@@ -228,9 +226,9 @@ impl<B: Backend> Autoencoder<B> for Vae<B> {
     fn decode(&self, code: Tensor<B, 2>) -> Tensor<B, 2> {
         let mut h = code;
         for layer in &self.decoder {
-            h = self.hidden_activation.apply(layer.forward(h));
+            h = self.hidden_activation.apply(linear_layer(layer, h));
         }
-        let out = self.output.forward(h);
+        let out = linear_layer(&self.output, h);
         match self.likelihood {
             Likelihood::Bernoulli => crate::kernels::sigmoid(out),
             Likelihood::Gaussian => out,

@@ -1,4 +1,5 @@
-//! The kernels of [`super::conv`], [`super::pool`], [`super::bce`], [`super::curve`] and [`super::adam`]
+//! The kernels of [`super::conv`], [`super::dense`], [`super::pool`], [`super::bce`], [`super::curve`] and
+//! [`super::adam`]
 //! as operations of the default backend: forward on `Flex`, forward plus a registered
 //! backward step on `Autodiff<Flex>` (burn-autodiff's `Backward` extension point).
 //!
@@ -25,6 +26,7 @@ use super::adam::{self, AdamConstants};
 use super::bce;
 use super::conv::{self, ConvGeometry};
 use super::curve::{self, Curve};
+use super::dense::{self, DenseGeometry};
 use super::elementwise;
 use super::pool::{self, PoolGeometry};
 use super::upsample::{self, UpsampleGeometry};
@@ -226,6 +228,100 @@ pub(super) fn conv2d_plain(
         &contiguous(&weight),
         &contiguous(&bias),
         relu,
+    ))
+}
+
+// ---------------------------------------------------------------- dense layer
+
+/// Saved for the backward step: the contiguous input and weight.
+#[derive(Debug, Clone)]
+struct DenseState {
+    x: FlexTensor,
+    weight: FlexTensor,
+    geometry: DenseGeometry,
+}
+
+#[derive(Debug)]
+struct DenseBackward;
+
+impl Backward<Flex, 3> for DenseBackward {
+    type State = DenseState;
+
+    fn backward(
+        self,
+        ops: Ops<DenseState, 3>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let [node_x, node_weight, node_bias] = ops.parents.map(|node| node.map(|node| node.id));
+        let dy = contiguous(&grads.consume::<Flex>(&ops.node));
+        let DenseState {
+            x,
+            weight,
+            geometry: g,
+        } = ops.state;
+        let wanted = dense::Wanted {
+            x: node_x.is_some(),
+            w: node_weight.is_some(),
+            b: node_bias.is_some(),
+        };
+        let computed = dense::backward(g, values(&x), values(&weight), values(&dy), wanted);
+        for (node, grad, shape) in [
+            (node_x, computed.x, [g.rows, g.d_in]),
+            (node_weight, computed.w, [g.d_in, g.d_out]),
+        ] {
+            if let (Some(node), Some(grad)) = (node, grad) {
+                grads.register::<Flex>(node, flex_tensor(grad, shape));
+            }
+        }
+        if let (Some(node), Some(grad)) = (node_bias, computed.b) {
+            grads.register::<Flex>(node, flex_tensor(grad, [g.d_out]));
+        }
+    }
+}
+
+/// `x w + b` on contiguous tensors.
+fn dense_forward(
+    g: DenseGeometry,
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+) -> FlexTensor {
+    let y = dense::forward(g, values(x), values(weight), values(bias));
+    flex_tensor(y, [g.rows, g.d_out])
+}
+
+/// A dense layer `x w + b` on `Autodiff<Flex>`: one graph node.
+pub(super) fn dense_autodiff(
+    g: DenseGeometry,
+    x: Tensor<FlexAutodiff, 2>,
+    weight: Tensor<FlexAutodiff, 2>,
+    bias: Tensor<FlexAutodiff, 1>,
+) -> Tensor<FlexAutodiff, 2> {
+    let (x, weight, bias) = (float(x), float(weight), float(bias));
+    let (x_values, w_values) = (contiguous(&x.primitive), contiguous(&weight.primitive));
+    let y = dense_forward(g, &x_values, &w_values, &contiguous(&bias.primitive));
+    let state = || DenseState {
+        x: x_values,
+        weight: w_values,
+        geometry: g,
+    };
+    from_float(record(DenseBackward, [&x, &weight, &bias], state, y))
+}
+
+/// [`dense_autodiff`] on `Flex` (inference).
+pub(super) fn dense_plain(
+    g: DenseGeometry,
+    x: Tensor<Flex, 2>,
+    weight: Tensor<Flex, 2>,
+    bias: Tensor<Flex, 1>,
+) -> Tensor<Flex, 2> {
+    let (x, weight, bias) = (float(x), float(weight), float(bias));
+    from_float(dense_forward(
+        g,
+        &contiguous(&x),
+        &contiguous(&weight),
+        &contiguous(&bias),
     ))
 }
 

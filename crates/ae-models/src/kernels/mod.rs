@@ -9,6 +9,7 @@ pub(crate) mod adam;
 pub(crate) mod bce;
 pub(crate) mod conv;
 pub(crate) mod curve;
+pub(crate) mod dense;
 mod direct;
 mod elementwise;
 mod flex;
@@ -16,6 +17,7 @@ pub(crate) mod pool;
 pub(crate) mod upsample;
 mod zeros;
 
+use burn::nn::Linear;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::nn::interpolate::{Interpolate2d, InterpolateMode};
@@ -27,6 +29,7 @@ use burn::tensor::ops::{ConvOptions, InterpolateOptions};
 
 use self::conv::ConvGeometry;
 use self::curve::Curve;
+use self::dense::DenseGeometry;
 use self::flex::{FlexAutodiff, all_f32, is_backend, moved};
 use self::pool::PoolGeometry;
 use self::upsample::UpsampleGeometry;
@@ -106,6 +109,36 @@ fn curve<B: Backend, const D: usize>(
         }
     }
     Err(x)
+}
+
+/// A dense layer applied to a batch of rows: burn's [`Linear::forward`], on the default
+/// backend as one node whose products are faer's, the bias the start value of the forward
+/// product (`kernels::dense`); without a bias, or on any other backend, burn's own.
+///
+/// # Shapes
+/// - `x`: `[rows, d_input]`
+/// - output: `[rows, d_output]`
+pub fn linear_layer<B: Backend>(layer: &Linear<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
+    let Some(bias) = &layer.bias else {
+        return layer.forward(x);
+    };
+    let (weight, bias) = (layer.weight.val(), bias.val());
+    let ([rows, d_in], [w_in, d_out]) = (x.dims(), weight.dims());
+    if all_f32(&[x.dtype(), weight.dtype(), bias.dtype()]) && w_in == d_in {
+        let g = DenseGeometry { rows, d_in, d_out };
+        if is_backend::<B, FlexAutodiff>() {
+            return moved(flex::dense_autodiff(
+                g,
+                moved(x),
+                moved(weight),
+                moved(bias),
+            ));
+        }
+        if is_backend::<B, Flex>() {
+            return moved(flex::dense_plain(g, moved(x), moved(weight), moved(bias)));
+        }
+    }
+    layer.forward(x)
 }
 
 /// The same loss from burn's element-wise operations (the reference for the tests).

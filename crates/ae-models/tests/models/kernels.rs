@@ -645,3 +645,69 @@ fn in_place_addition_matches_burn() {
         );
     }
 }
+
+/// [`kernels::linear_layer`] against burn's `Linear::forward`: the output, the gradients of
+/// the input, weight and bias on `Autodiff<Flex>` (each comparison shown able to fail), an
+/// input that tracks no gradient, and the output on `Flex`; at the `fc` model's widest
+/// layer shape and a ragged small one, with a non-contiguous (transposed) input.
+#[test]
+fn dense_layer_values_and_gradients_match_burn() {
+    use burn::module::{AutodiffModule, Module};
+    use burn::nn::LinearConfig;
+    for (rows, d_in, d_out) in [(128, 784, 400), (7, 13, 5)] {
+        let layer = LinearConfig::new(d_in, d_out).init::<Ad>(&Default::default());
+        // A bias that is not zero, so a dropped bias shows.
+        let layer = layer.map(&mut RandomBias);
+        let x = random([d_in, rows], 21).require_grad();
+        let weights = random([rows, d_out], 22);
+        let fused = kernels::linear_layer(&layer, x.clone().transpose());
+        let reference = layer.forward(x.clone().transpose());
+        assert_close_and_sensitive("dense", &values(fused.clone()), &values(reference.clone()));
+        let (gf, gr) = (
+            (fused * weights.clone()).sum().backward(),
+            (reference * weights).sum().backward(),
+        );
+        let grad = |g: &_, t: &Tensor<Ad, 2>| values(t.grad(g).unwrap());
+        assert_close_and_sensitive("dense: dx", &grad(&gf, &x), &grad(&gr, &x));
+        let weight = layer.weight.val();
+        assert_close_and_sensitive("dense: dw", &grad(&gf, &weight), &grad(&gr, &weight));
+        let bias = layer.bias.as_ref().unwrap().val();
+        assert_close_and_sensitive(
+            "dense: db",
+            &values(bias.grad(&gf).unwrap()),
+            &values(bias.grad(&gr).unwrap()),
+        );
+        // An input without gradient (the data) gets none; the parameters still do.
+        let untracked = random([rows, d_in], 23);
+        let grads = kernels::linear_layer(&layer, untracked.clone())
+            .sum()
+            .backward();
+        assert!(untracked.grad(&grads).is_none());
+        assert!(layer.weight.val().grad(&grads).is_some());
+        let plain = layer.valid();
+        let x_plain = x.inner().transpose();
+        assert_close(
+            "flex dense",
+            &values(kernels::linear_layer(&plain, x_plain.clone())),
+            &values(plain.forward(x_plain)),
+        );
+    }
+}
+
+/// Gives every bias of a module values drawn uniformly from [-1, 1).
+struct RandomBias;
+
+impl burn::module::ModuleMapper<Ad> for RandomBias {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<Ad, D>>,
+    ) -> burn::module::Param<Tensor<Ad, D>> {
+        if D != 1 {
+            return param;
+        }
+        param.map(|b| {
+            let drawn = random(b.dims(), 24).detach().require_grad();
+            Tensor::from_data(drawn.into_data(), &b.device()).require_grad()
+        })
+    }
+}
