@@ -10,7 +10,8 @@
 //!   autoencoders are penalties of an [`Objective`].
 //! - [`ReconstructionLoss`]: Keras-style MSE/BCE; [`OptimizerKind`]: Adam, SGD, RMSprop
 //!   and an [`Adadelta`] for burn.
-//! - [`kernels`]: fused convolution and BCE-from-logits kernels for the default backend.
+//! - [`kernels`]: fused convolution, dense-layer and BCE-from-logits kernels (and more) for
+//!   the default backend.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod activation;
