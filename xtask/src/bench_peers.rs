@@ -98,19 +98,20 @@ for _ in range(reps):
 print(json.dumps({'gflops': 2 * n**3 / statistics.median(times) / 1e9, 'version': torch.__version__}))
 ";
 
-/// GFLOP/s of burn-flex's matrix product (the `gemm` crate, which our dense layers use) on
-/// two `GEMM_SIZE` squares, median of `GEMM_REPS` products on this process's thread pool.
+/// GFLOP/s of our dense layers' product (`ae_models::kernels::linear_layer`: faer's
+/// `matmul`, the bias as its start value) on a `GEMM_SIZE` square input and layer, median
+/// of `GEMM_REPS` products on this process's thread pool.
 fn our_gemm_rate() -> f64 {
     use burn::backend::Flex;
+    use burn::nn::LinearConfig;
     use burn::tensor::{Distribution, Tensor};
     let device = Default::default();
-    let square =
-        || Tensor::<Flex, 2>::random([GEMM_SIZE; 2], Distribution::Uniform(0.0, 1.0), &device);
-    let (a, b) = (square(), square());
+    let layer = LinearConfig::new(GEMM_SIZE, GEMM_SIZE).init::<Flex>(&device);
+    let x = Tensor::<Flex, 2>::random([GEMM_SIZE; 2], Distribution::Uniform(0.0, 1.0), &device);
     let mut seconds = Vec::with_capacity(GEMM_REPS);
     for rep in 0..GEMM_REPS + 3 {
         let start = std::time::Instant::now();
-        let product = a.clone().matmul(b.clone());
+        let product = ae_models::kernels::linear_layer(&layer, x.clone());
         // Flex is eager; reading one value makes sure the product exists.
         let _ = product.slice([0..1, 0..1]).into_scalar();
         if rep >= 3 {
@@ -542,7 +543,7 @@ fn render(
     let [ours_gemm, torch_gemm] = gemm_medians(gemm);
     let rate = |r: Option<f64>| r.map_or("not measured".to_string(), |r| format!("{r:.0} GFLOP/s"));
     let gemm_text = format!(
-        "fp32 product of two {GEMM_SIZE}x{GEMM_SIZE} matrices, median of {GEMM_REPS} products after 3 untimed ones, once per round (the median over rounds shown): PyTorch {} `a @ b` on 2 threads: **{}**; burn-flex's `matmul` (the `gemm` crate, which our dense layers use) on this process's 2-thread pool: **{}**.",
+        "fp32 product of two {GEMM_SIZE}x{GEMM_SIZE} matrices, median of {GEMM_REPS} products after 3 untimed ones, once per round (the median over rounds shown): PyTorch {} `a @ b` on 2 threads: **{}**; our dense layers' product (`kernels::linear_layer`: faer's `matmul`) on this process's 2-thread pool: **{}**.",
         gemm.torch_version,
         rate(torch_gemm),
         rate(ours_gemm),
