@@ -212,7 +212,8 @@ pub fn on_a_pool_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 /// pool that another graph's kernels need, it could wait for that graph's lock while the
 /// graph's holder waited for the pool: with two trainings' shards on the global pool,
 /// both workers blocked and the process hung. A shard pool only ever runs its shard's
-/// job and that job's kernels.
+/// job and that job's kernels, then its half of the optimizer step
+/// ([`crate::update::step_in_halves`]), which runs no backward pass.
 pub(crate) fn in_parallel<T, F, G>(first: F, second: G) -> (T, T)
 where
     T: Send,

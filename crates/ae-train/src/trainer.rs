@@ -262,12 +262,12 @@ pub fn train<B: AutodiffBackend>(
                 noisy,
                 pixels,
             };
-            let batch_rng = &mut batch_rng(0, b);
+            let rng = &mut batch_rng(0, b);
             let ShardGradients { loss: value, grads } = if threaded {
-                sharded_gradients(&model, &config.objective, batch, batch_rng, device)
+                sharded_gradients(&model, &config.objective, batch, rng, device)
             } else {
                 let BatchGradients { loss, grads } =
-                    whole_batch_gradients(&model, &config.objective, batch, batch_rng, device);
+                    whole_batch_gradients(&model, &config.objective, batch, rng, device);
                 ShardGradients {
                     loss,
                     grads: Shards::One(grads),
