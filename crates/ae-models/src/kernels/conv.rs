@@ -234,11 +234,11 @@ fn col2im(g: &ConvGeometry, out: [usize; 2], cols: &mut [f32], image: &mut [f32]
 }
 
 /// Row-major `rows x cols` view of a slice.
-fn mat(data: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
+pub(super) fn mat(data: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
     MatRef::from_row_major_slice(&data[..rows * cols], rows, cols)
 }
 
-fn mat_mut(data: &mut [f32], rows: usize, cols: usize) -> MatMut<'_, f32> {
+pub(super) fn mat_mut(data: &mut [f32], rows: usize, cols: usize) -> MatMut<'_, f32> {
     MatMut::from_row_major_slice_mut(&mut data[..rows * cols], rows, cols)
 }
 

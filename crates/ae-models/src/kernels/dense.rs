@@ -15,8 +15,9 @@
 //! thread, so the result does not depend on the thread count (tested). Inside a
 //! data-parallel shard the pool has one thread, and the products run inline.
 
+use super::conv::{mat, mat_mut};
 use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{Accum, MatRef, Par};
 
 /// Multiply-adds below which a product runs on the calling thread.
 const PARALLEL_MIN: usize = 1 << 20;
@@ -42,14 +43,6 @@ impl DenseGeometry {
             Par::Seq
         }
     }
-}
-
-fn mat(data: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
-    MatRef::from_row_major_slice(data, rows, cols)
-}
-
-fn mat_mut(data: &mut [f32], rows: usize, cols: usize) -> MatMut<'_, f32> {
-    MatMut::from_row_major_slice_mut(data, rows, cols)
 }
 
 /// `x w + b`: `x` `[rows, d_in]`, `w` `[d_in, d_out]` (burn's `Linear` layout), `b`
