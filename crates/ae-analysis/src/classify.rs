@@ -7,7 +7,7 @@
 use ae_data::flat_tensor;
 use ae_models::Activation;
 use ae_models::glorot_linear;
-use ae_models::kernels::{conv2d_relu_pool_layer, linear_layer};
+use ae_models::kernels::{activated_linear_layer, conv2d_relu_pool_layer, linear_layer};
 use ae_models::{OptimizerKind, same_conv};
 use ae_train::{EarlyStopping, Verdict};
 use burn::module::{AutodiffModule, Module};
@@ -308,7 +308,7 @@ impl<B: Backend> Classifier<B> {
         let h = self
             .hidden
             .iter()
-            .fold(x, |h, l| self.activation.apply(linear_layer(l, h)));
+            .fold(x, |h, l| activated_linear_layer(l, self.activation, h));
         linear_layer(&self.output, h)
     }
 }

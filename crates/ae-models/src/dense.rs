@@ -9,7 +9,7 @@ use burn::tensor::backend::Backend;
 use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::error::{ModelError, Result};
-use crate::kernels::linear_layer;
+use crate::kernels::{activated_linear_layer, linear_layer};
 
 /// One dense layer: output width and activation.
 #[derive(Config, Debug, Copy, PartialEq)]
@@ -176,7 +176,7 @@ fn run_stack<B: Backend>(
     mut x: Tensor<B, 2>,
 ) -> Tensor<B, 2> {
     for (layer, act) in layers.iter().zip(activations) {
-        x = act.apply(linear_layer(layer, x));
+        x = activated_linear_layer(layer, *act, x);
     }
     x
 }

@@ -14,7 +14,7 @@ use crate::activation::Activation;
 use crate::autoencoder::Autoencoder;
 use crate::dense::glorot_linear;
 use crate::error::{ModelError, Result};
-use crate::kernels::linear_layer;
+use crate::kernels::{activated_linear_layer, linear_layer};
 
 /// Bounds of the log-variance: keeps `exp(logvar)` and the KL term finite.
 pub const LOGVAR_RANGE: (f32, f32) = (-10.0, 10.0);
@@ -140,7 +140,7 @@ impl<B: Backend> Vae<B> {
     pub fn encode_distribution(&self, x: Tensor<B, 2>) -> (Tensor<B, 2>, Tensor<B, 2>) {
         let mut h = x;
         for layer in &self.encoder {
-            h = self.hidden_activation.apply(linear_layer(layer, h));
+            h = activated_linear_layer(layer, self.hidden_activation, h);
         }
         let logvar = linear_layer(&self.logvar, h.clone()).clamp(LOGVAR_RANGE.0, LOGVAR_RANGE.1);
         (linear_layer(&self.mean, h), logvar)
@@ -226,7 +226,7 @@ impl<B: Backend> Autoencoder<B> for Vae<B> {
     fn decode(&self, code: Tensor<B, 2>) -> Tensor<B, 2> {
         let mut h = code;
         for layer in &self.decoder {
-            h = self.hidden_activation.apply(linear_layer(layer, h));
+            h = activated_linear_layer(layer, self.hidden_activation, h);
         }
         let out = linear_layer(&self.output, h);
         match self.likelihood {

@@ -536,7 +536,7 @@ pub fn upsampled_backward(
 }
 
 /// The gradient through a ReLU whose output is `y`: `dy` where `y > 0`, else 0.
-fn relu_gated(dy: &[f32], y: &[f32]) -> Vec<f32> {
+pub(super) fn relu_gated(dy: &[f32], y: &[f32]) -> Vec<f32> {
     map2(dy, y, |d, y| if y > 0.0 { d } else { 0.0 })
 }
 

@@ -15,7 +15,7 @@
 //! thread, so the result does not depend on the thread count (tested). Inside a
 //! data-parallel shard the pool has one thread, and the products run inline.
 
-use super::conv::{mat, mat_mut};
+use super::conv::{mat, mat_mut, relu_gated};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatRef, Par};
 
@@ -45,12 +45,14 @@ impl DenseGeometry {
     }
 }
 
-/// `x w + b`: `x` `[rows, d_in]`, `w` `[d_in, d_out]` (burn's `Linear` layout), `b`
-/// `[d_out]`; returns `[rows, d_out]`.
+/// `x w + b`, then `max(0, .)` when `relu`: `x` `[rows, d_in]`, `w` `[d_in, d_out]`
+/// (burn's `Linear` layout), `b` `[d_out]`; returns `[rows, d_out]`. The ReLU runs over
+/// the output just written (a shard's layer output fits in the L2 cache) instead of as an
+/// operation of its own with its own output; like burn's, it keeps a NaN.
 ///
 /// # Panics
 /// When a slice length does not match `g` (callers check shapes first).
-pub fn forward(g: DenseGeometry, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+pub fn forward(g: DenseGeometry, x: &[f32], w: &[f32], b: &[f32], relu: bool) -> Vec<f32> {
     assert_eq!(x.len(), g.rows * g.d_in, "dense input length");
     assert_eq!(w.len(), g.d_in * g.d_out, "dense weight length");
     assert_eq!(b.len(), g.d_out, "dense bias length");
@@ -67,6 +69,10 @@ pub fn forward(g: DenseGeometry, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
             1.0,
             g.par(),
         );
+    }
+    if relu {
+        y.iter_mut()
+            .for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v });
     }
     y
 }
@@ -95,13 +101,31 @@ pub struct Wanted {
 
 /// The gradients of [`forward`] for the output gradient `dy` `[rows, d_out]`:
 /// `dx = dy w^T`, `dw = x^T dy`, `db` the column sums of `dy` (rows added in order).
+/// `relu_output`, for a layer run with `relu`, is its output: `dy` then passes only
+/// where it is positive.
 ///
 /// # Panics
 /// When a slice length does not match `g`.
-pub fn backward(g: DenseGeometry, x: &[f32], w: &[f32], dy: &[f32], wanted: Wanted) -> DenseGrads {
+pub fn backward(
+    g: DenseGeometry,
+    x: &[f32],
+    w: &[f32],
+    dy: &[f32],
+    relu_output: Option<&[f32]>,
+    wanted: Wanted,
+) -> DenseGrads {
     assert_eq!(x.len(), g.rows * g.d_in, "dense input length");
     assert_eq!(w.len(), g.d_in * g.d_out, "dense weight length");
     assert_eq!(dy.len(), g.rows * g.d_out, "dense output gradient length");
+    let gated;
+    let dy = match relu_output {
+        Some(y) => {
+            assert_eq!(y.len(), dy.len(), "dense ReLU output length");
+            gated = relu_gated(dy, y);
+            gated.as_slice()
+        }
+        None => dy,
+    };
     let product = |dst: &mut [f32], dst_rows, dst_cols, lhs: MatRef<'_, f32>, rhs| {
         if dst.is_empty() || lhs.ncols() == 0 {
             return;
@@ -174,7 +198,7 @@ mod tests {
             d_out: 5,
         };
         let (x, w, b) = (values(7 * 13, 1), values(13 * 5, 2), values(5, 3));
-        let y = forward(g, &x, &w, &b);
+        let y = forward(g, &x, &w, &b, false);
         for (got, want) in y.iter().zip(naive(g, &x, &w, &b)) {
             assert!((f64::from(*got) - want).abs() < 1e-5, "{got} vs {want}");
         }
@@ -193,7 +217,7 @@ mod tests {
             w: true,
             b: true,
         };
-        let grads = backward(g, &x, &w, &dy, all);
+        let grads = backward(g, &x, &w, &dy, None, all);
         let (dx, dw, db) = (grads.x.unwrap(), grads.w.unwrap(), grads.b.unwrap());
         for r in 0..6 {
             for i in 0..4 {
@@ -216,6 +240,7 @@ mod tests {
             &x,
             &w,
             &dy,
+            None,
             Wanted {
                 x: false,
                 w: true,
@@ -250,8 +275,8 @@ mod tests {
                 .build()
                 .unwrap();
             pool.install(|| {
-                let y = forward(g, &x, &w, &b);
-                let grads = backward(g, &x, &w, &dy, all);
+                let y = forward(g, &x, &w, &b, true);
+                let grads = backward(g, &x, &w, &dy, Some(&y), all);
                 (y, grads.x.unwrap(), grads.w.unwrap())
             })
         };

@@ -233,12 +233,14 @@ pub(super) fn conv2d_plain(
 
 // ---------------------------------------------------------------- dense layer
 
-/// Saved for the backward step: the contiguous input and weight.
+/// Saved for the backward step: the contiguous input and weight, and for a fused ReLU
+/// its output (which shares the output's buffer).
 #[derive(Debug, Clone)]
 struct DenseState {
     x: FlexTensor,
     weight: FlexTensor,
     geometry: DenseGeometry,
+    relu_output: Option<FlexTensor>,
 }
 
 #[derive(Debug)]
@@ -259,13 +261,21 @@ impl Backward<Flex, 3> for DenseBackward {
             x,
             weight,
             geometry: g,
+            relu_output,
         } = ops.state;
         let wanted = dense::Wanted {
             x: node_x.is_some(),
             w: node_weight.is_some(),
             b: node_bias.is_some(),
         };
-        let computed = dense::backward(g, values(&x), values(&weight), values(&dy), wanted);
+        let computed = dense::backward(
+            g,
+            values(&x),
+            values(&weight),
+            values(&dy),
+            relu_output.as_ref().map(values),
+            wanted,
+        );
         for (node, grad, shape) in [
             (node_x, computed.x, [g.rows, g.d_in]),
             (node_weight, computed.w, [g.d_in, g.d_out]),
@@ -280,31 +290,35 @@ impl Backward<Flex, 3> for DenseBackward {
     }
 }
 
-/// `x w + b` on contiguous tensors.
+/// `x w + b`, then a ReLU when `relu`, on contiguous tensors.
 fn dense_forward(
     g: DenseGeometry,
     x: &FlexTensor,
     weight: &FlexTensor,
     bias: &FlexTensor,
+    relu: bool,
 ) -> FlexTensor {
-    let y = dense::forward(g, values(x), values(weight), values(bias));
+    let y = dense::forward(g, values(x), values(weight), values(bias), relu);
     flex_tensor(y, [g.rows, g.d_out])
 }
 
-/// A dense layer `x w + b` on `Autodiff<Flex>`: one graph node.
+/// A dense layer `x w + b`, then a ReLU when `relu`, on `Autodiff<Flex>`: one graph node.
 pub(super) fn dense_autodiff(
     g: DenseGeometry,
     x: Tensor<FlexAutodiff, 2>,
     weight: Tensor<FlexAutodiff, 2>,
     bias: Tensor<FlexAutodiff, 1>,
+    relu: bool,
 ) -> Tensor<FlexAutodiff, 2> {
     let (x, weight, bias) = (float(x), float(weight), float(bias));
     let (x_values, w_values) = (contiguous(&x.primitive), contiguous(&weight.primitive));
-    let y = dense_forward(g, &x_values, &w_values, &contiguous(&bias.primitive));
+    let y = dense_forward(g, &x_values, &w_values, &contiguous(&bias.primitive), relu);
+    let relu_output = relu.then(|| y.clone());
     let state = || DenseState {
         x: x_values,
         weight: w_values,
         geometry: g,
+        relu_output,
     };
     from_float(record(DenseBackward, [&x, &weight, &bias], state, y))
 }
@@ -315,6 +329,7 @@ pub(super) fn dense_plain(
     x: Tensor<Flex, 2>,
     weight: Tensor<Flex, 2>,
     bias: Tensor<Flex, 1>,
+    relu: bool,
 ) -> Tensor<Flex, 2> {
     let (x, weight, bias) = (float(x), float(weight), float(bias));
     from_float(dense_forward(
@@ -322,6 +337,7 @@ pub(super) fn dense_plain(
         &contiguous(&x),
         &contiguous(&weight),
         &contiguous(&bias),
+        relu,
     ))
 }
 

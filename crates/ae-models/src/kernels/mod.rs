@@ -17,6 +17,7 @@ pub(crate) mod pool;
 pub(crate) mod upsample;
 mod zeros;
 
+use crate::activation::Activation;
 use burn::nn::Linear;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
@@ -119,26 +120,65 @@ fn curve<B: Backend, const D: usize>(
 /// - `x`: `[rows, d_input]`
 /// - output: `[rows, d_output]`
 pub fn linear_layer<B: Backend>(layer: &Linear<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
+    fused_linear_layer(layer, x, false).unwrap_or_else(|x| layer.forward(x))
+}
+
+/// [`linear_layer`] followed by `activation`. On the default backend a ReLU is part of the
+/// layer's node: applied to the output just computed, and in the backward step to the
+/// output gradient before the products, which saves burn's ReLU its own output and mask.
+///
+/// # Shapes
+/// - `x`: `[rows, d_input]`
+/// - output: `[rows, d_output]`
+pub fn activated_linear_layer<B: Backend>(
+    layer: &Linear<B>,
+    activation: Activation,
+    x: Tensor<B, 2>,
+) -> Tensor<B, 2> {
+    let x = match activation {
+        Activation::Relu => match fused_linear_layer(layer, x, true) {
+            Ok(y) => return y,
+            Err(x) => x,
+        },
+        _ => x,
+    };
+    activation.apply(linear_layer(layer, x))
+}
+
+/// The dense kernel's layer, then a ReLU when `relu`; `Err(x)` where it does not apply
+/// (no bias, another element type or backend, or the kernels turned off).
+fn fused_linear_layer<B: Backend>(
+    layer: &Linear<B>,
+    x: Tensor<B, 2>,
+    relu: bool,
+) -> Result<Tensor<B, 2>, Tensor<B, 2>> {
     let Some(bias) = &layer.bias else {
-        return layer.forward(x);
+        return Err(x);
     };
     let (weight, bias) = (layer.weight.val(), bias.val());
     let ([rows, d_in], [w_in, d_out]) = (x.dims(), weight.dims());
     if all_f32(&[x.dtype(), weight.dtype(), bias.dtype()]) && w_in == d_in {
         let g = DenseGeometry { rows, d_in, d_out };
         if is_backend::<B, FlexAutodiff>() {
-            return moved(flex::dense_autodiff(
+            return Ok(moved(flex::dense_autodiff(
                 g,
                 moved(x),
                 moved(weight),
                 moved(bias),
-            ));
+                relu,
+            )));
         }
         if is_backend::<B, Flex>() {
-            return moved(flex::dense_plain(g, moved(x), moved(weight), moved(bias)));
+            return Ok(moved(flex::dense_plain(
+                g,
+                moved(x),
+                moved(weight),
+                moved(bias),
+                relu,
+            )));
         }
     }
-    layer.forward(x)
+    Err(x)
 }
 
 /// The same loss from burn's element-wise operations (the reference for the tests).

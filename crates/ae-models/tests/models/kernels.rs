@@ -646,50 +646,79 @@ fn in_place_addition_matches_burn() {
     }
 }
 
-/// [`kernels::linear_layer`] against burn's `Linear::forward`: the output, the gradients of
-/// the input, weight and bias on `Autodiff<Flex>` (each comparison shown able to fail), an
-/// input that tracks no gradient, and the output on `Flex`; at the `fc` model's widest
-/// layer shape and a ragged small one, with a non-contiguous (transposed) input.
+/// [`kernels::linear_layer`] against burn's `Linear::forward`, and
+/// [`kernels::activated_linear_layer`] with a ReLU against burn's `relu` of it: the output,
+/// the gradients of the input, weight and bias on `Autodiff<Flex>` (each comparison shown
+/// able to fail), an input that tracks no gradient, and the output on `Flex`; at the `fc`
+/// model's widest layer shape and a ragged small one, with a non-contiguous (transposed)
+/// input.
 #[test]
 fn dense_layer_values_and_gradients_match_burn() {
+    use ae_models::Activation;
     use burn::module::{AutodiffModule, Module};
-    use burn::nn::LinearConfig;
-    for (rows, d_in, d_out) in [(128, 784, 400), (7, 13, 5)] {
+    use burn::nn::{Linear, LinearConfig};
+    fn ours<B: Backend>(layer: &Linear<B>, relu: bool, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        if relu {
+            kernels::activated_linear_layer(layer, Activation::Relu, x)
+        } else {
+            kernels::linear_layer(layer, x)
+        }
+    }
+    fn burns<B: Backend>(layer: &Linear<B>, relu: bool, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let y = layer.forward(x);
+        if relu {
+            burn::tensor::activation::relu(y)
+        } else {
+            y
+        }
+    }
+    for ((rows, d_in, d_out), relu) in [(128, 784, 400), (7, 13, 5)]
+        .into_iter()
+        .flat_map(|shape| [(shape, false), (shape, true)])
+    {
+        let what = |part: &str| format!("dense {rows}x{d_in}x{d_out}, relu {relu}: {part}");
         let layer = LinearConfig::new(d_in, d_out).init::<Ad>(&Default::default());
         // A bias that is not zero, so a dropped bias shows.
         let layer = layer.map(&mut RandomBias);
         let x = random([d_in, rows], 21).require_grad();
         let weights = random([rows, d_out], 22);
-        let fused = kernels::linear_layer(&layer, x.clone().transpose());
-        let reference = layer.forward(x.clone().transpose());
-        assert_close_and_sensitive("dense", &values(fused.clone()), &values(reference.clone()));
+        let fused = ours(&layer, relu, x.clone().transpose());
+        let reference = burns(&layer, relu, x.clone().transpose());
+        let (fused_values, reference_values) = (values(fused.clone()), values(reference.clone()));
+        assert_close_and_sensitive(&what("y"), &fused_values, &reference_values);
+        if relu {
+            let zeros = fused_values.iter().filter(|v| **v == 0.0).count();
+            assert!(
+                zeros > 0 && zeros < fused_values.len(),
+                "{}: the ReLU clips some outputs and not all ({zeros})",
+                what("y")
+            );
+        }
         let (gf, gr) = (
             (fused * weights.clone()).sum().backward(),
             (reference * weights).sum().backward(),
         );
         let grad = |g: &_, t: &Tensor<Ad, 2>| values(t.grad(g).unwrap());
-        assert_close_and_sensitive("dense: dx", &grad(&gf, &x), &grad(&gr, &x));
+        assert_close_and_sensitive(&what("dx"), &grad(&gf, &x), &grad(&gr, &x));
         let weight = layer.weight.val();
-        assert_close_and_sensitive("dense: dw", &grad(&gf, &weight), &grad(&gr, &weight));
+        assert_close_and_sensitive(&what("dw"), &grad(&gf, &weight), &grad(&gr, &weight));
         let bias = layer.bias.as_ref().unwrap().val();
         assert_close_and_sensitive(
-            "dense: db",
+            &what("db"),
             &values(bias.grad(&gf).unwrap()),
             &values(bias.grad(&gr).unwrap()),
         );
         // An input without gradient (the data) gets none; the parameters still do.
         let untracked = random([rows, d_in], 23);
-        let grads = kernels::linear_layer(&layer, untracked.clone())
-            .sum()
-            .backward();
+        let grads = ours(&layer, relu, untracked.clone()).sum().backward();
         assert!(untracked.grad(&grads).is_none());
         assert!(layer.weight.val().grad(&grads).is_some());
         let plain = layer.valid();
         let x_plain = x.inner().transpose();
         assert_close(
-            "flex dense",
-            &values(kernels::linear_layer(&plain, x_plain.clone())),
-            &values(plain.forward(x_plain)),
+            &what("flex"),
+            &values(ours(&plain, relu, x_plain.clone())),
+            &values(burns(&plain, relu, x_plain)),
         );
     }
 }
