@@ -235,9 +235,30 @@ impl ImageSet {
 }
 
 /// Scales bytes to `[0, 1]` floats into `out` (same length).
+///
+/// The loop runs through `pulp`'s runtime dispatch, so it is compiled for the CPU's
+/// widest vectors: at the baseline's SSE2 the training batch's gather (256 MNIST images)
+/// took 0.2 ms per step on the training thread while both shard threads waited
+/// (`perf record`, `ae train --model fc`, 2026-12-02). A division is correctly rounded at
+/// any vector width, so every instruction set gives the same bits.
 pub fn scale_into(bytes: &[u8], out: &mut [f32]) {
-    for (o, &b) in out.iter_mut().zip(bytes) {
-        *o = f32::from(b) / PIXEL_MAX;
+    pulp::Arch::new().dispatch(Scale { bytes, out });
+}
+
+/// [`scale_into`]'s loop, compiled per instruction set.
+struct Scale<'a> {
+    bytes: &'a [u8],
+    out: &'a mut [f32],
+}
+
+impl pulp::WithSimd for Scale<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        for (o, &b) in self.out.iter_mut().zip(self.bytes) {
+            *o = f32::from(b) / PIXEL_MAX;
+        }
     }
 }
 
@@ -248,6 +269,19 @@ mod tests {
     fn set(labels: &[u8]) -> ImageSet {
         let pixels = labels.iter().flat_map(|&l| [l, l, l, l]).collect();
         ImageSet::new(pixels, labels.to_vec(), 2, 2).unwrap()
+    }
+
+    #[test]
+    fn scaling_is_the_division_by_255_bit_for_bit_at_every_length() {
+        // Every byte value, at lengths that leave every vector tail.
+        let bytes: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in [0, 1, 15, 16, 17, 63, 64, 65, 255, 256, 511, 512] {
+            let mut out = vec![-1.0; len];
+            scale_into(&bytes[..len], &mut out);
+            for (o, b) in out.iter().zip(&bytes) {
+                assert_eq!(o.to_bits(), (f32::from(*b) / 255.0).to_bits(), "byte {b}");
+            }
+        }
     }
 
     #[test]
