@@ -27,8 +27,21 @@ pub fn canonical_sha256(kind: DatasetKind, role: FileRole) -> &'static str {
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex_of_parts(&[bytes])
+}
+
+/// Lower-case hex SHA-256 of the concatenation of `parts`, without copying them into one
+/// buffer.
+pub fn sha256_hex_of_parts(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Outcome of checking one file against its canonical digest.

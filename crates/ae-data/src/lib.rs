@@ -37,7 +37,7 @@ pub use dataset::{
     Dataset, DatasetKind, FileReport, FileRole, IMAGE_SIDE, LoadedSplit, Split, file_path,
     files_present, load_split, resolve_data_dir,
 };
-pub use digest::{Verification, canonical_sha256, sha256_hex};
+pub use digest::{Verification, canonical_sha256, sha256_hex, sha256_hex_of_parts};
 pub use error::{DataError, Result};
 #[cfg(feature = "download")]
 pub use fetch::{fetch_dataset, mirrors};

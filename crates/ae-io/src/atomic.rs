@@ -6,10 +6,18 @@ use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically; on error the previous file, if any, is intact.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// Writes the concatenation of `parts` to `path` atomically, without first copying them
+/// into one buffer (a checkpoint's header, model and optimizer state).
+pub fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     let tmp = temp_sibling(path);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
         file.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -40,6 +48,8 @@ mod tests {
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        write_atomic_parts(&p, &[b"thr", b"", b"ee"]).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"three");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

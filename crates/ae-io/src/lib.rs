@@ -4,5 +4,5 @@
 mod atomic;
 mod error_line;
 
-pub use atomic::{temp_sibling, write_atomic};
+pub use atomic::{temp_sibling, write_atomic, write_atomic_parts};
 pub use error_line::describe_error;

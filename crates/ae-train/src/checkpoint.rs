@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use ae_data::sha256_hex;
-use ae_io::write_atomic;
+use ae_data::{sha256_hex, sha256_hex_of_parts};
+use ae_io::write_atomic_parts;
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Record, Recorder};
 use burn::tensor::backend::Backend;
 use serde::{Deserialize, Serialize};
@@ -85,22 +85,21 @@ pub fn save<B: Backend, M: Record<B>, O: Record<B>>(
         Recorder::<B>::record(&Rec::default(), model, ()).map_err(|e| bad(e.to_string()))?;
     let optimizer =
         Recorder::<B>::record(&Rec::default(), optimizer, ()).map_err(|e| bad(e.to_string()))?;
-    let mut payload = model;
-    let model_len = payload.len();
-    payload.extend_from_slice(&optimizer);
+    // The file is the header line, then the model's and the optimizer's bytes; written
+    // and digested part by part, so the megabytes of state are never copied again.
     let header = Header {
         format: FORMAT,
         epoch,
-        model_len,
+        model_len: model.len(),
         optimizer_len: optimizer.len(),
-        sha256: sha256_hex(&payload),
+        sha256: sha256_hex_of_parts(&[&model, &optimizer]),
         history: history.to_vec(),
         position,
     };
-    let mut bytes = serde_json::to_vec(&header).map_err(|e| bad(e.to_string()))?;
-    bytes.push(b'\n');
-    bytes.extend_from_slice(&payload);
-    write_atomic(path, &bytes).map_err(|e| TrainError::io(path, e))
+    let mut header_line = serde_json::to_vec(&header).map_err(|e| bad(e.to_string()))?;
+    header_line.push(b'\n');
+    write_atomic_parts(path, &[&header_line, &model, &optimizer])
+        .map_err(|e| TrainError::io(path, e))
 }
 
 /// Reads a checkpoint, checking its digest before decoding anything.
