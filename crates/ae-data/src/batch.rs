@@ -42,6 +42,18 @@ impl BatchBuffer {
     }
 }
 
+/// The images at `indices`, scaled to `[0, 1]`, flat (`indices.len() * pixels_per_image`
+/// values) in a vector of their own: for a tensor that takes ownership of its values,
+/// with no staging copy.
+pub fn gathered(set: &ImageSet, indices: &[usize]) -> Vec<f32> {
+    let per = set.pixels_per_image();
+    let mut values = vec![0.0; indices.len() * per];
+    for (chunk, &i) in values.chunks_exact_mut(per.max(1)).zip(indices) {
+        scale_into(set.image(i), chunk);
+    }
+    values
+}
+
 /// The one validation rule of this project, Keras' `validation_split`: the *last*
 /// `fraction` of the `n` samples validate, the rest train, before any shuffling
 /// (`split_at = floor(n * (1 - fraction))`). Returns the training and validation index
@@ -90,6 +102,7 @@ mod tests {
         let mut buf = BatchBuffer::new();
         assert_eq!(buf.gather(&set, &[2, 0]), &[1.0, 0.0, 0.0, 1.0]);
         assert_eq!(buf.gather_range(&set, 1, 2), &[0.2, 0.4]);
+        assert_eq!(gathered(&set, &[2, 0]), [1.0, 0.0, 0.0, 1.0]);
     }
 
     #[test]

@@ -32,7 +32,7 @@ mod synthetic;
 #[cfg(feature = "burn")]
 mod tensor;
 
-pub use batch::{BatchBuffer, shuffled_indices, validation_split};
+pub use batch::{BatchBuffer, gathered, shuffled_indices, validation_split};
 pub use dataset::{
     Dataset, DatasetKind, FileReport, FileRole, IMAGE_SIDE, LoadedSplit, Split, file_path,
     files_present, load_split, resolve_data_dir,

@@ -10,12 +10,13 @@
 //! does across devices. The split depends only on the batch size, never on the thread
 //! count, so results stay the same on one core and on many.
 
-use ae_data::flat_tensor;
+use ae_data::{ImageSet, flat_tensor, gathered};
 use ae_models::{AnyAutoencoder, Objective};
 use burn::module::{AutodiffModule, Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::{ElementConversion, Tensor};
+use burn::tensor::backend::Backend;
+use burn::tensor::{ElementConversion, Tensor, TensorData};
 use rand::rngs::StdRng;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -73,6 +74,76 @@ impl<'a> BatchImages<'a> {
     }
 }
 
+/// A batch's images as its shards read them: values already scaled (and corrupted, when
+/// denoising), or the dataset and the batch's indices, which each shard scales for itself
+/// on its own thread, straight into its input tensor's buffer. Gathered on the training
+/// thread, the scaling of 256 `fc` images kept both shard threads waiting for it at every
+/// step (`perf sched timehist`, 2026-12-02).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BatchSource<'a> {
+    /// Scaled values.
+    Values(BatchImages<'a>),
+    /// The images of `set` at `indices` (inputs and targets alike).
+    Indexed {
+        set: &'a ImageSet,
+        indices: &'a [usize],
+    },
+}
+
+impl<'a> BatchSource<'a> {
+    /// Images in the batch.
+    fn len(&self) -> usize {
+        match self {
+            BatchSource::Values(images) => images.len(),
+            BatchSource::Indexed { indices, .. } => indices.len(),
+        }
+    }
+
+    /// The first `images` images and the rest.
+    fn split_at(self, images: usize) -> (Self, Self) {
+        match self {
+            BatchSource::Values(values) => {
+                let (a, b) = values.split_at(images);
+                (BatchSource::Values(a), BatchSource::Values(b))
+            }
+            BatchSource::Indexed { set, indices } => {
+                let (a, b) = indices.split_at(images);
+                (
+                    BatchSource::Indexed { set, indices: a },
+                    BatchSource::Indexed { set, indices: b },
+                )
+            }
+        }
+    }
+
+    /// The `[images, pixels]` input and target tensors (one tensor when they are equal).
+    fn tensors<B: Backend>(&self, device: &B::Device) -> (Tensor<B, 2>, Tensor<B, 2>) {
+        match *self {
+            BatchSource::Values(images) => {
+                let (n, pixels) = (images.len(), images.pixels);
+                let target = flat_tensor::<B>(images.clean, n, pixels, device);
+                let input = match images.noisy {
+                    Some(noisy) => flat_tensor::<B>(noisy, n, pixels, device),
+                    None => target.clone(),
+                };
+                (input, target)
+            }
+            BatchSource::Indexed { set, indices } => {
+                let shape = [indices.len(), set.pixels_per_image()];
+                let values = TensorData::new(gathered(set, indices), shape);
+                let target = Tensor::<B, 2>::from_data(values, device);
+                (target.clone(), target)
+            }
+        }
+    }
+}
+
+impl<'a> From<BatchImages<'a>> for BatchSource<'a> {
+    fn from(images: BatchImages<'a>) -> Self {
+        BatchSource::Values(images)
+    }
+}
+
 /// The batch's mean loss and the gradients of every parameter.
 pub struct BatchGradients {
     /// Mean total loss over the batch's images.
@@ -104,6 +175,17 @@ pub fn whole_batch_gradients<B: AutodiffBackend>(
     rng: &mut StdRng,
     device: &B::Device,
 ) -> BatchGradients {
+    whole_source_gradients(model, objective, batch.into(), rng, device)
+}
+
+/// [`whole_batch_gradients`] of a [`BatchSource`].
+pub(crate) fn whole_source_gradients<B: AutodiffBackend>(
+    model: &AnyAutoencoder<B>,
+    objective: &Objective,
+    batch: BatchSource<'_>,
+    rng: &mut StdRng,
+    device: &B::Device,
+) -> BatchGradients {
     let noise = objective.draw_noise(model, batch.len(), rng);
     shard_gradients(model, objective, batch, 1.0, noise, device)
 }
@@ -118,7 +200,8 @@ pub fn batch_gradients<B: AutodiffBackend>(
     rng: &mut StdRng,
     device: &B::Device,
 ) -> BatchGradients {
-    let ShardGradients { loss, grads } = sharded_gradients(model, objective, batch, rng, device);
+    let ShardGradients { loss, grads } =
+        sharded_gradients(model, objective, batch.into(), rng, device);
     let grads = match grads {
         Shards::One(grads) => grads,
         Shards::Two(mut into, mut from) => {
@@ -154,14 +237,14 @@ pub(crate) enum Shards {
 pub(crate) fn sharded_gradients<'a, B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,
-    batch: BatchImages<'a>,
+    batch: BatchSource<'a>,
     rng: &mut StdRng,
     device: &B::Device,
 ) -> ShardGradients {
     let images = batch.len();
     if shard_count(objective, images) == 1 {
         let BatchGradients { loss, grads } =
-            whole_batch_gradients(model, objective, batch, rng, device);
+            whole_source_gradients(model, objective, batch, rng, device);
         return ShardGradients {
             loss,
             grads: Shards::One(grads),
@@ -176,7 +259,7 @@ pub(crate) fn sharded_gradients<'a, B: AutodiffBackend>(
         .map(|noise| noise.split_off(noise.len() / images * a.len()));
     // Each shard gets fresh leaves (`from_inner`), so the two graphs share no node and
     // backpropagate without a common lock.
-    let job = |shard: BatchImages<'a>, noise: Option<Vec<f32>>| {
+    let job = |shard: BatchSource<'a>, noise: Option<Vec<f32>>| {
         let replica = AnyAutoencoder::<B>::from_inner(model.valid());
         let (share, device) = (shard.len() as f64 / images as f64, device.clone());
         move || shard_gradients(&replica, objective, shard, share, noise, &device)
@@ -274,17 +357,12 @@ fn shard_pools() -> Option<Rc<[rayon::ThreadPool; 2]>> {
 fn shard_gradients<B: AutodiffBackend>(
     model: &AnyAutoencoder<B>,
     objective: &Objective,
-    shard: BatchImages<'_>,
+    shard: BatchSource<'_>,
     share: f64,
     noise: Option<Vec<f32>>,
     device: &B::Device,
 ) -> BatchGradients {
-    let (n, pixels) = (shard.len(), shard.pixels);
-    let target = flat_tensor::<B>(shard.clean, n, pixels, device);
-    let input = match shard.noisy {
-        Some(noisy) => flat_tensor::<B>(noisy, n, pixels, device),
-        None => target.clone(),
-    };
+    let (input, target) = shard.tensors::<B>(device);
     let loss: Tensor<B, 1> = objective
         .batch_loss_with_noise(model, input, target, noise)
         .total;

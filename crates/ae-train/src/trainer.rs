@@ -25,7 +25,8 @@ use crate::interrupt::StopRequest;
 use crate::progress::{Progress, ProgressMode};
 use crate::run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, SUMMARY_FILE};
 use crate::step::{
-    BatchGradients, BatchImages, ShardGradients, Shards, sharded_gradients, whole_batch_gradients,
+    BatchGradients, BatchImages, BatchSource, ShardGradients, Shards, sharded_gradients,
+    whole_source_gradients,
 };
 use crate::writer::BackgroundWriter;
 
@@ -250,24 +251,30 @@ pub fn train<B: AutodiffBackend>(
                 });
             }
             let n = indices.len();
-            let clean: &[f32] = buffer.gather(&data.train, indices);
-            let noisy = (!config.noise.is_none()).then(|| {
+            // Clean images are scaled by the shards that read them; corrupted ones here,
+            // where the noise is drawn over the whole batch in order.
+            let batch = if config.noise.is_none() {
+                BatchSource::Indexed {
+                    set: &data.train,
+                    indices,
+                }
+            } else {
+                let clean: &[f32] = buffer.gather(&data.train, indices);
                 noisy_values.clear();
                 noisy_values.extend_from_slice(clean);
                 config.noise.apply(&mut noisy_values, &mut batch_rng(2, b));
-                noisy_values.as_slice()
-            });
-            let batch = BatchImages {
-                clean,
-                noisy,
-                pixels,
+                BatchSource::Values(BatchImages {
+                    clean,
+                    noisy: Some(noisy_values.as_slice()),
+                    pixels,
+                })
             };
             let rng = &mut batch_rng(0, b);
             let ShardGradients { loss: value, grads } = if threaded {
                 sharded_gradients(&model, &config.objective, batch, rng, device)
             } else {
                 let BatchGradients { loss, grads } =
-                    whole_batch_gradients(&model, &config.objective, batch, rng, device);
+                    whole_source_gradients(&model, &config.objective, batch, rng, device);
                 ShardGradients {
                     loss,
                     grads: Shards::One(grads),

@@ -282,7 +282,7 @@ mod tests {
         match sharded_gradients(
             model,
             &Objective::default(),
-            batch,
+            batch.into(),
             rng,
             &Default::default(),
         )
