@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod affinity;
 mod backend;
 mod checkpoint;
 mod config;
@@ -19,6 +20,7 @@ mod trainer;
 mod update;
 mod writer;
 
+pub use affinity::SHARD_AFFINITY_ENV;
 pub use backend::{
     BackendKind, DefaultBackend, Placement, REMOTE_CONNECT_TIMEOUT, WithBackend, check_server,
     dispatch, exit_when_server_lost, remote_socket,

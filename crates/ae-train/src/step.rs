@@ -331,7 +331,8 @@ thread_local! {
 }
 
 /// The calling thread's two shard pools, each with half the current pool's threads (at
-/// least one), built on first use and rebuilt when that count changes.
+/// least one), built on first use and rebuilt when that count changes; each pinned to
+/// CPUs of its own where the process has enough (see [`crate::affinity`]).
 fn shard_pools() -> Option<Rc<[rayon::ThreadPool; 2]>> {
     let threads = (rayon::current_num_threads() / 2).max(1);
     SHARD_POOLS.with(|cell| {
@@ -340,12 +341,19 @@ fn shard_pools() -> Option<Rc<[rayon::ThreadPool; 2]>> {
         {
             return Some(Rc::clone(pools));
         }
+        let cpus = crate::affinity::shard_pool_cpus(2, threads);
         let pool = |shard: usize| {
-            rayon::ThreadPoolBuilder::new()
+            let builder = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
-                .thread_name(move |i| format!("ae-shard-{shard}-{i}"))
-                .build()
-                .ok()
+                .thread_name(move |i| format!("ae-shard-{shard}-{i}"));
+            match cpus.as_ref().map(|cpus| cpus[shard].clone()) {
+                Some(cpus) => builder.start_handler(move |_| {
+                    crate::affinity::pin_current_thread(&cpus);
+                }),
+                None => builder,
+            }
+            .build()
+            .ok()
         };
         let pools = Rc::new([pool(0)?, pool(1)?]);
         *cell.borrow_mut() = Some((threads, Rc::clone(&pools)));
