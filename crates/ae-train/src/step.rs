@@ -451,6 +451,50 @@ mod tests {
     }
 
     #[test]
+    fn shards_that_scale_their_own_images_give_the_gathered_batch_bits() {
+        // Odd, so the two shards differ in size; indices out of order and repeated.
+        let n = 2 * MIN_SHARD_IMAGES + 3;
+        let bytes: Vec<u8> = (0..n * 784).map(|i| (i * 7 % 256) as u8).collect();
+        let set = ImageSet::new(bytes, vec![0; n], 28, 28).expect("a valid image set");
+        let indices: Vec<usize> = (0..n).map(|i| (i * 5 + 3) % n).chain([0]).collect();
+        let mut buffer = ae_data::BatchBuffer::new();
+        let clean = buffer.gather(&set, &indices).to_vec();
+        for name in ["fc", "conv"] {
+            let model = model(name);
+            let gradients = |batch: BatchSource<'_>| {
+                let rng = &mut StdRng::seed_from_u64(0);
+                let sharded = sharded_gradients(
+                    &model,
+                    &Objective::default(),
+                    batch,
+                    rng,
+                    &Default::default(),
+                );
+                let Shards::Two(first, second) = sharded.grads else {
+                    panic!("{name}: a batch of {} images is split", indices.len());
+                };
+                (
+                    sharded.loss,
+                    grads_of(&model, &first),
+                    grads_of(&model, &second),
+                )
+            };
+            let gathered = gradients(BatchSource::Values(BatchImages {
+                clean: &clean,
+                noisy: None,
+                pixels: 784,
+            }));
+            let indexed = gradients(BatchSource::Indexed {
+                set: &set,
+                indices: &indices,
+            });
+            assert_eq!(gathered.0.to_bits(), indexed.0.to_bits(), "{name}: loss");
+            assert_eq!(gathered.1, indexed.1, "{name}: first shard's gradients");
+            assert_eq!(gathered.2, indexed.2, "{name}: second shard's gradients");
+        }
+    }
+
+    #[test]
     fn two_shards_give_the_whole_batch_loss_and_gradients() {
         let l1 = Objective {
             sparse: Some(Sparsity::L1 { lambda: 1e-3 }),
