@@ -24,11 +24,9 @@ impl BatchBuffer {
     /// Scales the images at `indices` into the buffer and returns them, flat
     /// (`indices.len() * pixels_per_image` values).
     pub fn gather(&mut self, set: &ImageSet, indices: &[usize]) -> &mut [f32] {
-        let per = set.pixels_per_image();
-        self.values.resize(indices.len() * per, 0.0);
-        for (chunk, &i) in self.values.chunks_exact_mut(per).zip(indices) {
-            scale_into(set.image(i), chunk);
-        }
+        self.values
+            .resize(indices.len() * set.pixels_per_image(), 0.0);
+        scale_images_into(set, indices, &mut self.values);
         &mut self.values
     }
 
@@ -46,12 +44,18 @@ impl BatchBuffer {
 /// values) in a vector of their own: for a tensor that takes ownership of its values,
 /// with no staging copy.
 pub fn gathered(set: &ImageSet, indices: &[usize]) -> Vec<f32> {
-    let per = set.pixels_per_image();
-    let mut values = vec![0.0; indices.len() * per];
-    for (chunk, &i) in values.chunks_exact_mut(per.max(1)).zip(indices) {
+    let mut values = vec![0.0; indices.len() * set.pixels_per_image()];
+    scale_images_into(set, indices, &mut values);
+    values
+}
+
+/// Scales the images at `indices` into `out`, one image after the other (`out` holds
+/// `indices.len() * pixels_per_image` values; an `ImageSet` has at least one pixel per
+/// image).
+fn scale_images_into(set: &ImageSet, indices: &[usize], out: &mut [f32]) {
+    for (chunk, &i) in out.chunks_exact_mut(set.pixels_per_image()).zip(indices) {
         scale_into(set.image(i), chunk);
     }
-    values
 }
 
 /// The one validation rule of this project, Keras' `validation_split`: the *last*

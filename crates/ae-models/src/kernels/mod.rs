@@ -135,14 +135,12 @@ pub fn activated_linear_layer<B: Backend>(
     activation: Activation,
     x: Tensor<B, 2>,
 ) -> Tensor<B, 2> {
-    let x = match activation {
-        Activation::Relu => match fused_linear_layer(layer, x, true) {
-            Ok(y) => return y,
-            Err(x) => x,
-        },
-        _ => x,
-    };
-    activation.apply(linear_layer(layer, x))
+    let relu = activation == Activation::Relu;
+    match fused_linear_layer(layer, x, relu) {
+        Ok(y) if relu => y,
+        Ok(y) => activation.apply(y),
+        Err(x) => activation.apply(layer.forward(x)),
+    }
 }
 
 /// The dense kernel's layer, then a ReLU when `relu`; `Err(x)` where it does not apply
