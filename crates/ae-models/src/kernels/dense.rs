@@ -16,6 +16,7 @@
 //! data-parallel shard the pool has one thread, and the products run inline.
 
 use super::conv::{mat, mat_mut, relu_gated};
+use super::recycle::take_for_overwrite;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatRef, Par};
 
@@ -126,8 +127,14 @@ pub fn backward(
         }
         None => dy,
     };
+    // The gradients' buffers may come from the recycling pool with stale values: the
+    // product overwrites every element (an empty inner dimension writes zeros).
     let product = |dst: &mut [f32], dst_rows, dst_cols, lhs: MatRef<'_, f32>, rhs| {
-        if dst.is_empty() || lhs.ncols() == 0 {
+        if lhs.ncols() == 0 {
+            dst.fill(0.0);
+            return;
+        }
+        if dst.is_empty() {
             return;
         }
         matmul(
@@ -141,13 +148,13 @@ pub fn backward(
     };
     let dy_mat = mat(dy, g.rows, g.d_out);
     let x_grad = wanted.x.then(|| {
-        let mut dx = vec![0.0; g.rows * g.d_in];
+        let mut dx = take_for_overwrite(g.rows * g.d_in);
         let w_t = mat(w, g.d_in, g.d_out).transpose();
         product(&mut dx, g.rows, g.d_in, dy_mat, w_t);
         dx
     });
     let w_grad = wanted.w.then(|| {
-        let mut dw = vec![0.0; g.d_in * g.d_out];
+        let mut dw = take_for_overwrite(g.d_in * g.d_out);
         let x_t = mat(x, g.rows, g.d_in).transpose();
         product(&mut dw, g.d_in, g.d_out, x_t, dy_mat);
         dw
@@ -285,5 +292,44 @@ mod tests {
         assert_eq!(bits(&one.0), bits(&three.0), "forward");
         assert_eq!(bits(&one.1), bits(&three.1), "input gradient");
         assert_eq!(bits(&one.2), bits(&three.2), "weight gradient");
+    }
+
+    #[test]
+    fn recycled_buffers_with_stale_values_give_the_same_gradients() {
+        // Lengths above the pool's minimum, and unusual enough that only this test
+        // gives buffers of them back.
+        let g = DenseGeometry {
+            rows: 67,
+            d_in: 89,
+            d_out: 71,
+        };
+        let (x, w, dy) = (
+            values(67 * 89, 11),
+            values(89 * 71, 12),
+            values(67 * 71, 13),
+        );
+        let all = Wanted {
+            x: true,
+            w: true,
+            b: true,
+        };
+        let bits = |v: Option<Vec<f32>>| {
+            v.expect("wanted")
+                .iter()
+                .map(|x| x.to_bits())
+                .collect::<Vec<_>>()
+        };
+        let fresh = backward(g, &x, &w, &dy, None, all);
+        for len in [g.rows * g.d_in, g.d_in * g.d_out] {
+            super::super::recycle::give_back(vec![f32::NAN; len]);
+        }
+        let recycled = backward(g, &x, &w, &dy, None, all);
+        assert_eq!(bits(recycled.x), bits(fresh.x), "input gradient");
+        assert_eq!(bits(recycled.w), bits(fresh.w), "weight gradient");
+        // An empty inner dimension writes zeros over whatever the buffer held.
+        let empty = DenseGeometry { d_out: 0, ..g };
+        super::super::recycle::give_back(vec![f32::NAN; g.rows * g.d_in]);
+        let zero = backward(empty, &x, &[], &[], None, all);
+        assert!(zero.x.expect("wanted").iter().all(|&v| v == 0.0));
     }
 }

@@ -29,6 +29,7 @@ use super::curve::{self, Curve};
 use super::dense::{self, DenseGeometry};
 use super::elementwise;
 use super::pool::{self, PoolGeometry};
+use super::recycle;
 use super::upsample::{self, UpsampleGeometry};
 
 /// `Autodiff<Flex>`, the training backend these kernels serve.
@@ -721,7 +722,18 @@ pub(super) fn add_in_place<const D: usize>(
     let from = contiguous(&float(from));
     let mut into = unique_contiguous(float(into));
     elementwise::add_assign(into.storage_mut::<f32>(), values(&from));
+    give_back(from);
     from_float(into)
+}
+
+/// Hands a used gradient's buffer to [`recycle`] when no other tensor holds it.
+fn give_back(grad: FlexTensor) {
+    if grad.dtype() != DType::F32 || !grad.is_unique() || !grad.is_contiguous() {
+        return;
+    }
+    if let Ok(buffer) = grad.into_data().bytes.try_into_vec::<f32>() {
+        recycle::give_back(buffer);
+    }
 }
 
 /// One in-place Adam step on `Flex` tensors; returns the parameter and the moments.
@@ -750,6 +762,7 @@ pub(super) fn adam_step<const D: usize>(
         v.storage_mut::<f32>(),
         values(&grad),
     );
+    give_back(grad);
     (from_float(x), from_float(m), from_float(v))
 }
 

@@ -14,6 +14,7 @@ mod direct;
 mod elementwise;
 mod flex;
 pub(crate) mod pool;
+mod recycle;
 pub(crate) mod upsample;
 mod zeros;
 
