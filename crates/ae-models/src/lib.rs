@@ -39,6 +39,6 @@ pub use losses::{ElboTerms, ReconstructionLoss, mse, vae_elbo};
 pub use model::{AnyAutoencoder, DenseStep, MODEL_NAMES, ModelConfig};
 pub use objective::{BatchLoss, Objective, Sparsity};
 pub use optim::{
-    Adadelta, AdadeltaState, AnyOptimizer, AnyOptimizerState, KerasAdam, OptimizerKind,
+    Adadelta, AdadeltaState, AnyOptimizer, AnyOptimizerState, KerasAdam, OptimizerKind, SummedStep,
 };
 pub use vae::{LOGVAR_RANGE, Likelihood, Vae, VaeConfig, VaeOutput};

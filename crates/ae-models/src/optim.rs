@@ -223,7 +223,7 @@ impl<B: Backend> SimpleOptimizer<B> for KerasAdam {
         }
         let moments = state.map(|s| (s.momentum.time, s.momentum.moment_1, s.momentum.moment_2));
         let (tensor, (time, moment_1, moment_2)) =
-            kernels::adam_step(self.constants, lr, tensor, grad, moments);
+            kernels::adam_step(self.constants, lr, tensor, (grad, None), moments);
         let momentum = AdaptiveMomentumState {
             time,
             moment_1,
@@ -235,6 +235,56 @@ impl<B: Backend> SimpleOptimizer<B> for KerasAdam {
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device<B>) -> Self::State<D> {
         <Adam as SimpleOptimizer<B>>::to_device(state, device)
+    }
+}
+
+/// A simple optimizer that can step a parameter with the sum of two gradients (two
+/// data-parallel shards'), as stepping with `grad + other` would.
+pub trait SummedStep<B: Backend>: SimpleOptimizer<B> {
+    /// [`SimpleOptimizer::step`] with the gradient `grad + other`; by default the two are
+    /// added in place first.
+    fn step_summed<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<B, D>,
+        (grad, other): (Tensor<B, D>, Tensor<B, D>),
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
+        self.step(lr, tensor, kernels::add_in_place(grad, other), state)
+    }
+}
+
+impl<B: Backend> SummedStep<B> for Adadelta {}
+
+impl<B: Backend> SummedStep<B> for KerasAdam {
+    /// On Flex, the sum is added inside the fused Adam pass, so it is never written out:
+    /// the same bits as adding first.
+    fn step_summed<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<B, D>,
+        (grad, other): (Tensor<B, D>, Tensor<B, D>),
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
+        let plain_state = state
+            .as_ref()
+            .is_none_or(|s| s.momentum.max_moment_2.is_none());
+        let fused = plain_state
+            && kernels::fused_adam_applies(&tensor, &grad)
+            && kernels::fused_adam_applies(&tensor, &other);
+        if !fused {
+            return self.step(lr, tensor, kernels::add_in_place(grad, other), state);
+        }
+        let moments = state.map(|s| (s.momentum.time, s.momentum.moment_1, s.momentum.moment_2));
+        let (tensor, (time, moment_1, moment_2)) =
+            kernels::adam_step(self.constants, lr, tensor, (grad, Some(other)), moments);
+        let momentum = AdaptiveMomentumState {
+            time,
+            moment_1,
+            moment_2,
+            max_moment_2: None,
+        };
+        (tensor, Some(AdamState { momentum }))
     }
 }
 
@@ -305,6 +355,31 @@ impl<B: Backend> SimpleOptimizer<B> for AnyOptimizer<B> {
             }
             AnyOptimizerState::Adadelta(s) => {
                 AnyOptimizerState::Adadelta(<Adadelta as SimpleOptimizer<B>>::to_device(s, device))
+            }
+        }
+    }
+}
+
+impl<B: Backend> SummedStep<B> for AnyOptimizer<B> {
+    fn step_summed<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<B, D>,
+        grads: (Tensor<B, D>, Tensor<B, D>),
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<B, D>, Option<Self::State<D>>) {
+        match (self, state) {
+            (AnyOptimizer::Adam(adam), Some(AnyOptimizerState::Adam(state))) => {
+                let (tensor, state) = adam.step_summed(lr, tensor, grads, Some(state));
+                (tensor, state.map(AnyOptimizerState::Adam))
+            }
+            (AnyOptimizer::Adam(adam), None) => {
+                let (tensor, state) = adam.step_summed(lr, tensor, grads, None);
+                (tensor, state.map(AnyOptimizerState::Adam))
+            }
+            (_, state) => {
+                let (grad, other) = grads;
+                self.step(lr, tensor, kernels::add_in_place(grad, other), state)
             }
         }
     }

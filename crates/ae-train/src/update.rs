@@ -17,8 +17,10 @@
 //! result is the plain sum and step's, bit for bit (tested below).
 
 use crate::step::{AddGradients, in_parallel};
+use ae_models::SummedStep;
 use burn::module::{AutodiffModule, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::adaptor::OptimizerAdaptor;
+use burn::optim::record::AdaptorRecord;
 use burn::optim::{GradientsParams, Optimizer, SimpleOptimizer};
 use burn::tensor::Tensor;
 use burn::tensor::backend::AutodiffBackend;
@@ -37,7 +39,7 @@ pub(crate) fn step_in_halves<B, M, O>(
 where
     B: AutodiffBackend,
     M: AutodiffModule<B>,
-    O: SimpleOptimizer<B::InnerBackend>,
+    O: SummedStep<B::InnerBackend>,
 {
     let halves = Halves::of(&module);
     let [optim_a, optim_b] = halves.split_optimizer(optim);
@@ -45,18 +47,10 @@ where
     let [second_a, second_b] = halves.split_gradients(&module, second);
     let [module_a, module_b] = halves.split_module(module);
     let step_half = |module: M,
-                     mut grads: GradientsParams,
-                     mut other: GradientsParams,
-                     mut optim: OptimizerAdaptor<O, M, B>| {
-        move || {
-            module.visit(&mut AddGradients::<B> {
-                into: &mut grads,
-                from: &mut other,
-                backend: std::marker::PhantomData,
-            });
-            let module = optim.step(lr, module, grads);
-            (module, optim)
-        }
+                     grads: GradientsParams,
+                     other: GradientsParams,
+                     optim: OptimizerAdaptor<O, M, B>| {
+        move || step_summed(optim, lr, module, grads, other)
     };
     let ((module_a, optim_a), (module_b, optim_b)) = in_parallel(
         step_half(module_a, first_a, second_a, optim_a),
@@ -64,6 +58,107 @@ where
     );
     halves.merge_optimizer(optim, [optim_a, optim_b]);
     halves.merge_module([module_a, module_b])
+}
+
+/// Steps `module` with `optim` for the sum of `grads` and `other`, each parameter's two
+/// gradients added inside its step ([`SummedStep`]) rather than in a pass of their own.
+///
+/// This is burn's `OptimizerAdaptor::step` for the sum, parameter by parameter with the
+/// adaptor's own state records, without gradient clipping (an adaptor with clipping
+/// adds the gradients first and steps as burn does).
+fn step_summed<B, M, O>(
+    mut optim: OptimizerAdaptor<O, M, B>,
+    lr: f64,
+    module: M,
+    mut grads: GradientsParams,
+    mut other: GradientsParams,
+) -> (M, OptimizerAdaptor<O, M, B>)
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    O: SummedStep<B::InnerBackend>,
+{
+    if optim.has_gradient_clipping() {
+        module.visit(&mut AddGradients::<B> {
+            into: &mut grads,
+            from: &mut other,
+            backend: std::marker::PhantomData,
+        });
+        let module = optim.step(lr, module, grads);
+        return (module, optim);
+    }
+    // The records move out of the adaptor, so each state buffer has one owner and the
+    // fused kernels update it in place.
+    let mut records = optim.to_record();
+    let optim = optim.load_record(Default::default());
+    let module = module.map(&mut SummedStepMapper::<B, M, O> {
+        optim: optim.optim(),
+        records: &mut records,
+        grads: [&mut grads, &mut other],
+        lr,
+    });
+    (module, optim.load_record(records))
+}
+
+/// Steps each parameter that has a gradient in either set, as burn's adaptor does.
+struct SummedStepMapper<'a, B, M, O>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    O: SimpleOptimizer<B::InnerBackend>,
+{
+    optim: &'a O,
+    /// The adaptor's state, one record per parameter.
+    records: &'a mut <OptimizerAdaptor<O, M, B> as Optimizer<M, B>>::Record,
+    grads: [&'a mut GradientsParams; 2],
+    lr: f64,
+}
+
+impl<B, M, O> ModuleMapper<B> for SummedStepMapper<'_, B, M, O>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    O: SummedStep<B::InnerBackend>,
+{
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+        let (id, tensor, mapper) = param.consume();
+        let [grads, other] = &mut self.grads;
+        let (grad, other) = match (
+            grads.remove::<B::InnerBackend, D>(id),
+            other.remove::<B::InnerBackend, D>(id),
+        ) {
+            (Some(grad), other) => (grad, other),
+            (None, Some(other)) => (other, None),
+            (None, None) => return Param::from_mapped_value(id, tensor, mapper),
+        };
+        let device = grad.device();
+        let require_grad = tensor.is_require_grad();
+        let tensor = if tensor.device() == device {
+            tensor
+        } else {
+            tensor.to_device(&device)
+        };
+        let state = self
+            .records
+            .remove(&id)
+            .map(|record| O::to_device(record.into_state(), &device));
+        let (tensor, state) = match other {
+            Some(other) => self
+                .optim
+                .step_summed(self.lr, tensor.inner(), (grad, other), state),
+            None => self.optim.step(self.lr, tensor.inner(), grad, state),
+        };
+        if let Some(state) = state {
+            self.records.insert(id, AdaptorRecord::from_state(state));
+        }
+        let tensor = Tensor::from_inner(tensor);
+        let tensor = if require_grad {
+            tensor.require_grad()
+        } else {
+            tensor
+        };
+        Param::from_mapped_value(id, tensor, mapper)
+    }
 }
 
 /// A module's parameters dealt into two halves.

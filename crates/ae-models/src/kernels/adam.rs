@@ -56,6 +56,38 @@ pub fn step(
     moment_2: &mut [f32],
     grad: &[f32],
 ) {
+    step_with(c, lr, time, [param, moment_1, moment_2], grad, None);
+}
+
+/// [`step`] for the gradient `grad + other`, added in the same pass: the same bits as
+/// adding the two first and stepping with the sum, without writing the sum and reading
+/// it back (two data-parallel shards' gradients).
+///
+/// # Panics
+/// When the lengths differ.
+#[allow(clippy::too_many_arguments)]
+pub fn step_summed(
+    c: AdamConstants,
+    lr: f32,
+    time: i32,
+    param: &mut [f32],
+    moment_1: &mut [f32],
+    moment_2: &mut [f32],
+    grad: &[f32],
+    other: &[f32],
+) {
+    assert_eq!(grad.len(), other.len(), "Adam gradients differ in length");
+    step_with(c, lr, time, [param, moment_1, moment_2], grad, Some(other));
+}
+
+fn step_with(
+    c: AdamConstants,
+    lr: f32,
+    time: i32,
+    [param, moment_1, moment_2]: [&mut [f32]; 3],
+    grad: &[f32],
+    other: Option<&[f32]>,
+) {
     let n = param.len();
     assert!(
         moment_1.len() == n && moment_2.len() == n && grad.len() == n,
@@ -76,6 +108,7 @@ pub fn step(
             m: moment_1,
             v: moment_2,
             g: grad,
+            other,
         });
         return;
     }
@@ -84,7 +117,18 @@ pub fn step(
         .zip(moment_1.par_chunks_mut(CHUNK))
         .zip(moment_2.par_chunks_mut(CHUNK))
         .zip(grad.par_chunks(CHUNK))
-        .for_each(|(((x, m), v), g)| arch.dispatch(Update { rule, x, m, v, g }));
+        .enumerate()
+        .for_each(|(chunk, (((x, m), v), g))| {
+            let other = other.map(|o| &o[chunk * CHUNK..chunk * CHUNK + g.len()]);
+            arch.dispatch(Update {
+                rule,
+                x,
+                m,
+                v,
+                g,
+                other,
+            })
+        });
 }
 
 /// The constants of one step, held by value so the loop reads them from registers.
@@ -106,6 +150,8 @@ struct Update<'a> {
     m: &'a mut [f32],
     v: &'a mut [f32],
     g: &'a [f32],
+    /// A second gradient added to `g` element by element.
+    other: Option<&'a [f32]>,
 }
 
 impl WithSimd for Update<'_> {
@@ -120,10 +166,20 @@ impl WithSimd for Update<'_> {
             eps,
         } = self.rule;
         let (f1, f2) = (1.0 - c.beta_1, 1.0 - c.beta_2);
-        for (((x, m), v), &g) in self.x.iter_mut().zip(self.m).zip(self.v).zip(self.g) {
+        let update = |x: &mut f32, m: &mut f32, v: &mut f32, g: f32| {
             *m = flush_subnormal(*m * c.beta_1 + g * f1);
             *v = flush_subnormal(*v * c.beta_2 + (g * g) * f2);
             *x -= (*m * combined) / (v.sqrt() + eps) * lr;
+        };
+        let moments = self.x.iter_mut().zip(self.m).zip(self.v);
+        match self.other {
+            None => moments
+                .zip(self.g)
+                .for_each(|(((x, m), v), &g)| update(x, m, v, g)),
+            Some(other) => moments
+                .zip(self.g)
+                .zip(other)
+                .for_each(|((((x, m), v), &g), &o)| update(x, m, v, g + o)),
         }
     }
 }
@@ -131,6 +187,35 @@ impl WithSimd for Update<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_summed_step_is_the_step_of_the_sum_bit_for_bit() {
+        let c = AdamConstants {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+        };
+        // Below and above the parallel threshold, with a partial last chunk.
+        for n in [37, PARALLEL_MIN + 3 * CHUNK + 5] {
+            let value =
+                |i: usize, k: usize| ((i * 7919 + k * 104_729) % 2001) as f32 / 1000.0 - 1.0;
+            let (a, b): (Vec<f32>, Vec<f32>) =
+                (0..n).map(|i| (value(i, 1), value(i, 2) * 1e-3)).unzip();
+            let start: Vec<f32> = (0..n).map(|i| value(i, 3)).collect();
+            let (mut x1, mut m1, mut v1) = (start.clone(), vec![0.01; n], vec![0.02; n]);
+            let (mut x2, mut m2, mut v2) = (x1.clone(), m1.clone(), v1.clone());
+            let sum: Vec<f32> = a.iter().zip(&b).map(|(a, b)| a + b).collect();
+            for time in 1..=3 {
+                step(c, 1e-3, time, &mut x1, &mut m1, &mut v1, &sum);
+                step_summed(c, 1e-3, time, &mut x2, &mut m2, &mut v2, &a, &b);
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&x2), bits(&x1), "parameters, n = {n}");
+            assert_eq!(bits(&m2), bits(&m1), "first moments, n = {n}");
+            assert_eq!(bits(&v2), bits(&v1), "second moments, n = {n}");
+            assert_ne!(bits(&x2), bits(&start), "the step moved the parameters");
+        }
+    }
 
     #[test]
     fn moments_decaying_into_subnormals_become_zero() {

@@ -726,9 +726,13 @@ pub(super) fn add_in_place<const D: usize>(
     from_float(into)
 }
 
-/// Hands a used gradient's buffer to [`recycle`] when no other tensor holds it.
+/// Hands a used gradient's buffer to [`recycle`] when no other tensor holds it and it
+/// can be taken out without a copy.
 fn give_back(grad: FlexTensor) {
-    if grad.dtype() != DType::F32 || !grad.is_unique() || !grad.is_contiguous() {
+    let whole = grad.is_contiguous()
+        && grad.layout().start_offset() == 0
+        && grad.bytes().len() == grad.layout().num_elements() * size_of::<f32>();
+    if grad.dtype() != DType::F32 || !grad.is_unique() || !whole {
         return;
     }
     if let Ok(buffer) = grad.into_data().bytes.try_into_vec::<f32>() {
@@ -736,33 +740,55 @@ fn give_back(grad: FlexTensor) {
     }
 }
 
-/// One in-place Adam step on `Flex` tensors; returns the parameter and the moments.
+/// One in-place Adam step on `Flex` tensors for the gradient `grad` (plus `other`, when
+/// given, added in the same pass); returns the parameter and the moments.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn adam_step<const D: usize>(
     constants: AdamConstants,
     lr: f32,
     time: usize,
     param: Tensor<Flex, D>,
     grad: Tensor<Flex, D>,
+    other: Option<Tensor<Flex, D>>,
     moment_1: Tensor<Flex, D>,
     moment_2: Tensor<Flex, D>,
 ) -> (Tensor<Flex, D>, Tensor<Flex, D>, Tensor<Flex, D>) {
     let grad = contiguous(&float(grad));
+    let other = other.map(|other| contiguous(&float(other)));
     let (mut x, mut m, mut v) = (
         unique_contiguous(float(param)),
         unique_contiguous(float(moment_1)),
         unique_contiguous(float(moment_2)),
     );
     let time = i32::try_from(time).unwrap_or(i32::MAX);
-    adam::step(
-        constants,
-        lr,
-        time,
+    let (x_values, m_values, v_values) = (
         x.storage_mut::<f32>(),
         m.storage_mut::<f32>(),
         v.storage_mut::<f32>(),
-        values(&grad),
     );
+    match &other {
+        None => adam::step(
+            constants,
+            lr,
+            time,
+            x_values,
+            m_values,
+            v_values,
+            values(&grad),
+        ),
+        Some(other) => adam::step_summed(
+            constants,
+            lr,
+            time,
+            x_values,
+            m_values,
+            v_values,
+            values(&grad),
+            values(other),
+        ),
+    }
     give_back(grad);
+    other.map(give_back);
     (from_float(x), from_float(m), from_float(v))
 }
 
@@ -789,7 +815,7 @@ mod tests {
         };
         let ((param, p_at), (m, m_at), (v, v_at)) = (tensor(1.0), tensor(0.0), tensor(0.0));
         let (grad, _) = tensor(0.5);
-        let (param, m, v) = adam_step(constants, 1e-3, 1, param, grad, m, v);
+        let (param, m, v) = adam_step(constants, 1e-3, 1, param, grad, None, m, v);
         assert_eq!([buffer(param), buffer(m), buffer(v)], [p_at, m_at, v_at]);
     }
 

@@ -207,7 +207,8 @@ pub fn add_in_place<B: Backend, const D: usize>(
     into + from
 }
 
-/// One Adam step of a parameter tensor on `Flex`, in place (the crate's fused Adam kernel).
+/// One Adam step of a parameter tensor on `Flex`, in place (the crate's fused Adam kernel),
+/// for the gradient `grad`, or `grad + other` added in the same pass.
 ///
 /// `moments` is `(time, moment_1, moment_2)` of the previous step, `None` on the first
 /// (burn's Adam starts from zero moments); the new ones are returned.
@@ -219,15 +220,23 @@ pub(crate) fn adam_step<B: Backend, const D: usize>(
     constants: adam::AdamConstants,
     lr: f64,
     param: Tensor<B, D>,
-    grad: Tensor<B, D>,
+    (grad, other): (Tensor<B, D>, Option<Tensor<B, D>>),
     moments: Option<(usize, Tensor<B, D>, Tensor<B, D>)>,
 ) -> (Tensor<B, D>, (usize, Tensor<B, D>, Tensor<B, D>)) {
     let (time, m, v) = match moments {
         Some((time, m, v)) => (time + 1, moved(m), moved(v)),
         None => (1, moved(grad.zeros_like()), moved(grad.zeros_like())),
     };
-    let (param, m, v) =
-        flex::adam_step(constants, lr as f32, time, moved(param), moved(grad), m, v);
+    let (param, m, v) = flex::adam_step(
+        constants,
+        lr as f32,
+        time,
+        moved(param),
+        moved(grad),
+        other.map(moved),
+        m,
+        v,
+    );
     (moved(param), (time, moved(m), moved(v)))
 }
 

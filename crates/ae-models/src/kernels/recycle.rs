@@ -22,8 +22,9 @@ const MIN_LEN: usize = 1 << 12;
 /// At most this many buffers are kept (two shards' weight gradients of a deep model).
 const MAX_BUFFERS: usize = 32;
 
-/// At most this many elements are kept in all (128 MiB of `f32`).
-const MAX_ELEMENTS: usize = 1 << 25;
+/// At most this many elements are kept in all (64 MiB of `f32`), so a long-lived process
+/// holds little memory for it.
+const MAX_ELEMENTS: usize = 1 << 24;
 
 static POOL: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
 
