@@ -204,6 +204,45 @@ impl Default for KerasAdam {
     }
 }
 
+impl KerasAdam {
+    /// The step for `grad` (plus `other`, added inside the pass): fused on Flex, burn's
+    /// Adam otherwise.
+    fn step_fused<B: Backend, const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<B, D>,
+        (grad, other): (Tensor<B, D>, Option<Tensor<B, D>>),
+        state: Option<AdamState<B, D>>,
+    ) -> (Tensor<B, D>, Option<AdamState<B, D>>) {
+        // AMSGrad state (never created here) would need burn's path.
+        let plain_state = state
+            .as_ref()
+            .is_none_or(|s| s.momentum.max_moment_2.is_none());
+        let fused = plain_state
+            && kernels::fused_adam_applies(&tensor, &grad)
+            && other
+                .as_ref()
+                .is_none_or(|other| kernels::fused_adam_applies(&tensor, other));
+        if !fused {
+            let grad = match other {
+                Some(other) => kernels::add_in_place(grad, other),
+                None => grad,
+            };
+            return self.reference.step(lr, tensor, grad, state);
+        }
+        let moments = state.map(|s| (s.momentum.time, s.momentum.moment_1, s.momentum.moment_2));
+        let (tensor, (time, moment_1, moment_2)) =
+            kernels::adam_step(self.constants, lr, tensor, (grad, other), moments);
+        let momentum = AdaptiveMomentumState {
+            time,
+            moment_1,
+            moment_2,
+            max_moment_2: None,
+        };
+        (tensor, Some(AdamState { momentum }))
+    }
+}
+
 impl<B: Backend> SimpleOptimizer<B> for KerasAdam {
     type State<const D: usize> = AdamState<B, D>;
 
@@ -214,23 +253,7 @@ impl<B: Backend> SimpleOptimizer<B> for KerasAdam {
         grad: Tensor<B, D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<B, D>, Option<Self::State<D>>) {
-        // AMSGrad state (never created here) would need burn's path.
-        let plain_state = state
-            .as_ref()
-            .is_none_or(|s| s.momentum.max_moment_2.is_none());
-        if !(plain_state && kernels::fused_adam_applies(&tensor, &grad)) {
-            return self.reference.step(lr, tensor, grad, state);
-        }
-        let moments = state.map(|s| (s.momentum.time, s.momentum.moment_1, s.momentum.moment_2));
-        let (tensor, (time, moment_1, moment_2)) =
-            kernels::adam_step(self.constants, lr, tensor, (grad, None), moments);
-        let momentum = AdaptiveMomentumState {
-            time,
-            moment_1,
-            moment_2,
-            max_moment_2: None,
-        };
-        (tensor, Some(AdamState { momentum }))
+        self.step_fused(lr, tensor, (grad, None), state)
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device<B>) -> Self::State<D> {
@@ -266,25 +289,7 @@ impl<B: Backend> SummedStep<B> for KerasAdam {
         (grad, other): (Tensor<B, D>, Tensor<B, D>),
         state: Option<Self::State<D>>,
     ) -> (Tensor<B, D>, Option<Self::State<D>>) {
-        let plain_state = state
-            .as_ref()
-            .is_none_or(|s| s.momentum.max_moment_2.is_none());
-        let fused = plain_state
-            && kernels::fused_adam_applies(&tensor, &grad)
-            && kernels::fused_adam_applies(&tensor, &other);
-        if !fused {
-            return self.step(lr, tensor, kernels::add_in_place(grad, other), state);
-        }
-        let moments = state.map(|s| (s.momentum.time, s.momentum.moment_1, s.momentum.moment_2));
-        let (tensor, (time, moment_1, moment_2)) =
-            kernels::adam_step(self.constants, lr, tensor, (grad, Some(other)), moments);
-        let momentum = AdaptiveMomentumState {
-            time,
-            moment_1,
-            moment_2,
-            max_moment_2: None,
-        };
-        (tensor, Some(AdamState { momentum }))
+        self.step_fused(lr, tensor, (grad, Some(other)), state)
     }
 }
 

@@ -45,42 +45,13 @@ fn flush_subnormal(x: f32) -> f32 {
 /// Updates `param`, `moment_1` and `moment_2` for gradient `grad` at step `time`
 /// (1 for the first step, when the moments must be zero).
 ///
-/// # Panics
-/// When the lengths differ.
-pub fn step(
-    c: AdamConstants,
-    lr: f32,
-    time: i32,
-    param: &mut [f32],
-    moment_1: &mut [f32],
-    moment_2: &mut [f32],
-    grad: &[f32],
-) {
-    step_with(c, lr, time, [param, moment_1, moment_2], grad, None);
-}
-
-/// [`step`] for the gradient `grad + other`, added in the same pass: the same bits as
-/// adding the two first and stepping with the sum, without writing the sum and reading
-/// it back (two data-parallel shards' gradients).
+/// With `other`, the gradient is `grad + other`, added in the same pass: the same bits
+/// as adding the two first and stepping with the sum, without writing the sum out and
+/// reading it back (two data-parallel shards' gradients).
 ///
 /// # Panics
 /// When the lengths differ.
-#[allow(clippy::too_many_arguments)]
-pub fn step_summed(
-    c: AdamConstants,
-    lr: f32,
-    time: i32,
-    param: &mut [f32],
-    moment_1: &mut [f32],
-    moment_2: &mut [f32],
-    grad: &[f32],
-    other: &[f32],
-) {
-    assert_eq!(grad.len(), other.len(), "Adam gradients differ in length");
-    step_with(c, lr, time, [param, moment_1, moment_2], grad, Some(other));
-}
-
-fn step_with(
+pub fn step(
     c: AdamConstants,
     lr: f32,
     time: i32,
@@ -90,7 +61,10 @@ fn step_with(
 ) {
     let n = param.len();
     assert!(
-        moment_1.len() == n && moment_2.len() == n && grad.len() == n,
+        moment_1.len() == n
+            && moment_2.len() == n
+            && grad.len() == n
+            && other.is_none_or(|other| other.len() == n),
         "Adam slices differ in length"
     );
     let bias_correction_2_sqrt = (1.0 - c.beta_2.powi(time)).sqrt();
@@ -206,8 +180,8 @@ mod tests {
             let (mut x2, mut m2, mut v2) = (x1.clone(), m1.clone(), v1.clone());
             let sum: Vec<f32> = a.iter().zip(&b).map(|(a, b)| a + b).collect();
             for time in 1..=3 {
-                step(c, 1e-3, time, &mut x1, &mut m1, &mut v1, &sum);
-                step_summed(c, 1e-3, time, &mut x2, &mut m2, &mut v2, &a, &b);
+                step(c, 1e-3, time, [&mut x1, &mut m1, &mut v1], &sum, None);
+                step(c, 1e-3, time, [&mut x2, &mut m2, &mut v2], &a, Some(&b));
             }
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&x2), bits(&x1), "parameters, n = {n}");
@@ -226,10 +200,10 @@ mod tests {
         };
         // One gradient, then zeros: m decays by 0.9 and v by 0.999 per step.
         let (mut x, mut m, mut v) = ([0.5f32], [0.0f32], [0.0f32]);
-        step(c, 1e-3, 1, &mut x, &mut m, &mut v, &[1.0]);
+        step(c, 1e-3, 1, [&mut x, &mut m, &mut v], &[1.0], None);
         let mut m_zero_at = None;
         for t in 2..=2000 {
-            step(c, 1e-3, t, &mut x, &mut m, &mut v, &[0.0]);
+            step(c, 1e-3, t, [&mut x, &mut m, &mut v], &[0.0], None);
             assert!(m[0] == 0.0 || m[0].is_normal(), "step {t}: m = {:e}", m[0]);
             assert!(v[0] == 0.0 || v[0].is_normal(), "step {t}: v = {:e}", v[0]);
             if m[0] == 0.0 && m_zero_at.is_none() {

@@ -761,34 +761,22 @@ pub(super) fn adam_step<const D: usize>(
         unique_contiguous(float(moment_2)),
     );
     let time = i32::try_from(time).unwrap_or(i32::MAX);
-    let (x_values, m_values, v_values) = (
-        x.storage_mut::<f32>(),
-        m.storage_mut::<f32>(),
-        v.storage_mut::<f32>(),
+    adam::step(
+        constants,
+        lr,
+        time,
+        [
+            x.storage_mut::<f32>(),
+            m.storage_mut::<f32>(),
+            v.storage_mut::<f32>(),
+        ],
+        values(&grad),
+        other.as_ref().map(values),
     );
-    match &other {
-        None => adam::step(
-            constants,
-            lr,
-            time,
-            x_values,
-            m_values,
-            v_values,
-            values(&grad),
-        ),
-        Some(other) => adam::step_summed(
-            constants,
-            lr,
-            time,
-            x_values,
-            m_values,
-            v_values,
-            values(&grad),
-            values(other),
-        ),
-    }
     give_back(grad);
-    other.map(give_back);
+    if let Some(other) = other {
+        give_back(other);
+    }
     (from_float(x), from_float(m), from_float(v))
 }
 
