@@ -373,20 +373,17 @@ impl<B: Backend> SummedStep<B> for AnyOptimizer<B> {
         grads: (Tensor<B, D>, Tensor<B, D>),
         state: Option<Self::State<D>>,
     ) -> (Tensor<B, D>, Option<Self::State<D>>) {
-        match (self, state) {
-            (AnyOptimizer::Adam(adam), Some(AnyOptimizerState::Adam(state))) => {
-                let (tensor, state) = adam.step_summed(lr, tensor, grads, Some(state));
-                (tensor, state.map(AnyOptimizerState::Adam))
-            }
-            (AnyOptimizer::Adam(adam), None) => {
-                let (tensor, state) = adam.step_summed(lr, tensor, grads, None);
-                (tensor, state.map(AnyOptimizerState::Adam))
-            }
-            (_, state) => {
-                let (grad, other) = grads;
-                self.step(lr, tensor, kernels::add_in_place(grad, other), state)
-            }
-        }
+        let AnyOptimizer::Adam(adam) = self else {
+            let (grad, other) = grads;
+            return self.step(lr, tensor, kernels::add_in_place(grad, other), state);
+        };
+        // Another kind's state starts Adam afresh, as `step` does.
+        let state = match state {
+            Some(AnyOptimizerState::Adam(state)) => Some(state),
+            _ => None,
+        };
+        let (tensor, state) = adam.step_summed(lr, tensor, grads, state);
+        (tensor, state.map(AnyOptimizerState::Adam))
     }
 }
 
