@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use ae_data::{Dataset, DatasetKind};
 use ae_report::{
-    Context, Experiment, Profile, Settings, Shard, backend_description, experiments, shard_runs,
-    train_runs,
+    Context, ExperimentInfo, Profile, Settings, Shard, backend_description, experiments,
+    shard_runs, train_runs,
 };
 use ae_report::{Report, Table};
 use ae_train::{BackendKind, Placement, ProgressMode, WithBackend};
@@ -228,8 +228,8 @@ fn print_plan(args: &ReproduceArgs) -> anyhow::Result<()> {
 fn planned_runs(args: &ReproduceArgs) -> anyhow::Result<Vec<ae_report::PlannedRun>> {
     let settings = args.settings();
     let mut runs = Vec::new();
-    for exp in chosen(&ae_report::EXPERIMENTS, args) {
-        runs.extend((exp.runs)(&settings)?);
+    for info in ae_report::EXPERIMENTS.iter().filter(|i| is_chosen(i, args)) {
+        runs.extend((info.runs)(&settings)?);
     }
     Ok(runs)
 }
@@ -335,15 +335,9 @@ fn train_in_jobs(args: &ReproduceArgs, mnist: &Dataset, fashion: &Dataset) -> an
 /// What a shard records about itself in its folder.
 pub const SHARD_FILE: &str = "shard.json";
 
-/// The experiments that `--only` selects, in report order.
-fn chosen<'e, B: AutodiffBackend>(
-    experiments: &'e [Experiment<B>],
-    args: &ReproduceArgs,
-) -> Vec<&'e Experiment<B>> {
-    experiments
-        .iter()
-        .filter(|e| args.only.as_deref().is_none_or(|o| e.id.contains(o)))
-        .collect()
+/// Whether `--only` selects the experiment `info` describes.
+fn is_chosen(info: &ExperimentInfo, args: &ReproduceArgs) -> bool {
+    args.only.as_deref().is_none_or(|o| info.id.contains(o))
 }
 
 /// The experiments of a reproduction on the backend it names: the report grows one
@@ -377,7 +371,10 @@ impl WithBackend for Reproduction<'_> {
             .push(ae_report::data_section(&[mnist, fashion], &args.out)?);
         let ctx = args.context::<B>(mnist, fashion, device);
         let experiments = experiments::<B>();
-        let chosen = chosen(&experiments, args);
+        let chosen: Vec<_> = experiments
+            .iter()
+            .filter(|e| is_chosen(&e.info, args))
+            .collect();
         let overall = ProgressBar::new(chosen.len() as u64);
         overall.set_style(
             ProgressStyle::with_template("[{pos}/{len}] {msg} ({elapsed})")
@@ -385,23 +382,23 @@ impl WithBackend for Reproduction<'_> {
         );
         let mut section_seconds = Vec::new();
         for exp in chosen {
-            overall.set_message(exp.title);
+            overall.set_message(exp.info.title);
             // A hidden bar (no terminal) drops println: log plainly then.
             if overall.is_hidden() {
-                eprintln!("== {}", exp.title);
+                eprintln!("== {}", exp.info.title);
             } else {
-                overall.println(format!("== {}", exp.title));
+                overall.println(format!("== {}", exp.info.title));
             }
             let t = Instant::now();
             let mut section = overall
                 .suspend(|| (exp.run)(&ctx))
-                .map_err(|e| anyhow::anyhow!("{}: {e}", exp.id))?;
+                .map_err(|e| anyhow::anyhow!("{}: {e}", exp.info.id))?;
             let seconds = t.elapsed().as_secs_f64();
             section.text(format!(
                 "Wall time of this experiment: {seconds:.1} s ({} profile).",
                 profile.name()
             ));
-            section_seconds.push((exp.id.to_string(), seconds));
+            section_seconds.push((exp.info.id.to_string(), seconds));
             report.sections.push(section);
             overall.inc(1);
             // Write after every section: an interrupted reproduction leaves a consistent report.

@@ -15,8 +15,8 @@ mod table;
 pub use data_section::data_section;
 pub use error::{ReportError, Result};
 pub use experiments::{
-    Context, EXPERIMENTS, Experiment, PlannedRun, Profile, Settings, Shard, backend_description,
-    estimated_flops, experiments, plan, shard_runs, train_runs,
+    Context, EXPERIMENTS, Experiment, ExperimentInfo, PlannedRun, Profile, Settings, Shard,
+    backend_description, estimated_flops, experiments, plan, shard_runs, train_runs,
 };
 pub use fidelity::{
     FidelityRow, HistoryColumn, LOGISTIC_32_RUN, LOGISTIC_32_TEST_MSE, Measure, SeedFigure,

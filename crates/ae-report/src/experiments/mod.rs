@@ -3,20 +3,40 @@
 //! figures. Training runs live under `runs/<section>/<run>` and are reused when
 //! finished (or resumed when interrupted), so a re-run redoes no finished training.
 
-/// Defines a section module's `experiment::<B>()` from its `ID`, `TITLE` and `run`, the
-/// function listing its runs, and the one giving a run its training data.
+/// Defines a section module's `INFO` (from its `ID`, `TITLE` and the function listing its
+/// runs) and its `experiment::<B>()`, which adds the function giving a run its training
+/// data and the section's `run`.
 macro_rules! define_experiment {
     ($runs:expr, $data:ident) => {
+        pub(super) const INFO: super::ExperimentInfo = super::ExperimentInfo {
+            id: ID,
+            title: TITLE,
+            runs: $runs,
+        };
+
         pub(super) const fn experiment<B: burn::tensor::backend::AutodiffBackend>()
         -> super::Experiment<B> {
             super::Experiment {
-                id: ID,
-                title: TITLE,
-                runs: $runs,
+                info: INFO,
                 data: $data::<B>,
                 run: run::<B>,
             }
         }
+    };
+}
+
+/// Lists the sections in report order, once, as [`EXPERIMENTS`] and [`experiments`].
+macro_rules! in_report_order {
+    ($($section:ident),+ $(,)?) => {
+        /// Every experiment of the report, in order, run on backend `B`.
+        pub const fn experiments<B: AutodiffBackend>() -> [Experiment<B>; SECTIONS] {
+            [$($section::experiment()),+]
+        }
+
+        /// Every experiment of the report, in order, as far as it does not depend on the
+        /// backend: ids, titles and plans. It names no backend, so that this crate does
+        /// not compile the experiments for one that its users compile them for again.
+        pub static EXPERIMENTS: [ExperimentInfo; SECTIONS] = [$($section::INFO),+];
     };
 }
 
@@ -45,7 +65,7 @@ pub use shard::{Shard, estimated_flops, shard_runs, train_runs};
 
 pub(crate) use five_class::CHOSEN_TEST;
 
-use ae_train::{DefaultBackend, TrainData, TrainingConfig};
+use ae_train::{TrainData, TrainingConfig};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 
 use crate::error::Result;
@@ -59,38 +79,41 @@ pub fn backend_description<B: Backend>(device: &B::Device) -> String {
     format!("{} on {device:?}", B::name(device))
 }
 
-/// One experiment: id, title, the training runs it performs and the function producing
-/// its section on backend `B`.
-pub struct Experiment<B: AutodiffBackend = DefaultBackend> {
+/// The number of report sections.
+const SECTIONS: usize = 8;
+
+in_report_order!(
+    deep_dense,
+    convolutional,
+    denoising,
+    shallow_adadelta,
+    mnist_vs_fashion,
+    five_class,
+    latent_2d,
+    family,
+);
+
+/// What an experiment is on any backend: its id, title and training runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ExperimentInfo {
     /// File-name-safe id (`<id>.md`).
     pub id: &'static str,
     /// Title of the section.
     pub title: &'static str,
     /// The training runs of a profile, without training or loading data.
     pub runs: fn(&Settings) -> Result<Vec<PlannedRun>>,
+}
+
+/// One experiment on backend `B`: what it is, the data of its runs and the function
+/// producing its section.
+pub struct Experiment<B: AutodiffBackend> {
+    /// Id, title and training runs.
+    pub info: ExperimentInfo,
     /// The data one of its planned runs trains on (to train a run alone, in a shard).
     pub data: fn(&Context<'_, B>, &PlannedRun) -> Result<TrainData>,
     /// Runs the experiment.
     pub run: fn(&Context<'_, B>) -> Result<Section>,
 }
-
-/// Every experiment of the report, in order, run on backend `B`.
-pub const fn experiments<B: AutodiffBackend>() -> [Experiment<B>; 8] {
-    [
-        deep_dense::experiment(),
-        convolutional::experiment(),
-        denoising::experiment(),
-        shallow_adadelta::experiment(),
-        mnist_vs_fashion::experiment(),
-        five_class::experiment(),
-        latent_2d::experiment(),
-        family::experiment(),
-    ]
-}
-
-/// Every experiment of the report, in order (their ids, titles and plans do not depend
-/// on the backend).
-pub static EXPERIMENTS: [Experiment; 8] = experiments();
 
 /// One training run of an experiment, as the profile sets it.
 #[derive(Debug, Clone)]

@@ -110,7 +110,7 @@ pub fn train_runs<B: AutodiffBackend>(
     for planned in runs {
         let experiment = experiments
             .iter()
-            .find(|e| e.id == planned.section)
+            .find(|e| e.info.id == planned.section)
             .ok_or_else(|| ReportError::UnknownSection(planned.section.to_string()))?;
         let data = (experiment.data)(ctx, planned)?;
         ctx.train_on(planned.section, &planned.run, &planned.config, &data)?;
