@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use ae_data::{Dataset, DatasetKind};
 use ae_report::{
-    Context, ExperimentInfo, Profile, Settings, Shard, backend_description, experiments,
-    shard_runs, train_runs,
+    Context, ExperimentInfo, Profile, Settings, Shard, backend_description, costliest_first,
+    experiments, shard_runs, train_runs,
 };
 use ae_report::{Report, Table};
 use ae_train::{BackendKind, Placement, ProgressMode, WithBackend};
@@ -152,14 +152,16 @@ pub struct ReproduceArgs {
     /// With `--emit`: the number of shards.
     #[arg(long, requires = "emit")]
     pub(crate) shards: Option<usize>,
-    /// Train the plan's runs first, this many at once (the plan dealt out by estimated
-    /// cost, as `--shard` slices it), then render the report from the finished runs. Two
-    /// keep a small machine's cores busier than one of the full profile's large trainings
-    /// can (its serial steps interleave with the other's); the quick profile's small runs
-    /// gain nothing. Each run's seconds per epoch then include the other run's share of the
-    /// machine.
+    /// Train the plan's runs first, this many at once, then render the report from the
+    /// finished runs. Each job is a process on its share of the cores that takes the
+    /// costliest run no job has started yet. Two on two cores keep both busy all the
+    /// time: a training has a core of its own and never waits for its other shard. Each
+    /// run's seconds per epoch are then those of its share of the cores.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..), conflicts_with_all = ["plan", "emit", "shard"])]
     pub(crate) jobs: u16,
+    /// Internal: run as job K of `--jobs` (started by the reproduction itself).
+    #[arg(long, hide = true, requires = "jobs", value_name = "K")]
+    job_worker: Option<u16>,
 }
 
 impl ReproduceArgs {
@@ -307,29 +309,117 @@ fn train_shard(
     Ok(())
 }
 
-/// Trains every run of the plan, `--jobs` at once, each job on a slice of the plan (as
-/// `--shard` deals it out) on a thread of its own; the report rendered next reuses them.
-fn train_in_jobs(args: &ReproduceArgs, mnist: &Dataset, fashion: &Dataset) -> anyhow::Result<()> {
-    let plan = planned_runs(args)?;
+/// Folder of `--jobs`' claims: `<index>/.lock` for each run of the costliest-first plan
+/// that a job process has taken (removed when the jobs end).
+const JOB_CLAIMS_DIR: &str = ".jobs";
+
+/// Trains every run of the plan, `--jobs` at once, each job a process of this program
+/// (`--job-worker K`) on its share of the cores, then returns; the report rendered next
+/// reuses the runs.
+///
+/// Processes rather than threads: burn's autodiff keeps every graph of a process in one
+/// registry, and each backward pass ends by locking all of them to clean up, so a job's
+/// every step waited for the other job's backward pass to finish (`perf record -e
+/// sched:sched_switch --call-graph dwarf`, 2026-12-03: `GraphCleaner::cleanup_orphaned_entries`
+/// in `parking_lot`'s slow lock).
+fn train_in_jobs(args: &ReproduceArgs) -> anyhow::Result<()> {
+    let claims = args.out.join(JOB_CLAIMS_DIR);
+    remove_claims(&claims)?;
+    let program = std::env::current_exe()?;
     let count = usize::from(args.jobs);
-    std::thread::scope(|scope| {
-        let jobs: Vec<_> = (1..=count)
-            .map(|index| {
-                let training = ShardTraining {
-                    args,
-                    mnist,
-                    fashion,
-                    runs: shard_runs(&plan, Shard { index, count }),
-                };
-                scope.spawn(move || training.train())
-            })
-            .collect();
-        for job in jobs {
-            job.join()
-                .map_err(|_| anyhow::anyhow!("a training job panicked"))??;
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut children = Vec::new();
+    for worker in 1..=count {
+        let child = std::process::Command::new(&program)
+            .args(std::env::args_os().skip(1))
+            .args(["--job-worker", &worker.to_string()])
+            // One core each where pinning is off (`AE_SHARD_AFFINITY=off`) too.
+            .env("RAYON_NUM_THREADS", (cpus / count).max(1).to_string())
+            .spawn()
+            .map_err(|e| {
+                anyhow::anyhow!("{}: cannot start job {worker}: {e}", program.display())
+            })?;
+        children.push((worker, child));
+    }
+    let mut failed = Vec::new();
+    for (worker, mut child) in children {
+        let status = child.wait()?;
+        if !status.success() {
+            failed.push(format!("job {worker} ({status})"));
+        }
+    }
+    anyhow::ensure!(
+        failed.is_empty(),
+        "training failed in {}; finished runs are kept: run the same command again to continue",
+        failed.join(", ")
+    );
+    remove_claims(&claims)
+}
+
+/// Removes the claims folder of earlier jobs, if any.
+fn remove_claims(claims: &std::path::Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(claims) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(anyhow::anyhow!("{}: cannot remove: {e}", claims.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One job of `--jobs`: pins this process to its share of the cores, then goes down the
+/// plan costliest run first, training each run no other job has claimed, so the jobs
+/// take runs as they free up and end on short ones, close together.
+fn work_as_job(
+    args: &ReproduceArgs,
+    worker: u16,
+    mnist: &Dataset,
+    fashion: &Dataset,
+) -> anyhow::Result<()> {
+    let plan = planned_runs(args)?;
+    let runs = costliest_first(&plan)
+        .into_iter()
+        .map(|i| plan[i].clone())
+        .collect();
+    let job = JobTraining {
+        args,
+        mnist,
+        fashion,
+        runs,
+        worker,
+    };
+    args.placement().dispatch(job)??;
+    Ok(())
+}
+
+/// The plan's runs, costliest first, for one job process to claim and train.
+struct JobTraining<'a> {
+    args: &'a ReproduceArgs,
+    mnist: &'a Dataset,
+    fashion: &'a Dataset,
+    runs: Vec<ae_report::PlannedRun>,
+    worker: u16,
+}
+
+impl WithBackend for JobTraining<'_> {
+    type Output = anyhow::Result<()>;
+
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+        let ctx = self.args.context::<B>(self.mnist, self.fashion, device);
+        let experiments = experiments::<B>();
+        let claims = self.args.out.join(JOB_CLAIMS_DIR);
+        // Held until this job ends: a run another job finished stays claimed.
+        let mut held = Vec::new();
+        for (index, run) in self.runs.iter().enumerate() {
+            match ae_train::FolderLock::acquire(&claims.join(index.to_string())) {
+                Ok(claim) => held.push(claim),
+                Err(ae_train::TrainError::InUse { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            eprintln!("job {}: {}/{}", self.worker, run.section, run.run);
+            train_runs(&ctx, &experiments, std::slice::from_ref(run))?;
         }
         Ok(())
-    })
+    }
 }
 
 /// What a shard records about itself in its folder.
@@ -409,6 +499,15 @@ impl WithBackend for Reproduction<'_> {
     }
 }
 
+/// MNIST and Fashion-MNIST from `--data-dir`, fetched when missing.
+fn load_datasets(args: &ReproduceArgs) -> anyhow::Result<(Dataset, Dataset)> {
+    let dir = ae_data::resolve_data_dir(args.data_dir.as_deref());
+    let mnist = Dataset::load_or_fetch(&dir, DatasetKind::Mnist, &mut |line| eprintln!("{line}"))?;
+    let fashion =
+        Dataset::load_or_fetch(&dir, DatasetKind::Fashion, &mut |line| eprintln!("{line}"))?;
+    Ok((mnist, fashion))
+}
+
 /// Builds the report.
 pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     if args.plan {
@@ -416,6 +515,13 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     }
     if let Some(scheduler) = args.emit {
         return crate::slurm::emit(scheduler, args);
+    }
+    if let Some(worker) = args.job_worker {
+        // Before anything starts a thread: they inherit the share. The reproduction that
+        // started this job holds the folder's lock.
+        ae_train::pin_process_to_share(usize::from(worker - 1), usize::from(args.jobs));
+        let (mnist, fashion) = load_datasets(args)?;
+        return work_as_job(args, worker, &mnist, &fashion);
     }
     let started = Instant::now();
     let checkout = Checkout::now();
@@ -429,17 +535,15 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         )?;
     }
     let profile = args.profile;
-    let dir = ae_data::resolve_data_dir(args.data_dir.as_deref());
-    let mnist = Dataset::load_or_fetch(&dir, DatasetKind::Mnist, &mut |line| eprintln!("{line}"))?;
-    let fashion =
-        Dataset::load_or_fetch(&dir, DatasetKind::Fashion, &mut |line| eprintln!("{line}"))?;
+    // Fetched (when missing) before any job starts, so no two jobs download at once.
+    let (mnist, fashion) = load_datasets(args)?;
     if let Some(shard) = args.shard {
         return train_shard(args, shard, &mnist, &fashion);
     }
     let mut trained_in_jobs = None;
     if args.jobs > 1 {
         let training = Instant::now();
-        train_in_jobs(args, &mnist, &fashion)?;
+        train_in_jobs(args)?;
         trained_in_jobs = Some(training.elapsed().as_secs_f64());
     }
     let mut report = Report::new(&args.out, "autoencoders-rs: reproduced experiments");

@@ -16,7 +16,8 @@ pub use data_section::data_section;
 pub use error::{ReportError, Result};
 pub use experiments::{
     Context, EXPERIMENTS, Experiment, ExperimentInfo, PlannedRun, Profile, Settings, Shard,
-    backend_description, estimated_flops, experiments, plan, shard_runs, train_runs,
+    backend_description, costliest_first, estimated_flops, experiments, plan, shard_runs,
+    train_runs,
 };
 pub use fidelity::{
     FidelityRow, HistoryColumn, LOGISTIC_32_RUN, LOGISTIC_32_TEST_MSE, Measure, SeedFigure,

@@ -1,4 +1,5 @@
-//! Each data-parallel shard pool on CPUs of its own.
+//! Each data-parallel shard pool, each job worker and each training process of
+//! `reproduce --jobs` on CPUs of its own.
 //!
 //! Left to the scheduler, both shard threads were often woken onto the same CPU, where
 //! one worked while the other spun in rayon's idle loop, and the other CPU stayed idle:
@@ -33,13 +34,31 @@ pub(crate) fn split_cpus(
     )
 }
 
-/// The CPU sets of `pools` shard pools of `threads` threads each, or `None` when they are
-/// not to be pinned (turned off, too few CPUs, or no affinity on this system).
-pub(crate) fn shard_pool_cpus(pools: usize, threads: usize) -> Option<Vec<Vec<usize>>> {
+/// The CPU sets of `pools` pools of `threads` threads each (a training's two shard pools,
+/// or [`crate::run_jobs_on`]'s workers), or `None` when they are not to be pinned (turned
+/// off, too few CPUs, or no affinity on this system).
+pub(crate) fn pool_cpus(pools: usize, threads: usize) -> Option<Vec<Vec<usize>>> {
     if std::env::var(SHARD_AFFINITY_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
         return None;
     }
     split_cpus(&allowed_cpus()?, pools, threads)
+}
+
+/// Restricts the calling thread, and every thread it starts from now on (rayon's global
+/// pool included, which sizes itself by the CPUs it may use), to share `index` (from 0)
+/// of `count` equal shares of the CPUs this process may use, and returns that share:
+/// `None`, leaving everything as it was, when pinning is off ([`SHARD_AFFINITY_ENV`]) or
+/// there are fewer CPUs than shares.
+///
+/// A process that trains beside `count - 1` others on the same machine calls this first,
+/// so each gets cores of its own (`cargo xtask reproduce --jobs`).
+pub fn pin_process_to_share(index: usize, count: usize) -> Option<Vec<usize>> {
+    let allowed = allowed_cpus()?;
+    let cpus = pool_cpus(count, allowed.len() / count.max(1))?
+        .into_iter()
+        .nth(index)?;
+    pin_current_thread(&cpus);
+    Some(cpus)
 }
 
 /// The CPUs this process may run on, in increasing order.
@@ -103,5 +122,29 @@ mod tests {
         assert_eq!(seen, Some(vec![first]));
         // The calling thread is untouched.
         assert_eq!(allowed_cpus(), Some(allowed));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_process_share_is_its_slice_of_the_allowed_cpus_and_threads_inherit_it() {
+        let allowed = allowed_cpus().expect("sched_getaffinity works on Linux");
+        let count = allowed.len();
+        let last = allowed[count - 1];
+        let (beyond, share, inherited) = std::thread::spawn(move || {
+            let beyond = pin_process_to_share(count, count);
+            let share = pin_process_to_share(count - 1, count);
+            let inherited = std::thread::spawn(allowed_cpus).join().ok().flatten();
+            (beyond, share, inherited)
+        })
+        .join()
+        .expect("the pinned thread ran");
+        assert_eq!(beyond, None, "no share past the last");
+        assert_eq!(share, Some(vec![last]), "one CPU each");
+        assert_eq!(inherited, Some(vec![last]), "a thread started later");
+        assert_eq!(
+            pin_process_to_share(0, count + 1),
+            None,
+            "more shares than CPUs"
+        );
     }
 }

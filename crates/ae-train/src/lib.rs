@@ -20,7 +20,7 @@ mod trainer;
 mod update;
 mod writer;
 
-pub use affinity::SHARD_AFFINITY_ENV;
+pub use affinity::{SHARD_AFFINITY_ENV, pin_process_to_share};
 pub use backend::{
     BackendKind, DefaultBackend, Placement, REMOTE_CONNECT_TIMEOUT, WithBackend, check_server,
     dispatch, exit_when_server_lost, remote_socket,
@@ -32,7 +32,7 @@ pub use error::{Result, TrainError};
 pub use history::EpochRecord;
 pub use interop::{ExportSummary, ImportConfig, ImportRecord, export_run, import_run};
 pub use interrupt::StopRequest;
-pub use jobs::run_jobs_at_once;
+pub use jobs::{run_jobs_at_once, run_jobs_on};
 pub use lock::{FolderLock, LOCK_FILE};
 pub use progress::ProgressMode;
 pub use run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, RunProgress};

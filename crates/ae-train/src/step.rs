@@ -297,12 +297,21 @@ pub fn on_a_pool_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 /// both workers blocked and the process hung. A shard pool only ever runs its shard's
 /// job and that job's kernels, then its half of the optimizer step
 /// ([`crate::update::step_in_halves`]), which runs no backward pass.
+///
+/// On a pool of one thread (a job of [`crate::run_jobs_on`], which gives each training
+/// a core of its own, or a one-core machine), both run on the calling thread, one after
+/// the other: each shard's results do not depend on the thread it runs on, so the bits
+/// are the same, and no second thread crowds a core another job owns.
 pub(crate) fn in_parallel<T, F, G>(first: F, second: G) -> (T, T)
 where
     T: Send,
     F: FnOnce() -> T + Send,
     G: FnOnce() -> T + Send,
 {
+    if rayon::current_num_threads() == 1 {
+        let first = first();
+        return (first, second());
+    }
     let Some(pools) = shard_pools() else {
         return std::thread::scope(|scope| {
             let second = scope.spawn(second);
@@ -341,7 +350,7 @@ fn shard_pools() -> Option<Rc<[rayon::ThreadPool; 2]>> {
         {
             return Some(Rc::clone(pools));
         }
-        let cpus = crate::affinity::shard_pool_cpus(2, threads);
+        let cpus = crate::affinity::pool_cpus(2, threads);
         let pool = |shard: usize| {
             let builder = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

@@ -141,9 +141,24 @@ fn history_does_not_depend_on_the_thread_count_when_batches_are_split() {
         pool.install(|| run(&c, &data, &out.path().join(format!("t{threads}")), false))
             .unwrap();
     }
+    // Two trainings at once as jobs, each on a pool of its own (one thread each on two
+    // cores, its shards one after the other).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let jobs = pool.install(|| {
+        ae_train::run_jobs_on(2, 2, |j| {
+            run(&c, &data, &out.path().join(format!("job{j}")), false)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    });
+    assert_eq!(jobs, [Ok(()), Ok(())]);
     let one = history(&out.path().join("t1"));
-    assert_eq!(one, history(&out.path().join("t2")));
-    assert_eq!(one, history(&out.path().join("t3")));
+    for other in ["t2", "t3", "job0", "job1"] {
+        assert_eq!(one, history(&out.path().join(other)), "{other}");
+    }
 }
 
 #[test]

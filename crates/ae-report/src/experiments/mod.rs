@@ -61,7 +61,7 @@ pub use figures::GRID_SCALE;
 use figures::{captions, codes_for_display, first, png};
 pub use profile::{Profile, Settings};
 use seed_rows::{Reference, SeedRow, seed_table};
-pub use shard::{Shard, estimated_flops, shard_runs, train_runs};
+pub use shard::{Shard, costliest_first, estimated_flops, shard_runs, train_runs};
 
 pub(crate) use five_class::CHOSEN_TEST;
 

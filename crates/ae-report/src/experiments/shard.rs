@@ -79,13 +79,10 @@ pub fn estimated_flops(runs: &[PlannedRun]) -> f64 {
 /// the costliest first, each to the slice with the least so far (the lowest index on a
 /// tie), so every slice gets a similar share and the same plan always slices the same way.
 pub fn shard_runs(plan: &[PlannedRun], shard: Shard) -> Vec<PlannedRun> {
-    let mut order: Vec<usize> = (0..plan.len()).collect();
     let cost: Vec<f64> = plan.iter().map(PlannedRun::estimated_flops).collect();
-    // Stable: equal costs keep plan order.
-    order.sort_by(|&a, &b| cost[b].total_cmp(&cost[a]));
     let mut load = vec![0.0f64; shard.count];
     let mut owner = vec![0usize; plan.len()];
-    for run in order {
+    for run in costliest_first(plan) {
         let lightest = (0..shard.count)
             .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
             .unwrap_or(0);
@@ -97,6 +94,17 @@ pub fn shard_runs(plan: &[PlannedRun], shard: Shard) -> Vec<PlannedRun> {
         .filter(|(_, slice)| *slice + 1 == shard.index)
         .map(|(run, _)| run.clone())
         .collect()
+}
+
+/// Indices of `plan`'s runs, the costliest by [`PlannedRun::estimated_flops`] first
+/// (equal costs in plan order): the order in which `--jobs` starts them, so each job ends
+/// on short runs and the jobs finish close together.
+pub fn costliest_first(plan: &[PlannedRun]) -> Vec<usize> {
+    let cost: Vec<f64> = plan.iter().map(PlannedRun::estimated_flops).collect();
+    let mut order: Vec<usize> = (0..plan.len()).collect();
+    // Stable: equal costs keep plan order.
+    order.sort_by(|&a, &b| cost[b].total_cmp(&cost[a]));
+    order
 }
 
 /// Trains (or reuses) `runs` in `ctx`'s run folder, each on the data its experiment
