@@ -160,7 +160,7 @@ pub struct ReproduceArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..), conflicts_with_all = ["plan", "emit", "shard"])]
     pub(crate) jobs: u16,
     /// Internal: run as job K of `--jobs` (started by the reproduction itself).
-    #[arg(long, hide = true, requires = "jobs", value_name = "K")]
+    #[arg(long, hide = true, value_name = "K", value_parser = clap::value_parser!(u16).range(1..))]
     job_worker: Option<u16>,
 }
 
@@ -366,8 +366,8 @@ fn remove_claims(claims: &std::path::Path) -> anyhow::Result<()> {
     }
 }
 
-/// One job of `--jobs`: pins this process to its share of the cores, then goes down the
-/// plan costliest run first, training each run no other job has claimed, so the jobs
+/// One job of `--jobs`, in a process already pinned to its share of the cores: goes down
+/// the plan costliest run first, training each run no other job has claimed, so the jobs
 /// take runs as they free up and end on short ones, close together.
 fn work_as_job(
     args: &ReproduceArgs,
@@ -376,18 +376,26 @@ fn work_as_job(
     fashion: &Dataset,
 ) -> anyhow::Result<()> {
     let plan = planned_runs(args)?;
-    let runs = costliest_first(&plan)
+    let runs: Vec<_> = costliest_first(&plan)
         .into_iter()
         .map(|i| plan[i].clone())
         .collect();
-    let job = JobTraining {
-        args,
-        mnist,
-        fashion,
-        runs,
-        worker,
+    // On a rayon pool's thread, where every kernel runs inline: called from this thread
+    // instead, each kernel was handed to the pool's thread and back, 4000 switches a
+    // second between two threads on one core (`perf sched`, 2026-12-03).
+    let job = |_| {
+        let training = JobTraining {
+            args,
+            mnist,
+            fashion,
+            runs: &runs,
+            worker,
+        };
+        args.placement().dispatch(training)
     };
-    args.placement().dispatch(job)??;
+    for trained in ae_train::run_jobs_on(1, 1, job) {
+        trained??;
+    }
     Ok(())
 }
 
@@ -396,7 +404,7 @@ struct JobTraining<'a> {
     args: &'a ReproduceArgs,
     mnist: &'a Dataset,
     fashion: &'a Dataset,
-    runs: Vec<ae_report::PlannedRun>,
+    runs: &'a [ae_report::PlannedRun],
     worker: u16,
 }
 
