@@ -380,22 +380,18 @@ fn work_as_job(
         .into_iter()
         .map(|i| plan[i].clone())
         .collect();
-    // On a rayon pool's thread, where every kernel runs inline: called from this thread
-    // instead, each kernel was handed to the pool's thread and back, 4000 switches a
-    // second between two threads on one core (`perf sched`, 2026-12-03).
-    let job = |_| {
-        let training = JobTraining {
-            args,
-            mnist,
-            fashion,
-            runs: &runs,
-            worker,
-        };
-        args.placement().dispatch(training)
+    let training = JobTraining {
+        args,
+        mnist,
+        fashion,
+        runs: &runs,
+        worker,
     };
-    for trained in ae_train::run_jobs_on(1, 1, job) {
-        trained??;
-    }
+    // On the (one-thread, pinned) global pool's thread, where every kernel runs inline:
+    // called from this thread instead, each kernel was handed to the pool's thread and
+    // back, 4000 switches a second between two threads on one core (`perf sched`,
+    // 2026-12-03).
+    ae_train::on_a_pool_thread(|| args.placement().dispatch(training))??;
     Ok(())
 }
 

@@ -38,7 +38,8 @@ pub use progress::ProgressMode;
 pub use run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, RunProgress};
 pub use stats::median;
 pub use step::{
-    BatchGradients, BatchImages, MIN_SHARD_IMAGES, batch_gradients, whole_batch_gradients,
+    BatchGradients, BatchImages, MIN_SHARD_IMAGES, batch_gradients, on_a_pool_thread,
+    whole_batch_gradients,
 };
 pub use trainer::{
     RunOptions, Timing, TrainData, TrainOutcome, derive_seed, init_seeded, load_run, train,
