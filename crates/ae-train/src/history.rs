@@ -14,7 +14,8 @@ pub struct EpochRecord {
     pub val_loss: f64,
     /// Reconstruction part of `val_loss` alone (no penalty, no KL).
     pub val_reconstruction: f64,
-    /// Wall time of the epoch (training and validation), seconds.
+    /// Wall time of the epoch, seconds: its training, and any wait for its validation
+    /// (which runs while the next epoch trains where it can).
     pub seconds: f64,
 }
 

@@ -8,6 +8,7 @@ mod config;
 mod early_stopping;
 mod error;
 mod history;
+mod idle;
 mod interop;
 mod interrupt;
 mod jobs;

@@ -235,12 +235,24 @@ fn weights_of(dir: &Path) -> Vec<f32> {
 
 #[test]
 fn runs_stopped_mid_epoch_resume_to_the_uninterrupted_result() {
-    let (_g, ds) = dataset();
-    let out = tempfile::tempdir().unwrap();
     // Denoising VAE: noise and sampling streams both have to continue exactly.
     let mut c = config("vae", 3);
     c.batch_size = 8;
     c.noise = Noise::Mask { fraction: 0.2 };
+    stopped_mid_epoch_resumes_to_the_uninterrupted_result(&c);
+}
+
+#[test]
+fn conv_runs_stopped_while_an_epoch_is_validated_resume_to_the_uninterrupted_result() {
+    // The conv model's validation runs while the next epoch trains: a stop can land
+    // before it is done, and the checkpoint still holds the epoch's history row.
+    stopped_mid_epoch_resumes_to_the_uninterrupted_result(&conv_config(3));
+}
+
+fn stopped_mid_epoch_resumes_to_the_uninterrupted_result(c: &TrainingConfig) {
+    let c = c.clone();
+    let (_g, ds) = dataset();
+    let out = tempfile::tempdir().unwrap();
     let data = TrainData::select(&c, &ds).unwrap();
     let reference = out.path().join("reference");
     let started = std::time::Instant::now();
