@@ -4,14 +4,14 @@
 //! cloud machine run at speeds that differ by up to a third, `docs/kernels.md`, tenth
 //! pass), and the core whose shard finished first idles until the other is done: about a
 //! tenth of each core in `conv`'s epochs. A thread of the `SCHED_IDLE` policy runs only
-//! when its core has nothing else to do, so work handed to it (an epoch's validation, while the
-//! next epoch trains) fills those gaps instead of holding up the training; once nothing
-//! else is left to run, it takes the whole core.
+//! when its core has nothing else to do, so work handed to it (an epoch's validation,
+//! while the next epoch trains) fills those gaps instead of holding up the training; once
+//! nothing else is left to run, it takes the whole core.
 
 use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 
-/// Threads of the lowest scheduling policy (`SCHED_IDLE`), one on each CPU of the calling pool where
-/// the process may pin them (see [`crate::affinity`]).
+/// Threads of the lowest scheduling policy (`SCHED_IDLE`), one on each CPU of the
+/// calling pool where the process may pin them (see [`crate::affinity`]).
 pub(crate) struct IdlePool(rayon::ThreadPool);
 
 impl IdlePool {
@@ -22,7 +22,7 @@ impl IdlePool {
             .num_threads(threads)
             .thread_name(|i| format!("ae-idle-{i}"))
             .start_handler(move |i| {
-                lower_current_thread_priority();
+                set_idle_policy();
                 if let Some(cpus) = cpus.as_ref().and_then(|cpus| cpus.get(i)) {
                     crate::affinity::pin_current_thread(cpus);
                 }
@@ -96,7 +96,7 @@ fn resume_panic<T>(outcome: std::thread::Result<T>) -> T {
 /// and 0.11 ms on average in `perf sched latency` against 0.07 without them, and `conv`
 /// epochs ran slower than with no overlap at all.)
 #[cfg(target_os = "linux")]
-fn lower_current_thread_priority() {
+fn set_idle_policy() {
     use thread_priority::unix::{set_thread_priority_and_policy, thread_native_id};
     use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
     let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
@@ -104,7 +104,7 @@ fn lower_current_thread_priority() {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_current_thread_priority() {}
+fn set_idle_policy() {}
 
 #[cfg(test)]
 mod tests {

@@ -558,10 +558,10 @@ fn validates_in_idle_time(config: &TrainingConfig) -> bool {
 
 /// Scores each epoch's model on the validation split. Where tensors may cross threads
 /// and it pays ([`validates_in_idle_time`]), on an [`IdlePool`] while the next epoch
-/// trains: its threads run when a core would
-/// otherwise idle (a step's shard that finished first waiting for the other), and take
-/// whole cores only while the training waits for the result, at the end of the next
-/// epoch or of the run. Elsewhere at once, on the training thread.
+/// trains: its threads run when a core would otherwise idle (a step's shard that
+/// finished first waiting for the other), and take whole cores only while the training
+/// waits for the result, at the end of the next epoch or of the run. Elsewhere at once,
+/// on the training thread.
 struct Validation<B: Backend> {
     config: Arc<TrainingConfig>,
     inputs: Arc<[f32]>,
