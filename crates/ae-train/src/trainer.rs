@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ae_data::{BatchBuffer, Dataset, ImageSet, flat_tensor, shuffled_indices};
 use ae_io::write_atomic;
@@ -333,7 +333,8 @@ pub fn train<B: AutodiffBackend>(
         pending = Some(PendingEpoch {
             epoch,
             train_loss: loss_sum / seen as f64,
-            seconds: elapsed(),
+            earlier_seconds: start.seconds,
+            trained: started.elapsed(),
             scores,
             // The records share the tensors' buffers; the next step's in-place update
             // copies a buffer that they still hold instead of changing it.
@@ -495,8 +496,10 @@ impl<B: Backend> burn::module::ModuleVisitor<B> for Materialize {
 struct PendingEpoch<B: AutodiffBackend> {
     epoch: usize,
     train_loss: f64,
-    /// Wall time of the epoch's training (a resumed epoch's earlier part included).
-    seconds: f64,
+    /// Wall seconds of the epoch's part trained before a resume (0 for most).
+    earlier_seconds: f64,
+    /// Wall time of its training here.
+    trained: Duration,
     /// Validation loss and reconstruction loss.
     scores: Deferred<(f64, f64)>,
     /// The model and optimizer after the epoch, for its checkpoint.
@@ -526,7 +529,10 @@ impl Books<'_> {
             train_loss: epoch.train_loss,
             val_loss,
             val_reconstruction,
-            seconds: epoch.seconds + waiting.elapsed().as_secs_f64(),
+            // One conversion of the summed durations, as `elapsed()` does: a sum of
+            // seconds could end in a 17th digit that the checkpoint's JSON header does
+            // not read back to the same bits.
+            seconds: epoch.earlier_seconds + (epoch.trained + waiting.elapsed()).as_secs_f64(),
         };
         self.history.push(record);
         let (path, folder, written) = (
