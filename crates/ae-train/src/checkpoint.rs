@@ -187,3 +187,69 @@ fn split_header(bytes: &[u8]) -> std::result::Result<(Header, &[u8]), String> {
     }
     Ok((header, payload))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn the_header_reads_back_every_float_to_the_same_bits() {
+        // Sums of seconds and running loss sums need all 17 digits; serde_json's default
+        // float parser read 0.023569866000000002 back as 0.023569866.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut values: Vec<f64> = vec![0.023569866000000002, 0.6579050570726395];
+        values.extend((0..4000).map(|i| rng.random::<f64>() * 10f64.powi(i % 9 - 3)));
+        let history: Vec<EpochRecord> = values
+            .chunks_exact(2)
+            .enumerate()
+            .map(|(i, pair)| EpochRecord {
+                epoch: i + 1,
+                train_loss: pair[1],
+                val_loss: pair[0] * 3.0,
+                val_reconstruction: pair[1] / 7.0,
+                seconds: pair[0],
+            })
+            .collect();
+        let header = Header {
+            format: FORMAT,
+            epoch: history.len(),
+            model_len: 0,
+            optimizer_len: 0,
+            sha256: String::new(),
+            history,
+            position: Some(EpochPosition {
+                epoch: values.len() / 2 + 1,
+                batches_done: 3,
+                loss_sum: values[1] * 1e3 + values[0],
+                seen: 3,
+                seconds: values[0] + values[1],
+            }),
+        };
+        let line = serde_json::to_vec(&header).expect("a header serialises");
+        let back: Header = serde_json::from_slice(&line).expect("and parses");
+        let floats = |h: &Header| {
+            let mut floats: Vec<f64> = h
+                .history
+                .iter()
+                .flat_map(|r| [r.train_loss, r.val_loss, r.val_reconstruction, r.seconds])
+                .collect();
+            let p = h.position.expect("a position");
+            floats.extend([p.loss_sum, p.seconds]);
+            floats
+        };
+        let (written, read) = (floats(&header), floats(&back));
+        assert_eq!(written.len(), read.len());
+        let changed: Vec<(f64, f64)> = written
+            .into_iter()
+            .zip(read)
+            .filter(|(w, r)| w.to_bits() != r.to_bits())
+            .collect();
+        assert!(
+            changed.is_empty(),
+            "{} floats read back changed, first {:?}",
+            changed.len(),
+            changed[..changed.len().min(3)].to_vec()
+        );
+    }
+}
