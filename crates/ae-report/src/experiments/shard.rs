@@ -79,10 +79,10 @@ pub fn estimated_flops(runs: &[PlannedRun]) -> f64 {
 /// the costliest first, each to the slice with the least so far (the lowest index on a
 /// tie), so every slice gets a similar share and the same plan always slices the same way.
 pub fn shard_runs(plan: &[PlannedRun], shard: Shard) -> Vec<PlannedRun> {
-    let cost: Vec<f64> = plan.iter().map(PlannedRun::estimated_flops).collect();
+    let cost = costs(plan);
     let mut load = vec![0.0f64; shard.count];
     let mut owner = vec![0usize; plan.len()];
-    for run in costliest_first(plan) {
+    for run in descending(&cost) {
         let lightest = (0..shard.count)
             .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
             .unwrap_or(0);
@@ -100,8 +100,17 @@ pub fn shard_runs(plan: &[PlannedRun], shard: Shard) -> Vec<PlannedRun> {
 /// (equal costs in plan order): the order in which `--jobs` starts them, so each job ends
 /// on short runs and the jobs finish close together.
 pub fn costliest_first(plan: &[PlannedRun]) -> Vec<usize> {
-    let cost: Vec<f64> = plan.iter().map(PlannedRun::estimated_flops).collect();
-    let mut order: Vec<usize> = (0..plan.len()).collect();
+    descending(&costs(plan))
+}
+
+/// Each run's [`PlannedRun::estimated_flops`].
+fn costs(plan: &[PlannedRun]) -> Vec<f64> {
+    plan.iter().map(PlannedRun::estimated_flops).collect()
+}
+
+/// Indices of `cost`, the largest first (equal costs in index order).
+fn descending(cost: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..cost.len()).collect();
     // Stable: equal costs keep plan order.
     order.sort_by(|&a, &b| cost[b].total_cmp(&cost[a]));
     order
