@@ -44,6 +44,17 @@ pub(crate) fn pool_cpus(pools: usize, threads: usize) -> Option<Vec<Vec<usize>>>
     split_cpus(&allowed_cpus()?, pools, threads)
 }
 
+/// `builder`, its threads pinned to `cpus` as each starts (left as it is for `None`).
+pub(crate) fn pinned(
+    builder: rayon::ThreadPoolBuilder,
+    cpus: Option<Vec<usize>>,
+) -> rayon::ThreadPoolBuilder {
+    match cpus {
+        Some(cpus) => builder.start_handler(move |_| pin_current_thread(&cpus)),
+        None => builder,
+    }
+}
+
 /// Restricts the calling thread, and every thread it starts from now on (rayon's global
 /// pool included, which sizes itself by the CPUs it may use), to share `index` (from 0)
 /// of `count` equal shares of the CPUs this process may use, and returns that share:

@@ -70,13 +70,7 @@ pub fn run_jobs_on<T: Send>(
                     let builder = rayon::ThreadPoolBuilder::new()
                         .num_threads(threads_each)
                         .thread_name(move |i| format!("ae-job-{worker}-{i}"));
-                    let pool = match cpus {
-                        Some(cpus) => builder.start_handler(move |_| {
-                            crate::affinity::pin_current_thread(&cpus);
-                        }),
-                        None => builder,
-                    }
-                    .build();
+                    let pool = crate::affinity::pinned(builder, cpus).build();
                     match pool {
                         Ok(pool) => pool.install(work),
                         Err(_) => work(),

@@ -355,14 +355,8 @@ fn shard_pools() -> Option<Rc<[rayon::ThreadPool; 2]>> {
             let builder = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .thread_name(move |i| format!("ae-shard-{shard}-{i}"));
-            match cpus.as_ref().map(|cpus| cpus[shard].clone()) {
-                Some(cpus) => builder.start_handler(move |_| {
-                    crate::affinity::pin_current_thread(&cpus);
-                }),
-                None => builder,
-            }
-            .build()
-            .ok()
+            let cpus = cpus.as_ref().map(|cpus| cpus[shard].clone());
+            crate::affinity::pinned(builder, cpus).build().ok()
         };
         let pools = Rc::new([pool(0)?, pool(1)?]);
         *cell.borrow_mut() = Some((threads, Rc::clone(&pools)));
