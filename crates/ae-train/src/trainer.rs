@@ -341,6 +341,10 @@ pub fn train<B: AutodiffBackend>(
             model: model.clone().into_record(),
             optim: optim.to_record(),
         });
+        // Scored at once: its row, line and checkpoint need not wait for the next step.
+        if let Some(done) = pending.take_if(|p| p.scores.is_ready()) {
+            books.record(done)?;
+        }
     }
     if let Some(last) = pending.take() {
         books.record(last)?;
