@@ -10,7 +10,7 @@ use std::path::Path;
 
 use ae_data::{sha256_hex, sha256_hex_of_parts};
 use ae_io::write_atomic_parts;
-use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Record, Recorder};
+use burn::record::{BurnRecord, FullPrecisionSettings, NamedMpkBytesRecorder, Record, Recorder};
 use burn::tensor::backend::Backend;
 use serde::{Deserialize, Serialize};
 
@@ -81,25 +81,82 @@ pub fn save<B: Backend, M: Record<B>, O: Record<B>>(
         path: path.to_path_buf(),
         reason,
     };
-    let model =
-        Recorder::<B>::record(&Rec::default(), model, ()).map_err(|e| bad(e.to_string()))?;
-    let optimizer =
-        Recorder::<B>::record(&Rec::default(), optimizer, ()).map_err(|e| bad(e.to_string()))?;
+    let model = encode::<B, _>(model).map_err(|e| bad(format!("model: {e}")))?;
+    let optimizer = encode::<B, _>(optimizer).map_err(|e| bad(format!("optimizer: {e}")))?;
     // The file is the header line, then the model's and the optimizer's bytes; written
-    // and digested part by part, so the megabytes of state are never copied again.
+    // and digested chunk by chunk, so the megabytes of state are never copied again.
+    let payload: Vec<&[u8]> = model.parts().chain(optimizer.parts()).collect();
     let header = Header {
         format: FORMAT,
         epoch,
         model_len: model.len(),
         optimizer_len: optimizer.len(),
-        sha256: sha256_hex_of_parts(&[&model, &optimizer]),
+        sha256: sha256_hex_of_parts(&payload),
         history: history.to_vec(),
         position,
     };
     let mut header_line = serde_json::to_vec(&header).map_err(|e| bad(e.to_string()))?;
     header_line.push(b'\n');
-    write_atomic_parts(path, &[&header_line, &model, &optimizer])
-        .map_err(|e| TrainError::io(path, e))
+    let parts: Vec<&[u8]> = std::iter::once(header_line.as_slice())
+        .chain(payload)
+        .collect();
+    write_atomic_parts(path, &parts).map_err(|e| TrainError::io(path, e))
+}
+
+/// The bytes `Rec` records `record` as (burn's named MessagePack, with its metadata),
+/// encoded into [`Chunks`].
+fn encode<B: Backend, R: Record<B>>(record: R) -> std::result::Result<Chunks, String> {
+    let item = BurnRecord::<_, B>::new::<Rec>(record.into_item::<FullPrecisionSettings>());
+    let mut bytes = Chunks::default();
+    rmp_serde::encode::write_named(&mut bytes, &item).map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
+/// Bytes written into chunks of [`Chunks::SIZE`], each allocated once.
+///
+/// burn's recorder encodes into one vector that doubles as it grows, so a record of *n*
+/// bytes passes through fresh vectors of about *2n* bytes in all, each filled with a copy
+/// of the last. Fresh memory is costly on a virtual machine whose host takes back the
+/// pages its guest frees: the checkpoint writer of `fc` (10 MB) spent three quarters of
+/// its time in the kernel's page clearing under `Vec` growth (`perf record`, 2026-12-03;
+/// `docs/kernels.md`).
+#[derive(Default)]
+struct Chunks(Vec<Vec<u8>>);
+
+impl Chunks {
+    /// Bytes per chunk.
+    const SIZE: usize = 1 << 20;
+
+    fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    fn parts(&self) -> impl Iterator<Item = &[u8]> {
+        self.0.iter().map(Vec::as_slice)
+    }
+}
+
+impl std::io::Write for Chunks {
+    fn write(&mut self, mut bytes: &[u8]) -> std::io::Result<usize> {
+        let written = bytes.len();
+        while !bytes.is_empty() {
+            let chunk = match self.0.last_mut() {
+                Some(chunk) if chunk.len() < chunk.capacity() => chunk,
+                _ => {
+                    self.0.push(Vec::with_capacity(Self::SIZE));
+                    self.0.last_mut().expect("a chunk was just pushed")
+                }
+            };
+            let (now, rest) = bytes.split_at(bytes.len().min(chunk.capacity() - chunk.len()));
+            chunk.extend_from_slice(now);
+            bytes = rest;
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Reads a checkpoint, checking its digest before decoding anything.
@@ -192,6 +249,29 @@ fn split_header(bytes: &[u8]) -> std::result::Result<(Header, &[u8]), String> {
 mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn chunked_encoding_writes_the_bytes_of_burns_recorder() {
+        use burn::module::Module;
+        type B = burn::backend::Flex;
+        // `fc`: 3.3 MB of parameters, so the bytes cross several chunk boundaries.
+        let model = ae_models::ModelConfig::named("fc", None, 28, 28)
+            .and_then(|config| config.init::<B>(&Default::default()))
+            .expect("the named fc model builds");
+        // Parameters are initialised lazily, each clone on its own: initialise them once.
+        let model = model.clone().load_record(model.into_record());
+        let burns = Recorder::<B>::record(&Rec::default(), model.clone().into_record(), ())
+            .expect("burn records the model");
+        let chunks = encode::<B, _>(model.into_record()).expect("the model encodes");
+        assert!(chunks.0.len() > 3, "{} chunks", chunks.0.len());
+        assert_eq!(chunks.len(), burns.len());
+        let ours = chunks.parts().collect::<Vec<_>>().concat();
+        let first_difference = ours.iter().zip(&burns).position(|(a, b)| a != b);
+        assert_eq!(
+            first_difference, None,
+            "the bytes differ from this offset on"
+        );
+    }
 
     #[test]
     fn the_header_reads_back_every_float_to_the_same_bits() {
