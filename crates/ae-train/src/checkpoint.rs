@@ -112,7 +112,9 @@ fn encode<B: Backend, R: Record<B>>(record: R) -> std::result::Result<Chunks, St
     Ok(bytes)
 }
 
-/// Bytes written into chunks of [`Chunks::SIZE`], each allocated once.
+/// Bytes written into chunks, each allocated once: each as large as all before it, from
+/// [`Chunks::FIRST`] up to [`Chunks::LARGEST`], so a small record takes little more
+/// memory than its bytes and a large one about 1 MiB more.
 ///
 /// burn's recorder encodes into one vector that doubles as it grows, so a record of *n*
 /// bytes passes through fresh vectors of about *2n* bytes in all, each filled with a copy
@@ -124,8 +126,10 @@ fn encode<B: Backend, R: Record<B>>(record: R) -> std::result::Result<Chunks, St
 struct Chunks(Vec<Vec<u8>>);
 
 impl Chunks {
-    /// Bytes per chunk.
-    const SIZE: usize = 1 << 20;
+    /// Bytes of the first chunk.
+    const FIRST: usize = 64 << 10;
+    /// Bytes of the largest chunks.
+    const LARGEST: usize = 1 << 20;
 
     fn len(&self) -> usize {
         self.0.iter().map(Vec::len).sum()
@@ -143,7 +147,8 @@ impl std::io::Write for Chunks {
             let chunk = match self.0.last_mut() {
                 Some(chunk) if chunk.len() < chunk.capacity() => chunk,
                 _ => {
-                    self.0.push(Vec::with_capacity(Self::SIZE));
+                    let size = self.len().clamp(Self::FIRST, Self::LARGEST);
+                    self.0.push(Vec::with_capacity(size));
                     self.0.last_mut().expect("a chunk was just pushed")
                 }
             };
