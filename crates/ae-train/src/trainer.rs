@@ -603,24 +603,17 @@ impl<B: Backend> Validation<B> {
         A: AutodiffBackend<InnerBackend = B>,
     {
         let model = model.valid();
-        let Some(idle) = &self.idle else {
-            let (inputs, targets) = (&*self.inputs, &*self.targets);
-            return Deferred::Ready(evaluate(
-                &model,
-                &self.config,
-                inputs,
-                targets,
-                self.pixels,
-                &self.device,
-            ));
-        };
         let (config, inputs, targets) = (
             Arc::clone(&self.config),
             Arc::clone(&self.inputs),
             Arc::clone(&self.targets),
         );
         let (pixels, device) = (self.pixels, self.device.clone());
-        idle.spawn(move || evaluate(&model, &config, &inputs, &targets, pixels, &device))
+        let work = move || evaluate(&model, &config, &inputs, &targets, pixels, &device);
+        match &self.idle {
+            Some(idle) => idle.spawn(work),
+            None => Deferred::Ready(work()),
+        }
     }
 }
 
