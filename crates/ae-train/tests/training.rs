@@ -250,20 +250,19 @@ fn conv_runs_stopped_while_an_epoch_is_validated_resume_to_the_uninterrupted_res
 }
 
 fn stopped_mid_epoch_resumes_to_the_uninterrupted_result(c: &TrainingConfig) {
-    let c = c.clone();
     let (_g, ds) = dataset();
     let out = tempfile::tempdir().unwrap();
-    let data = TrainData::select(&c, &ds).unwrap();
+    let data = TrainData::select(c, &ds).unwrap();
     let reference = out.path().join("reference");
     let started = std::time::Instant::now();
-    run(&c, &data, &reference, false).unwrap();
+    run(c, &data, &reference, false).unwrap();
     let full = started.elapsed();
 
     // A stop raised before the run starts lands at epoch 1, batch 0.
     let dir = out.path().join("stopped");
     let stop = StopRequest::new();
     stop.request(2);
-    let err = run_with(&c, &data, &dir, false, stop).unwrap_err();
+    let err = run_with(c, &data, &dir, false, stop).unwrap_err();
     assert!(
         matches!(
             err,
@@ -286,7 +285,7 @@ fn stopped_mid_epoch_resumes_to_the_uninterrupted_result(c: &TrainingConfig) {
             std::thread::sleep(delay);
             raiser.request(15);
         });
-        let result = run_with(&c, &data, &dir, true, stop);
+        let result = run_with(c, &data, &dir, true, stop);
         thread.join().unwrap();
         match result {
             Ok(outcome) => {
