@@ -19,7 +19,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor, TensorData};
 use rand::rngs::StdRng;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Smallest shard given its own graph: batches of 64 and more are split. Each shard
 /// copies the parameters and builds a graph of its own; since each shard runs on a pool
@@ -92,7 +92,7 @@ pub(crate) enum BatchSource<'a> {
 
 impl<'a> BatchSource<'a> {
     /// Images in the batch.
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             BatchSource::Values(images) => images.len(),
             BatchSource::Indexed { indices, .. } => indices.len(),
@@ -298,6 +298,9 @@ pub fn on_a_pool_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 /// job and that job's kernels, then its half of the optimizer step
 /// ([`crate::update::step_in_halves`]), which runs no backward pass.
 ///
+/// Called from the first pool's thread while it runs a step for [`on_shard_threads`],
+/// `first` runs there in place and only `second` goes to the other pool.
+///
 /// On a pool of one thread (a job of [`crate::run_jobs_on`], which gives each training
 /// a core of its own, or a one-core machine), both run on the calling thread, one after
 /// the other: each shard's results do not depend on the thread it runs on, so the bits
@@ -308,6 +311,15 @@ where
     F: FnOnce() -> T + Send,
     G: FnOnce() -> T + Send,
 {
+    if let Some(pools) = DRIVING_PAIR.with(|pair| pair.borrow().clone()) {
+        let mut second_result = None;
+        let first_result = pools[1].in_place_scope(|scope| {
+            scope.spawn(|_| second_result = Some(second()));
+            first()
+        });
+        let second_result = second_result.expect("a rayon scope waits for the jobs it spawned");
+        return (first_result, second_result);
+    }
     if rayon::current_num_threads() == 1 {
         let first = first();
         return (first, second());
@@ -333,22 +345,55 @@ where
 }
 
 /// Shard pools of the calling thread, each holding this many threads.
-type ShardPools = (usize, Rc<[rayon::ThreadPool; 2]>);
+type ShardPools = (usize, Arc<[rayon::ThreadPool; 2]>);
 
 thread_local! {
     static SHARD_POOLS: RefCell<Option<ShardPools>> = const { RefCell::new(None) };
+    /// Set on the first shard pool's thread while it runs a step for [`on_shard_threads`]:
+    /// the pools of the thread that called it.
+    static DRIVING_PAIR: RefCell<Option<Arc<[rayon::ThreadPool; 2]>>> = const { RefCell::new(None) };
+}
+
+/// Runs `step` (a batch's sharded gradients and its optimizer step) on the first shard
+/// pool's thread, where [`in_parallel`] runs its first job in place and sends only the
+/// second to the other pool; on the calling thread where [`in_parallel`] would run both
+/// there.
+///
+/// Called from the training thread, each [`in_parallel`] sends a job to each pool and puts
+/// the training thread to sleep until both are done: two wake-ups of the training thread
+/// per batch, each leaving both cores without work while it is scheduled.
+pub(crate) fn on_shard_threads<T: Send>(step: impl FnOnce() -> T + Send) -> T {
+    if rayon::current_num_threads() == 1 {
+        return step();
+    }
+    let Some(pools) = shard_pools() else {
+        return step();
+    };
+    let pair = Arc::clone(&pools);
+    pools[0].install(move || {
+        /// Clears the pair when the step ends, even by a panic.
+        struct Driving;
+        impl Drop for Driving {
+            fn drop(&mut self) {
+                DRIVING_PAIR.with(|pair| pair.borrow_mut().take());
+            }
+        }
+        DRIVING_PAIR.with(|slot| *slot.borrow_mut() = Some(pair));
+        let _driving = Driving;
+        step()
+    })
 }
 
 /// The calling thread's two shard pools, each with half the current pool's threads (at
 /// least one), built on first use and rebuilt when that count changes; each pinned to
 /// CPUs of its own where the process has enough (see [`crate::affinity`]).
-fn shard_pools() -> Option<Rc<[rayon::ThreadPool; 2]>> {
+fn shard_pools() -> Option<Arc<[rayon::ThreadPool; 2]>> {
     let threads = (rayon::current_num_threads() / 2).max(1);
     SHARD_POOLS.with(|cell| {
         if let Some((size, pools)) = &*cell.borrow()
             && *size == threads
         {
-            return Some(Rc::clone(pools));
+            return Some(Arc::clone(pools));
         }
         let cpus = crate::affinity::pool_cpus(2, threads);
         let pool = |shard: usize| {
@@ -358,8 +403,8 @@ fn shard_pools() -> Option<Rc<[rayon::ThreadPool; 2]>> {
             let cpus = cpus.as_ref().map(|cpus| cpus[shard].clone());
             crate::affinity::pinned(builder, cpus).build().ok()
         };
-        let pools = Rc::new([pool(0)?, pool(1)?]);
-        *cell.borrow_mut() = Some((threads, Rc::clone(&pools)));
+        let pools = Arc::new([pool(0)?, pool(1)?]);
+        *cell.borrow_mut() = Some((threads, Arc::clone(&pools)));
         Some(pools)
     })
 }

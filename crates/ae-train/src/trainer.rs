@@ -28,9 +28,10 @@ use crate::interrupt::StopRequest;
 use crate::progress::{Progress, ProgressMode};
 use crate::run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, SUMMARY_FILE};
 use crate::step::{
-    BatchGradients, BatchImages, BatchSource, ShardGradients, Shards, sharded_gradients,
-    whole_source_gradients,
+    BatchGradients, BatchImages, BatchSource, ShardGradients, Shards, on_a_pool_thread,
+    on_shard_threads, shard_count, sharded_gradients, whole_source_gradients,
 };
+use crate::update::step_in_halves;
 use crate::writer::BackgroundWriter;
 
 /// Batches in one epoch of `n` training images.
@@ -283,16 +284,8 @@ pub fn train<B: AutodiffBackend>(
                 })
             };
             let rng = &mut batch_rng(0, b);
-            let ShardGradients { loss: value, grads } = if threaded {
-                sharded_gradients(&model, &config.objective, batch, rng, device)
-            } else {
-                let BatchGradients { loss, grads } =
-                    whole_source_gradients(&model, &config.objective, batch, rng, device);
-                ShardGradients {
-                    loss,
-                    grads: Shards::One(grads),
-                }
-            };
+            let (value, stepped) =
+                step_batch(model, &mut optim, config, batch, rng, device, threaded);
             if !value.is_finite() {
                 progress.finish();
                 return Err(TrainError::NonFiniteLoss {
@@ -302,16 +295,7 @@ pub fn train<B: AutodiffBackend>(
                     last_good_epoch: epoch - 1,
                 });
             }
-            let lr = config.learning_rate;
-            model = match grads {
-                Shards::Two(first, second) => {
-                    crate::update::step_in_halves(&mut optim, lr, model, first, second)
-                }
-                Shards::One(grads) if threaded => {
-                    crate::step::on_a_pool_thread(|| optim.step(lr, model, grads))
-                }
-                Shards::One(grads) => optim.step(lr, model, grads),
-            };
+            model = stepped;
             loss_sum += value * n as f64;
             seen += n;
             progress.batch(epoch, b + 1, batches, loss_sum / seen as f64);
@@ -382,6 +366,49 @@ pub fn train<B: AutodiffBackend>(
         timing,
         resumed_from,
     })
+}
+
+/// One batch's mean loss and the model after the optimizer step for it (the model as it
+/// was when the loss is not finite). Split in two shards on the shard pools' threads where
+/// `threaded` and the batch allow it, the whole step then running on the first pool's
+/// thread ([`on_shard_threads`]).
+fn step_batch<B: AutodiffBackend>(
+    model: AnyAutoencoder<B>,
+    optim: &mut OptimOf<B>,
+    config: &TrainingConfig,
+    batch: BatchSource<'_>,
+    rng: &mut StdRng,
+    device: &B::Device,
+    threaded: bool,
+) -> (f64, AnyAutoencoder<B>) {
+    let sharded = threaded && shard_count(&config.objective, batch.len()) == 2;
+    let mut step = |model: AnyAutoencoder<B>, optim: &mut OptimOf<B>| {
+        let ShardGradients { loss, grads } = if threaded {
+            sharded_gradients(&model, &config.objective, batch, rng, device)
+        } else {
+            let BatchGradients { loss, grads } =
+                whole_source_gradients(&model, &config.objective, batch, rng, device);
+            ShardGradients {
+                loss,
+                grads: Shards::One(grads),
+            }
+        };
+        if !loss.is_finite() {
+            return (loss, model);
+        }
+        let lr = config.learning_rate;
+        let model = match grads {
+            Shards::Two(first, second) => step_in_halves(optim, lr, model, first, second),
+            Shards::One(grads) if threaded => on_a_pool_thread(|| optim.step(lr, model, grads)),
+            Shards::One(grads) => optim.step(lr, model, grads),
+        };
+        (loss, model)
+    };
+    if sharded {
+        on_shard_threads(move || step(model, optim))
+    } else {
+        step(model, optim)
+    }
 }
 
 /// The timing that a run's `summary.json` recorded, if any.
