@@ -640,4 +640,50 @@ mod tests {
             "the KL penalty couples the batch's images"
         );
     }
+
+    /// The calling thread's name.
+    fn thread_name() -> String {
+        std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_string()
+    }
+
+    #[test]
+    fn a_step_on_the_shard_threads_runs_each_shard_on_its_own_pool() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of two threads");
+        let (outside, step) = pool.install(|| {
+            let outside = in_parallel(thread_name, thread_name);
+            let step = on_shard_threads(|| {
+                let first_round = in_parallel(thread_name, thread_name);
+                let second_round = in_parallel(thread_name, thread_name);
+                (first_round, second_round)
+            });
+            (outside, step)
+        });
+        let shards = ("ae-shard-0-0".to_string(), "ae-shard-1-0".to_string());
+        assert_eq!(outside, shards);
+        assert_eq!(step, (shards.clone(), shards));
+    }
+
+    #[test]
+    fn a_step_that_panics_leaves_its_thread_as_it_found_it() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of two threads");
+        pool.install(|| {
+            let panicked = std::panic::catch_unwind(|| on_shard_threads(|| panic!("a step")));
+            assert!(panicked.is_err());
+            let pools = shard_pools().expect("the shard pools");
+            let driving = pools[0].install(|| DRIVING_PAIR.with(|pair| pair.borrow().is_some()));
+            assert!(!driving, "the first shard's thread still runs a step");
+            // The next step runs as before.
+            let step = on_shard_threads(|| in_parallel(thread_name, thread_name));
+            assert_eq!(step.1, "ae-shard-1-0");
+        });
+    }
 }
