@@ -312,13 +312,7 @@ where
     G: FnOnce() -> T + Send,
 {
     if let Some(pools) = DRIVING_PAIR.with(|pair| pair.borrow().clone()) {
-        let mut second_result = None;
-        let first_result = pools[1].in_place_scope(|scope| {
-            scope.spawn(|_| second_result = Some(second()));
-            first()
-        });
-        let second_result = second_result.expect("a rayon scope waits for the jobs it spawned");
-        return (first_result, second_result);
+        return alongside(&pools[1], first, second);
     }
     if rayon::current_num_threads() == 1 {
         let first = first();
@@ -335,10 +329,20 @@ where
         });
     };
     let [pool_a, pool_b] = &*pools;
+    alongside(pool_b, || pool_a.install(first), second)
+}
+
+/// Runs `first` on the calling thread while `second` runs on `pool`.
+fn alongside<T, F, G>(pool: &rayon::ThreadPool, first: F, second: G) -> (T, T)
+where
+    T: Send,
+    F: FnOnce() -> T + Send,
+    G: FnOnce() -> T + Send,
+{
     let mut second_result = None;
-    let first_result = pool_b.in_place_scope(|scope| {
+    let first_result = pool.in_place_scope(|scope| {
         scope.spawn(|_| second_result = Some(second()));
-        pool_a.install(first)
+        first()
     });
     let second_result = second_result.expect("a rayon scope waits for the jobs it spawned");
     (first_result, second_result)
