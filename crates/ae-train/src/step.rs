@@ -365,8 +365,13 @@ thread_local! {
 ///
 /// Called from the training thread, each [`in_parallel`] sends a job to each pool and puts
 /// the training thread to sleep until both are done: two wake-ups of the training thread
-/// per batch, each leaving both cores without work while it is scheduled.
+/// per batch, each leaving both cores without work while it is scheduled. For the same
+/// reason a training runs each epoch's batches as one such job, and the steps inside it
+/// run in place.
 pub(crate) fn on_shard_threads<T: Send>(step: impl FnOnce() -> T + Send) -> T {
+    if DRIVING_PAIR.with(|pair| pair.borrow().is_some()) {
+        return step();
+    }
     if rayon::current_num_threads() == 1 {
         return step();
     }
@@ -671,6 +676,46 @@ mod tests {
         let shards = ("ae-shard-0-0".to_string(), "ae-shard-1-0".to_string());
         assert_eq!(outside, shards);
         assert_eq!(step, (shards.clone(), shards));
+    }
+
+    #[test]
+    fn steps_inside_a_job_on_the_shard_threads_run_in_place_and_still_split() {
+        // Two threads give shard pools of one, four give pools of two.
+        for threads in [2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let where_it_ran = || (std::thread::current().id(), thread_name());
+            let (epoch_thread, steps, after_the_steps) = pool.install(|| {
+                on_shard_threads(|| {
+                    let steps: Vec<_> = (0..2)
+                        .map(|_| {
+                            on_shard_threads(|| {
+                                (where_it_ran(), in_parallel(thread_name, thread_name))
+                            })
+                        })
+                        .collect();
+                    (where_it_ran(), steps, in_parallel(thread_name, thread_name))
+                })
+            });
+            let split_over_both = |(first, second): &(String, String)| {
+                first.starts_with("ae-shard-0-") && second.starts_with("ae-shard-1-")
+            };
+            assert!(
+                epoch_thread.1.starts_with("ae-shard-0-"),
+                "{threads}: {epoch_thread:?}"
+            );
+            for (step_thread, split) in &steps {
+                assert_eq!(step_thread.0, epoch_thread.0, "{threads}: {steps:?}");
+                assert!(split_over_both(split), "{threads}: {steps:?}");
+            }
+            // The steps' end does not end the job that holds them.
+            assert!(
+                split_over_both(&after_the_steps),
+                "{threads}: {after_the_steps:?}"
+            );
+        }
     }
 
     #[test]

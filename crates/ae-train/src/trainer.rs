@@ -208,6 +208,9 @@ pub fn train<B: AutodiffBackend>(
         progress: &progress,
     };
     let mut pending: Option<PendingEpoch<B>> = None;
+    // Where full batches are split, the epoch's batches run on the first shard pool's
+    // thread: the training thread would otherwise hand each step over and wait for it.
+    let epoch_on_shard_threads = threaded && shard_count(&config.objective, config.batch_size) == 2;
     let (loop_started, cpu_at_start) = (Instant::now(), crate::stats::process_cpu_seconds());
 
     for epoch in resumed_from + 1..=config.epochs {
@@ -232,77 +235,86 @@ pub fn train<B: AutodiffBackend>(
         });
         let (mut loss_sum, mut seen) = (start.loss_sum, start.seen);
         let elapsed = || start.seconds + started.elapsed().as_secs_f64();
-        for (b, indices) in order
-            .chunks(config.batch_size)
-            .enumerate()
-            .skip(start.batches_done)
-        {
-            if let Some(signal) = opts.stop.requested() {
-                let here = EpochPosition {
-                    epoch,
-                    batches_done: b,
-                    loss_sum,
-                    seen,
-                    seconds: elapsed(),
+        let train_batches = || -> Result<AnyAutoencoder<B>> {
+            let mut model = model;
+            for (b, indices) in order
+                .chunks(config.batch_size)
+                .enumerate()
+                .skip(start.batches_done)
+            {
+                if let Some(signal) = opts.stop.requested() {
+                    let here = EpochPosition {
+                        epoch,
+                        batches_done: b,
+                        loss_sum,
+                        seen,
+                        seconds: elapsed(),
+                    };
+                    if let Some(previous) = pending.take() {
+                        books.record(previous)?;
+                    }
+                    books.writer.finish()?;
+                    checkpoint::save::<B, _, _>(
+                        &checkpoint_path,
+                        epoch - 1,
+                        &books.history,
+                        Some(here),
+                        model.clone().into_record(),
+                        optim.to_record(),
+                    )?;
+                    progress.finish();
+                    return Err(TrainError::Interrupted {
+                        epoch,
+                        batch: b,
+                        signal,
+                    });
+                }
+                let n = indices.len();
+                // Clean images are scaled by the shards that read them; corrupted ones here,
+                // where the noise is drawn over the whole batch in order.
+                let batch = if config.noise.is_none() {
+                    BatchSource::Indexed {
+                        set: &data.train,
+                        indices,
+                    }
+                } else {
+                    let clean: &[f32] = buffer.gather(&data.train, indices);
+                    noisy_values.clear();
+                    noisy_values.extend_from_slice(clean);
+                    config.noise.apply(&mut noisy_values, &mut batch_rng(2, b));
+                    BatchSource::Values(BatchImages {
+                        clean,
+                        noisy: Some(noisy_values.as_slice()),
+                        pixels,
+                    })
                 };
-                if let Some(previous) = pending.take() {
+                let rng = &mut batch_rng(0, b);
+                let (value, stepped) =
+                    step_batch(model, &mut optim, config, batch, rng, device, threaded);
+                if !value.is_finite() {
+                    progress.finish();
+                    return Err(TrainError::NonFiniteLoss {
+                        epoch,
+                        batch: b + 1,
+                        value: value as f32,
+                        last_good_epoch: epoch - 1,
+                    });
+                }
+                model = stepped;
+                loss_sum += value * n as f64;
+                seen += n;
+                progress.batch(epoch, b + 1, batches, loss_sum / seen as f64);
+                if let Some(previous) = pending.take_if(|p| p.scores.is_ready()) {
                     books.record(previous)?;
                 }
-                books.writer.finish()?;
-                checkpoint::save::<B, _, _>(
-                    &checkpoint_path,
-                    epoch - 1,
-                    &books.history,
-                    Some(here),
-                    model.clone().into_record(),
-                    optim.to_record(),
-                )?;
-                progress.finish();
-                return Err(TrainError::Interrupted {
-                    epoch,
-                    batch: b,
-                    signal,
-                });
             }
-            let n = indices.len();
-            // Clean images are scaled by the shards that read them; corrupted ones here,
-            // where the noise is drawn over the whole batch in order.
-            let batch = if config.noise.is_none() {
-                BatchSource::Indexed {
-                    set: &data.train,
-                    indices,
-                }
-            } else {
-                let clean: &[f32] = buffer.gather(&data.train, indices);
-                noisy_values.clear();
-                noisy_values.extend_from_slice(clean);
-                config.noise.apply(&mut noisy_values, &mut batch_rng(2, b));
-                BatchSource::Values(BatchImages {
-                    clean,
-                    noisy: Some(noisy_values.as_slice()),
-                    pixels,
-                })
-            };
-            let rng = &mut batch_rng(0, b);
-            let (value, stepped) =
-                step_batch(model, &mut optim, config, batch, rng, device, threaded);
-            if !value.is_finite() {
-                progress.finish();
-                return Err(TrainError::NonFiniteLoss {
-                    epoch,
-                    batch: b + 1,
-                    value: value as f32,
-                    last_good_epoch: epoch - 1,
-                });
-            }
-            model = stepped;
-            loss_sum += value * n as f64;
-            seen += n;
-            progress.batch(epoch, b + 1, batches, loss_sum / seen as f64);
-            if let Some(previous) = pending.take_if(|p| p.scores.is_ready()) {
-                books.record(previous)?;
-            }
-        }
+            Ok(model)
+        };
+        model = if epoch_on_shard_threads {
+            on_shard_threads(train_batches)?
+        } else {
+            train_batches()?
+        };
         let train_seconds = started.elapsed().as_secs_f64();
         let trained_here = seen - start.seen;
         if trained_here > 0 {
