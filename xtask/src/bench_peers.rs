@@ -9,6 +9,8 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use serde_json::Value;
 
+use crate::lockstep;
+
 /// Arguments of `cargo xtask bench-peers`.
 #[derive(Debug, Args)]
 pub struct BenchPeersArgs {
@@ -161,6 +163,20 @@ struct Measurement {
     /// CPU/wall over the training epochs alone, as the process itself measured it (ours
     /// only: NaN for the peers, whose scripts do not report it).
     train_cpu_over_wall: f64,
+    /// The share of the CPUs' time that the host took during the run (steal).
+    steal_share: f64,
+}
+
+/// A case's runs, and the lock-step ceiling measured just before each of our runs.
+struct CaseRuns<'a> {
+    case: &'a Case,
+    runs: Vec<Measurement>,
+    ceiling: Vec<lockstep::Reading>,
+}
+
+/// The CPUs this process may use (the threads of the lock-step measurement).
+fn usable_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn venv_python(venv: &Path) -> PathBuf {
@@ -201,8 +217,9 @@ fn ensure_peers(venv: &Path) -> Result<(), String> {
     }
 }
 
-/// Runs `cmd` under `/usr/bin/time`, returning its last stdout line and (user+sys)/wall.
-fn timed(cmd: Command) -> anyhow::Result<(String, f64)> {
+/// Runs `cmd` under `/usr/bin/time`, returning its last stdout line, its (user+sys)/wall
+/// and the host's share of the CPUs meanwhile.
+fn timed(cmd: Command) -> anyhow::Result<(String, f64, f64)> {
     let times = tempfile_path("bench-time");
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
@@ -220,7 +237,9 @@ fn timed(cmd: Command) -> anyhow::Result<(String, f64)> {
     if let Some(dir) = cmd.get_current_dir() {
         wrapped.current_dir(dir);
     }
+    let window = lockstep::Window::open();
     let out = wrapped.output().context("running /usr/bin/time")?;
+    let steal_share = window.close(usable_cpus()).steal_share;
     if !out.status.success() {
         bail!(
             "{:?} failed: {}",
@@ -247,7 +266,7 @@ fn timed(cmd: Command) -> anyhow::Result<(String, f64)> {
         .last()
         .unwrap_or_default()
         .to_string();
-    Ok((line, ratio))
+    Ok((line, ratio, steal_share))
 }
 
 fn tempfile_path(stem: &str) -> PathBuf {
@@ -277,7 +296,7 @@ fn ours(ae: &Path, data_dir: &Path, case: &Case, backend: &str) -> anyhow::Resul
         .arg(data_dir)
         .arg("--out")
         .arg(&run);
-    let (line, cpu) = timed(cmd)?;
+    let (line, cpu, steal_share) = timed(cmd)?;
     let _ = std::fs::remove_dir_all(&run);
     let v: Value =
         serde_json::from_str(&line).with_context(|| format!("ae train printed no JSON: {line}"))?;
@@ -292,6 +311,7 @@ fn ours(ae: &Path, data_dir: &Path, case: &Case, backend: &str) -> anyhow::Resul
         val_loss: field(&v, "val_loss"),
         cpu_over_wall: cpu,
         train_cpu_over_wall: field(&v, "cpu_per_wall"),
+        steal_share,
     })
 }
 
@@ -308,7 +328,7 @@ fn peer(python: &Path, script: &Path, data_dir: &Path, case: &Case) -> anyhow::R
         ])
         .env("PEERS_DATA_ROOT", data_dir)
         .env("TF_CPP_MIN_LOG_LEVEL", "3");
-    let (line, cpu) = timed(cmd)?;
+    let (line, cpu, steal_share) = timed(cmd)?;
     let v: Value = serde_json::from_str(&line)
         .with_context(|| format!("{} printed no JSON: {line}", script.display()))?;
     Ok(Measurement {
@@ -323,6 +343,7 @@ fn peer(python: &Path, script: &Path, data_dir: &Path, case: &Case) -> anyhow::R
         val_loss: field(&v, "val_loss"),
         cpu_over_wall: cpu,
         train_cpu_over_wall: f64::NAN,
+        steal_share,
     })
 }
 
@@ -379,13 +400,22 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
             gemm.torch_version = version;
         }
     }
-    let mut results: Vec<(&Case, Vec<Measurement>)> = Vec::new();
+    let mut results: Vec<CaseRuns<'_>> = Vec::new();
     for case in CASES
         .iter()
         .filter(|c| args.only.as_deref().is_none_or(|o| c.model.contains(o)))
     {
-        let mut runs = Vec::new();
+        let (mut runs, mut ceiling) = (Vec::new(), Vec::new());
         for round in 1..=args.rounds {
+            eprintln!(
+                "{} round {round}/{}: lock-step ceiling",
+                case.model, args.rounds
+            );
+            ceiling.push(lockstep::measure(
+                usable_cpus(),
+                lockstep::PHASE,
+                lockstep::LENGTH,
+            ));
             for backend in &args.backends {
                 eprintln!(
                     "{} round {round}/{}: ours ({backend})",
@@ -405,7 +435,11 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
                 }
             }
         }
-        results.push((case, runs));
+        results.push(CaseRuns {
+            case,
+            runs,
+            ceiling,
+        });
     }
     let markdown = render(&results, &gemm, args.rounds, peers_note.as_deref());
     ae_io::write_atomic(&args.out, markdown.as_bytes())
@@ -415,7 +449,7 @@ pub fn run(args: &BenchPeersArgs) -> anyhow::Result<()> {
 }
 
 fn render(
-    results: &[(&Case, Vec<Measurement>)],
+    results: &[CaseRuns<'_>],
     gemm: &GemmRates,
     rounds: usize,
     peers_note: Option<&str>,
@@ -443,8 +477,15 @@ fn render(
         "train s/epoch, ours / best peer",
         "effective GFLOP/s / best GEMM rate",
         "our CPU/wall: training (whole process)",
+        "lock-step ceiling: CPU/wall (steal)",
+        "steal during our runs",
     ]);
-    for (case, runs) in results {
+    for CaseRuns {
+        case,
+        runs,
+        ceiling,
+    } in results
+    {
         let mut frameworks: Vec<String> = runs.iter().map(|m| m.framework.clone()).collect();
         frameworks.sort();
         frameworks.dedup();
@@ -462,7 +503,21 @@ fn render(
                 val_loss: med(|m| m.val_loss),
                 cpu_over_wall: med(|m| m.cpu_over_wall),
                 train_cpu_over_wall: med(|m| m.train_cpu_over_wall),
+                steal_share: med(|m| m.steal_share),
             }
+        };
+        let percent = |share: f64| format!("{:.1}%", 100.0 * share);
+        let ceiling_cell = if ceiling.is_empty() {
+            "not measured".to_string()
+        } else {
+            let med = |f: fn(&lockstep::Reading) -> f64| {
+                ae_train::median(&ceiling.iter().map(f).collect::<Vec<_>>())
+            };
+            format!(
+                "{} ({})",
+                ae_report::Table::num(med(|r| r.cpu_per_wall), 3),
+                percent(med(|r| r.steal_share))
+            )
         };
         let ours_name = frameworks
             .iter()
@@ -498,6 +553,8 @@ fn render(
                 n(ours.train_cpu_over_wall, 3),
                 n(ours.cpu_over_wall, 3)
             ),
+            ceiling_cell,
+            percent(ours.steal_share),
         ]);
         for name in &frameworks {
             let m = summary(name);
@@ -524,7 +581,7 @@ fn render(
     // What this run measured on a GPU, from the rows themselves.
     let mut gpu_rows: Vec<&str> = results
         .iter()
-        .flat_map(|(_, runs)| runs.iter().map(|m| m.framework.as_str()))
+        .flat_map(|case| case.runs.iter().map(|m| m.framework.as_str()))
         .filter(|f| f.contains("cuda"))
         .collect();
     gpu_rows.sort_unstable();
@@ -548,8 +605,13 @@ fn render(
         rate(torch_gemm),
         rate(ours_gemm),
     );
+    let ceiling_text = format!(
+        "What CPU/wall this machine gives work done in lock step, measured for {} s before each of our runs (the median over rounds shown): one thread pinned to each CPU, each doing the same register-only arithmetic for {} ms, then all meeting at a barrier, as the two shards of a training step meet at its two joins. The work is split exactly evenly and touches no memory, so what keeps it below the CPU count is the machine's own: the host taking a virtual CPU for a while (steal time, which holds every other thread up at the next barrier), kernel threads, and the barrier's wake-ups. A training step in lock step meets the same losses; the distance between its CPU/wall and this one is its own (serial work, shards that end at different times).",
+        lockstep::LENGTH.as_secs(),
+        lockstep::PHASE.as_millis(),
+    );
     format!(
-        "# Performance\n\nGenerated by `cargo xtask bench-peers` (do not edit by hand). {rounds} alternation round(s): for each model, our `ae train --json` (Flex backend with the fused kernels of `docs/kernels.md`, every model with the two-shard data-parallel step of `docs/training.md`; other backends where listed, burn's own operations), then `../shared/peers/torch_ae.py`, then `keras_ae.py` (2 threads each), repeated, so all see the same machine state; each cell is the median over rounds. Real MNIST, 60k training and 10k validation images per epoch, Adam, BCE: `fc` (784-400-200-100-200-400-784) at batch 256 for 3 epochs, `conv` at batch 128 for 2 epochs. Our s/epoch is the median over all epochs, the peers' over epochs 2..N; an epoch of ours is its training plus any wait for its validation, which for `conv` runs in the cores' idle time while the next epoch trains (`docs/training.md`): only its last epoch waits for the whole of its validation. Effective GFLOP/s = 6 x forward multiply-accumulates x 60k / train seconds. CPU/wall = (user + sys) / wall of the whole process (2.0 = both cores busy), start-up and data loading included; training CPU/wall = the same over the training epochs alone (validation and checkpoint writes included), as `ae train --json` measures it from `/proc/self/stat` (the peers' scripts do not report it). The last column is our Flex s/epoch over this row's (below 1 = we are faster).\n{peers}\n{}\n## Against the goals\n\nOur Flex figures over the best peer's in the same run (below 1 = we are faster), our effective GFLOP/s over the best GEMM rate measured below, and our CPU/wall.\n\n{}\n## The machine's GEMM rate\n\n{gemm_text}\n\n## Backends\n\n`flex` (default) runs the fused kernels; `ndarray` (`--backends flex,ndarray`, when listed above) runs burn's generic operations with burn-ndarray's matrix products. burn's CubeCL `cpu` backend does not build here: its `tracel-llvm-bundler` build script downloads LLVM, and these machines have no internet (`cargo check -p ae-models --features burn/cpu` shows it).\n\n## GPU\n\n{gpu}\n",
+        "# Performance\n\nGenerated by `cargo xtask bench-peers` (do not edit by hand). {rounds} alternation round(s): for each model, our `ae train --json` (Flex backend with the fused kernels of `docs/kernels.md`, every model with the two-shard data-parallel step of `docs/training.md`; other backends where listed, burn's own operations), then `../shared/peers/torch_ae.py`, then `keras_ae.py` (2 threads each), repeated, so all see the same machine state; each cell is the median over rounds. Real MNIST, 60k training and 10k validation images per epoch, Adam, BCE: `fc` (784-400-200-100-200-400-784) at batch 256 for 3 epochs, `conv` at batch 128 for 2 epochs. Our s/epoch is the median over all epochs, the peers' over epochs 2..N; an epoch of ours is its training plus any wait for its validation, which for `conv` runs in the cores' idle time while the next epoch trains (`docs/training.md`): only its last epoch waits for the whole of its validation. Effective GFLOP/s = 6 x forward multiply-accumulates x 60k / train seconds. CPU/wall = (user + sys) / wall of the whole process (2.0 = both cores busy), start-up and data loading included; training CPU/wall = the same over the training epochs alone (validation and checkpoint writes included), as `ae train --json` measures it from `/proc/self/stat` (the peers' scripts do not report it). The last column is our Flex s/epoch over this row's (below 1 = we are faster).\n{peers}\n{}\n## Against the goals\n\nOur Flex figures over the best peer's in the same run (below 1 = we are faster), our effective GFLOP/s over the best GEMM rate measured below, and our CPU/wall beside the lock-step ceiling measured before each of our runs (below), with the share of the CPUs' time that the host took (steal, from `/proc/stat`) during our runs.\n\n{}\n## The machine's lock-step ceiling\n\n{ceiling_text}\n\n## The machine's GEMM rate\n\n{gemm_text}\n\n## Backends\n\n`flex` (default) runs the fused kernels; `ndarray` (`--backends flex,ndarray`, when listed above) runs burn's generic operations with burn-ndarray's matrix products. burn's CubeCL `cpu` backend does not build here: its `tracel-llvm-bundler` build script downloads LLVM, and these machines have no internet (`cargo check -p ae-models --features burn/cpu` shows it).\n\n## GPU\n\n{gpu}\n",
         table.to_markdown(),
         goals.to_markdown()
     )
@@ -573,6 +635,7 @@ mod tests {
             val_loss: 0.09,
             cpu_over_wall: cpu,
             train_cpu_over_wall: train_cpu,
+            steal_share: 0.01,
         }
     }
 
@@ -590,7 +653,16 @@ mod tests {
             torch: vec![350.0],
             torch_version: "2".into(),
         };
-        let text = render(&[(&CASES[1], runs)], &gemm, 3, None);
+        let ceiling = [1.95, 1.90, 1.70].map(|cpu_per_wall| lockstep::Reading {
+            cpu_per_wall,
+            steal_share: 0.002,
+        });
+        let case = CaseRuns {
+            case: &CASES[1],
+            runs,
+            ceiling: ceiling.to_vec(),
+        };
+        let text = render(&[case], &gemm, 3, None);
         // Ours: medians 3.4 s (train 3.3), CPU/wall 1.80, training 1.86; the faster peer
         // is PyTorch's 10.0 s (train 9.9).
         assert!(
@@ -598,8 +670,8 @@ mod tests {
             "ratios to the faster peer:\n{text}"
         );
         assert!(
-            text.contains("| 1.86 (1.80) |"),
-            "CPU/wall goal cell:\n{text}"
+            text.contains("| 1.86 (1.80) | 1.90 (0.2%) | 1.0% |"),
+            "CPU/wall goal cells:\n{text}"
         );
         assert!(
             text.contains("not reported"),

@@ -5,6 +5,7 @@ mod bench_peers;
 mod check_report;
 mod fetch;
 mod fidelity;
+mod lockstep;
 mod merge;
 mod plan;
 mod reproduce;

@@ -37,7 +37,7 @@ pub use jobs::{run_jobs_at_once, run_jobs_on};
 pub use lock::{FolderLock, LOCK_FILE};
 pub use progress::ProgressMode;
 pub use run_dir::{CONFIG_FILE, HISTORY_FILE, RunDir, RunProgress};
-pub use stats::median;
+pub use stats::{median, process_cpu_seconds};
 pub use step::{
     BatchGradients, BatchImages, MIN_SHARD_IMAGES, batch_gradients, on_a_pool_thread,
     whole_batch_gradients,
