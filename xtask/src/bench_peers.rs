@@ -606,7 +606,7 @@ fn render(
         rate(ours_gemm),
     );
     let ceiling_text = format!(
-        "What CPU/wall this machine gives work done in lock step, measured for {} s before each of our runs (the median over rounds shown): one thread pinned to each CPU, each doing the same register-only arithmetic for {} ms, then all meeting at a barrier, as the two shards of a training step meet at its two joins. The work is split exactly evenly and touches no memory, so what keeps it below the CPU count is the machine's own: the host taking a virtual CPU for a while (steal time, which holds every other thread up at the next barrier), kernel threads, and the barrier's wake-ups. A training step in lock step meets the same losses; the distance between its CPU/wall and this one is its own (serial work, shards that end at different times).",
+        "What CPU/wall this machine gives work done in lock step, measured for {} s before each of our runs (the median over rounds shown): one thread pinned to each CPU, each doing the same register-only arithmetic for {} ms, then all meeting at a barrier, as the two shards of a training step meet at its two joins. The work is split exactly evenly and touches no memory, so what keeps it below the CPU count is the machine's own: the host taking a virtual CPU for a while (steal time, which holds every other thread up at the next barrier), kernel threads, and the barrier's wake-ups (its threads sleep there at once; rayon's threads spin a little first, which counts as CPU time). A training step in lock step meets the same losses; the distance between its CPU/wall and this one is its own (serial work, shards that end at different times).",
         lockstep::LENGTH.as_secs(),
         lockstep::PHASE.as_millis(),
     );
