@@ -119,7 +119,9 @@ fn rounds_lasting(phase: Duration) -> u64 {
     ((phase.as_secs_f64() / fastest.max(1e-9)) * PROBE as f64).max(1.0) as u64
 }
 
-/// `rounds` dependent multiply-adds on sixteen registers: work that needs only the CPU.
+/// `rounds` dependent multiply-adds on sixteen registers (work that needs only the CPU),
+/// and the registers' mean, which stays finite from phase to phase (every value is drawn
+/// towards 0.1).
 fn arithmetic(rounds: u64, seed: f32) -> f32 {
     let mut lanes = [seed; 16];
     for _ in 0..rounds {
@@ -128,7 +130,7 @@ fn arithmetic(rounds: u64, seed: f32) -> f32 {
         }
         lanes = std::hint::black_box(lanes);
     }
-    lanes.iter().sum()
+    lanes.iter().sum::<f32>() / lanes.len() as f32
 }
 
 #[cfg(test)]
@@ -160,6 +162,12 @@ mod tests {
             rounds_lasting(Duration::from_millis(10)),
         );
         assert!(long > 3 * short && long < 30 * short, "{short} {long}");
+    }
+
+    #[test]
+    fn the_state_carried_from_phase_to_phase_stays_finite() {
+        let state = (0..200).fold(1.0, |state, _| arithmetic(10, state));
+        assert!((0.1..=1.0).contains(&state), "{state}");
     }
 
     #[test]
