@@ -358,21 +358,17 @@ thread_local! {
     static DRIVING_PAIR: RefCell<Option<Arc<[rayon::ThreadPool; 2]>>> = const { RefCell::new(None) };
 }
 
-/// Runs `step` (a batch's sharded gradients and its optimizer step) on the first shard
-/// pool's thread, where [`in_parallel`] runs its first job in place and sends only the
-/// second to the other pool; on the calling thread where [`in_parallel`] would run both
-/// there.
+/// Runs `step` (an epoch's batches: their sharded gradients and optimizer steps) on the
+/// first shard pool's thread, where [`in_parallel`] runs its first job in place and sends
+/// only the second to the other pool; on the calling thread where [`in_parallel`] would
+/// run both there, or where that thread already runs such a job (a nested call).
 ///
 /// Called from the training thread, each [`in_parallel`] sends a job to each pool and puts
 /// the training thread to sleep until both are done: two wake-ups of the training thread
-/// per batch, each leaving both cores without work while it is scheduled. For the same
-/// reason a training runs each epoch's batches as one such job, and the steps inside it
-/// run in place.
+/// per batch, each leaving both cores without work while it is scheduled.
 pub(crate) fn on_shard_threads<T: Send>(step: impl FnOnce() -> T + Send) -> T {
-    if DRIVING_PAIR.with(|pair| pair.borrow().is_some()) {
-        return step();
-    }
-    if rayon::current_num_threads() == 1 {
+    let driving = DRIVING_PAIR.with(|pair| pair.borrow().is_some());
+    if driving || rayon::current_num_threads() == 1 {
         return step();
     }
     let Some(pools) = shard_pools() else {
@@ -650,6 +646,14 @@ mod tests {
         );
     }
 
+    /// A pool of `threads` threads, for the shard pools built from inside it.
+    fn pool_of(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool")
+    }
+
     /// The calling thread's name.
     fn thread_name() -> String {
         std::thread::current()
@@ -660,10 +664,7 @@ mod tests {
 
     #[test]
     fn a_step_on_the_shard_threads_runs_each_shard_on_its_own_pool() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .expect("a pool of two threads");
+        let pool = pool_of(2);
         let (outside, step) = pool.install(|| {
             let outside = in_parallel(thread_name, thread_name);
             let step = on_shard_threads(|| {
@@ -682,10 +683,7 @@ mod tests {
     fn steps_inside_a_job_on_the_shard_threads_run_in_place_and_still_split() {
         // Two threads give shard pools of one, four give pools of two.
         for threads in [2, 4] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a pool");
+            let pool = pool_of(threads);
             let where_it_ran = || (std::thread::current().id(), thread_name());
             let (epoch_thread, steps, after_the_steps) = pool.install(|| {
                 on_shard_threads(|| {
@@ -720,10 +718,7 @@ mod tests {
 
     #[test]
     fn a_step_that_panics_leaves_its_thread_as_it_found_it() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .expect("a pool of two threads");
+        let pool = pool_of(2);
         pool.install(|| {
             let panicked = std::panic::catch_unwind(|| on_shard_threads(|| panic!("a step")));
             assert!(panicked.is_err());

@@ -208,8 +208,9 @@ pub fn train<B: AutodiffBackend>(
         progress: &progress,
     };
     let mut pending: Option<PendingEpoch<B>> = None;
-    // Where full batches are split, the epoch's batches run on the first shard pool's
-    // thread: the training thread would otherwise hand each step over and wait for it.
+    // Where full batches are split (then so is every batch but perhaps the last), the
+    // epoch's batches run on the first shard pool's thread: the training thread would
+    // otherwise hand each step over and wait for it.
     let epoch_on_shard_threads = threaded && shard_count(&config.objective, config.batch_size) == 2;
     let (loop_started, cpu_at_start) = (Instant::now(), crate::stats::process_cpu_seconds());
 
@@ -381,9 +382,9 @@ pub fn train<B: AutodiffBackend>(
 }
 
 /// One batch's mean loss and the model after the optimizer step for it (the model as it
-/// was when the loss is not finite). Split in two shards on the shard pools' threads where
-/// `threaded` and the batch allow it, the whole step then running on the first pool's
-/// thread ([`on_shard_threads`]).
+/// was when the loss is not finite), split in two shards on the shard pools' threads
+/// where `threaded` and the batch allow it. Where batches are split, the caller runs on
+/// the first pool's thread already ([`on_shard_threads`]).
 fn step_batch<B: AutodiffBackend>(
     model: AnyAutoencoder<B>,
     optim: &mut OptimOf<B>,
@@ -393,34 +394,26 @@ fn step_batch<B: AutodiffBackend>(
     device: &B::Device,
     threaded: bool,
 ) -> (f64, AnyAutoencoder<B>) {
-    let sharded = threaded && shard_count(&config.objective, batch.len()) == 2;
-    let mut step = |model: AnyAutoencoder<B>, optim: &mut OptimOf<B>| {
-        let ShardGradients { loss, grads } = if threaded {
-            sharded_gradients(&model, &config.objective, batch, rng, device)
-        } else {
-            let BatchGradients { loss, grads } =
-                whole_source_gradients(&model, &config.objective, batch, rng, device);
-            ShardGradients {
-                loss,
-                grads: Shards::One(grads),
-            }
-        };
-        if !loss.is_finite() {
-            return (loss, model);
-        }
-        let lr = config.learning_rate;
-        let model = match grads {
-            Shards::Two(first, second) => step_in_halves(optim, lr, model, first, second),
-            Shards::One(grads) if threaded => on_a_pool_thread(|| optim.step(lr, model, grads)),
-            Shards::One(grads) => optim.step(lr, model, grads),
-        };
-        (loss, model)
-    };
-    if sharded {
-        on_shard_threads(move || step(model, optim))
+    let ShardGradients { loss, grads } = if threaded {
+        sharded_gradients(&model, &config.objective, batch, rng, device)
     } else {
-        step(model, optim)
+        let BatchGradients { loss, grads } =
+            whole_source_gradients(&model, &config.objective, batch, rng, device);
+        ShardGradients {
+            loss,
+            grads: Shards::One(grads),
+        }
+    };
+    if !loss.is_finite() {
+        return (loss, model);
     }
+    let lr = config.learning_rate;
+    let model = match grads {
+        Shards::Two(first, second) => step_in_halves(optim, lr, model, first, second),
+        Shards::One(grads) if threaded => on_a_pool_thread(|| optim.step(lr, model, grads)),
+        Shards::One(grads) => optim.step(lr, model, grads),
+    };
+    (loss, model)
 }
 
 /// The timing that a run's `summary.json` recorded, if any.
