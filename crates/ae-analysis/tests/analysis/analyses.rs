@@ -6,9 +6,20 @@ use ae_analysis::{LatentBox, decode_point, latent_points, manifold};
 use ae_analysis::{first_layer_weights, normalise_for_display};
 use ae_data::write_synthetic_dataset;
 use ae_data::{Dataset, DatasetKind};
-use ae_models::{Activation, ModelConfig};
+use ae_models::{Activation, AnyAutoencoder, ModelConfig};
 use ae_train::{DefaultBackend, TrainData, TrainingConfig};
 use burn::backend::Flex;
+
+/// The named model, its weights drawn under `init_seeded`'s lock. Drawn outside it, from
+/// burn's process-wide generator, they could fall between another test's seeding and its
+/// own draws (the classifiers' test below), making that test's seeded run differ.
+fn seeded_model(name: &str) -> AnyAutoencoder<Flex> {
+    let device = Default::default();
+    ae_train::init_seeded(&device, 7, || {
+        ModelConfig::named(name, None, 28, 28)?.init::<Flex>(&device)
+    })
+    .unwrap()
+}
 
 fn dataset() -> (tempfile::TempDir, Dataset) {
     let dir = tempfile::tempdir().unwrap();
@@ -21,10 +32,7 @@ fn dataset() -> (tempfile::TempDir, Dataset) {
 fn latent_protocol_shapes_and_refusal_of_wider_codes() {
     let (_g, ds) = dataset();
     let device = Default::default();
-    let model = ModelConfig::named("latent2", None, 28, 28)
-        .unwrap()
-        .init::<Flex>(&device)
-        .unwrap();
+    let model = seeded_model("latent2");
     let subset = ds.test.filter_classes(&[1, 5, 6]).unwrap();
     let points = latent_points(&model, &subset, 500, &device).unwrap();
     assert_eq!(points.len(), subset.len());
@@ -44,10 +52,7 @@ fn latent_protocol_shapes_and_refusal_of_wider_codes() {
     assert_eq!(grid.len(), 20 * 20 * 784);
     // Corner images differ: the grid really spans the box.
     assert_ne!(&grid[..784], &grid[grid.len() - 784..]);
-    let wide = ModelConfig::named("shallow", None, 28, 28)
-        .unwrap()
-        .init::<Flex>(&device)
-        .unwrap();
+    let wide = seeded_model("shallow");
     assert!(
         latent_points(&wide, &subset, 10, &device)
             .unwrap_err()
@@ -58,11 +63,7 @@ fn latent_protocol_shapes_and_refusal_of_wider_codes() {
 
 #[test]
 fn first_layer_weights_are_one_784_vector_per_first_layer_unit() {
-    let device = Default::default();
-    let model = ModelConfig::named("deep", None, 28, 28)
-        .unwrap()
-        .init::<Flex>(&device)
-        .unwrap();
+    let model = seeded_model("deep");
     let w = first_layer_weights(&model, 12).unwrap();
     assert_eq!((w.len(), w[0].len()), (12, 784));
     assert_ne!(w[0], w[1]);
@@ -80,10 +81,7 @@ fn first_layer_weights_are_one_784_vector_per_first_layer_unit() {
         .iter()
         .fold((1.0f32, 0.0f32), |(l, h), &v| (l.min(v), h.max(v)));
     assert!(lo.abs() < 1e-6 && (hi - 1.0).abs() < 1e-6);
-    let conv = ModelConfig::named("conv", None, 28, 28)
-        .unwrap()
-        .init::<Flex>(&device)
-        .unwrap();
+    let conv = seeded_model("conv");
     assert!(first_layer_weights(&conv, 12).is_err());
 }
 
