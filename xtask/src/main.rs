@@ -8,6 +8,7 @@ mod fidelity;
 mod lockstep;
 mod merge;
 mod plan;
+mod provenance;
 mod reproduce;
 mod slurm;
 

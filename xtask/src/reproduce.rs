@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::provenance::{Checkout, machine, utc_now};
 use ae_data::{Dataset, DatasetKind};
 use ae_report::{
     Context, ExperimentInfo, Profile, Settings, Shard, backend_description, costliest_first,
@@ -21,49 +22,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// What a reproduction records about itself in its folder (read by `cargo xtask fidelity`).
 pub const PROVENANCE_FILE: &str = "provenance.json";
-
-/// Output of a command, trimmed; `None` when it cannot run or fails.
-fn command_output(program: &str, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new(program)
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// The checkout's commit and whether it had uncommitted changes, taken when the
-/// reproduction starts (the tree may change while it runs).
-struct Checkout {
-    commit: Option<String>,
-    dirty: Option<bool>,
-}
-
-impl Checkout {
-    fn now() -> Self {
-        Checkout {
-            commit: command_output("git", &["rev-parse", "--short=12", "HEAD"]),
-            dirty: command_output("git", &["status", "--porcelain", "--untracked-files=no"])
-                .map(|s| !s.is_empty()),
-        }
-    }
-}
-
-/// The CPU model and core count, for the record of wall times.
-fn machine() -> String {
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{model}, {cores} cores")
-}
 
 /// Appends this invocation to `provenance.json`: profile and seed, then one record per
 /// invocation (commit, date, machine, sections run and their wall times), since a
@@ -79,7 +37,7 @@ fn write_provenance(
         "only": args.only,
         "commit": checkout.commit,
         "dirty": checkout.dirty,
-        "finished": command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        "finished": utc_now(),
         "machine": machine(),
         "total_seconds": total_seconds,
         "sections": sections
