@@ -62,8 +62,8 @@ fn describe_machine(cpuinfo: &str, cores: usize) -> String {
     let field = |name: &str| {
         cpuinfo
             .lines()
-            .find(|l| l.split(':').next().is_some_and(|key| key.trim() == name))
-            .and_then(|l| l.split_once(':'))
+            .filter_map(|l| l.split_once(':'))
+            .find(|(key, _)| key.trim() == name)
             .map(|(_, value)| value.trim())
     };
     let model = field("model name").unwrap_or("unknown CPU");
